@@ -1,0 +1,1 @@
+"""Market analytics: dealer gamma exposure, expiration pinning."""

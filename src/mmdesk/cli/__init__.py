@@ -1,0 +1,1 @@
+"""The `mmdesk` command line (typer + rich)."""

@@ -1,0 +1,8 @@
+"""``mmdesk experiment NAME``: runs that answer one question each."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="Experiments that answer one question each and print their table.",
+                  no_args_is_help=True)

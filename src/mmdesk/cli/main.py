@@ -1,0 +1,22 @@
+"""Entry point of the ``mmdesk`` command.
+
+Each command lives in its own module under :mod:`mmdesk.cli` and registers
+itself here; ``mmdesk experiment NAME`` commands register on
+:data:`mmdesk.cli.experiment.app`.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from mmdesk.cli import experiment, simulate
+
+app = typer.Typer(
+    name="mmdesk",
+    help="An options market-making desk: value, quote, hedge, limit, read the flow, simulate.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+app.command("simulate")(simulate.simulate)
+app.add_typer(experiment.app, name="experiment")

@@ -1,0 +1,1 @@
+"""The central market-making book, prop books and internal crossing."""

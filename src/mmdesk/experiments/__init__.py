@@ -1,0 +1,1 @@
+"""Experiments: runs that answer one question each and print their table."""

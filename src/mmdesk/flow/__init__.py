@@ -1,0 +1,1 @@
+"""External order-flow agents and flow classification."""

@@ -1,0 +1,1 @@
+"""Delta-hedging policies and their no-trade bands."""

@@ -1,0 +1,1 @@
+"""Instruments, option chains, canonical events and price processes (numpy only)."""

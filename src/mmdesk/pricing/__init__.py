@@ -1,0 +1,1 @@
+"""Prices, greeks and implied vols: array-first numeric kernels (numpy/numba only)."""

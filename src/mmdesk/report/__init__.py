@@ -1,0 +1,1 @@
+"""Run reports (plotly HTML) and performance statistics."""

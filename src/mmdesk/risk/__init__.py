@@ -1,0 +1,1 @@
+"""Positions, greek aggregation, limits and the risk gate, P&L attribution."""

@@ -1,0 +1,1 @@
+"""Event loop, clock, price dynamics, replay and the run store."""

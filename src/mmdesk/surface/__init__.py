@@ -1,0 +1,1 @@
+"""Implied forwards, smile and surface fits, arbitrage checks, stickouts, model-free variance."""

@@ -1,0 +1,1 @@
+"""The venue: matching engine, fill models, fees, settlement."""
