@@ -1,0 +1,80 @@
+"""European prices: Black–Scholes–Merton and Black-76 against textbooks, QuantLib and properties."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mmdesk.pricing import black76_price, bs_price
+from mmdesk.pricing.black import (
+    black76_kernel,
+    black76_kernel_parallel,
+    black76_kernel_python,
+    bs_price_kernel,
+    bs_price_kernel_parallel,
+    bs_price_kernel_python,
+)
+
+
+def random_bsm_inputs(rng: np.random.Generator, n: int) -> tuple[np.ndarray, ...]:
+    spot = rng.uniform(1.0, 500.0, n)
+    strike = spot * np.exp(rng.normal(0.0, 0.5, n))
+    t = rng.uniform(1.0 / 365.0, 5.0, n)
+    vol = rng.uniform(0.02, 2.0, n)
+    rate = rng.uniform(-0.02, 0.12, n)
+    div_yield = rng.uniform(-0.02, 0.08, n)
+    is_call = rng.random(n) < 0.5
+    return spot, strike, t, vol, rate, div_yield, is_call
+
+
+def test_hull_example_15_6_call_and_put() -> None:
+    # Hull, Options, Futures and Other Derivatives (8th ed.), Example 15.6:
+    # S=42, K=40, r=10%, sigma=20%, T=0.5 -> c = 4.76, p = 0.81.
+    assert round(bs_price(42.0, 40.0, 0.5, 0.2, 0.1, 0.0, True), 2) == 4.76
+    assert round(bs_price(42.0, 40.0, 0.5, 0.2, 0.1, 0.0, False), 2) == 0.81
+
+
+def test_haug_black76_futures_option_example() -> None:
+    # Haug, The Complete Guide to Option Pricing Formulas (1998), p. 4 (Black-76):
+    # F=19, K=19, T=0.75, r=10%, sigma=28% -> call = put = 1.7011.
+    assert black76_price(19.0, 19.0, 0.75, 0.28, 0.10, True) == pytest.approx(1.7011, abs=5e-5)
+    assert black76_price(19.0, 19.0, 0.75, 0.28, 0.10, False) == pytest.approx(1.7011, abs=5e-5)
+
+
+def test_price_kernel_twin_serial_and_parallel_agree(rng: np.random.Generator) -> None:
+    args = random_bsm_inputs(rng, 5000)
+    outs = []
+    for kernel in (bs_price_kernel_python, bs_price_kernel, bs_price_kernel_parallel):
+        out = np.empty(5000)
+        kernel(*args, out)
+        outs.append(out)
+    np.testing.assert_allclose(outs[1], outs[0], rtol=1e-15, atol=0)
+    np.testing.assert_array_equal(outs[2], outs[1])
+
+
+def test_black76_kernel_twin_serial_and_parallel_agree(rng: np.random.Generator) -> None:
+    spot, strike, t, vol, rate, _, is_call = random_bsm_inputs(rng, 5000)
+    outs = []
+    for kernel in (black76_kernel_python, black76_kernel, black76_kernel_parallel):
+        out = np.empty(5000)
+        kernel(spot, strike, t, vol, rate, is_call, out)
+        outs.append(out)
+    np.testing.assert_allclose(outs[1], outs[0], rtol=1e-15, atol=0)
+    np.testing.assert_array_equal(outs[2], outs[1])
+
+
+def test_inputs_broadcast_and_scalars_return_float() -> None:
+    price = bs_price(np.array([90.0, 100.0, 110.0]), 100.0, [[0.25], [1.0]], 0.2, 0.03, 0.0, True)
+    assert isinstance(price, np.ndarray)
+    assert price.shape == (2, 3)
+    assert isinstance(bs_price(100.0, 100.0, 1.0, 0.2, 0.03, 0.0, True), float)
+
+
+def test_non_broadcasting_inputs_raise_naming_the_fields() -> None:
+    with pytest.raises(ValueError, match="strike"):
+        bs_price(np.ones(3), np.ones(4), 1.0, 0.2, 0.0, 0.0, True)
+
+
+def test_integer_option_kind_is_refused_rather_than_read_as_bool() -> None:
+    with pytest.raises(TypeError, match="is_call"):
+        bs_price(100.0, 100.0, 1.0, 0.2, 0.0, 0.0, np.array([1, -1]))
