@@ -1,0 +1,264 @@
+"""The risk gate: every order passes it before it leaves; every decision is an event.
+
+States (nautilus_trader's vocabulary):
+
+- ACTIVE: quote and hedge freely inside the limits; quotes are sized so a
+  full fill of any one of them cannot breach a limit.
+- REDUCING: some exposure is over its limit (a fill raced a requote, a limit
+  was lowered, the market moved the greeks). Only risk-reducing quotes and
+  orders pass; the desk widens its quotes and runs its automatic unwind. Back
+  to ACTIVE once every exposure is below ``resume_fraction`` of its limit.
+- HALTED: the daily loss or drawdown limit was hit. No quotes; only orders
+  that reduce |delta| (hedges) pass. Stays halted for the rest of the run.
+
+Limits change only through :meth:`RiskGate.change_limits`, which records who,
+why and the old and new values as an event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+
+from mmdesk.risk.headroom import BookExposure, ContractRisk, quote_headroom
+from mmdesk.risk.limits import LimitsConfig
+from mmdesk.typing import Float64Array
+
+
+class GateState(IntEnum):
+    """Trading state of a book."""
+
+    ACTIVE = 0
+    REDUCING = 1
+    HALTED = 2
+
+
+class RiskReason(IntEnum):
+    """Why the gate decided what it did (carried on every risk event)."""
+
+    OK = 0
+    BREACH = 1
+    RESUMED = 2
+    DAILY_LOSS = 3
+    DRAWDOWN = 4
+    LIMIT_CHANGED = 5
+    DENY_LIMIT = 6
+    DENY_COLLAR = 7
+    DENY_ORDER_RATE = 8
+    DENY_HALTED = 9
+    DENY_REDUCING_ONLY = 10
+
+
+@dataclass(frozen=True, slots=True)
+class RiskEvent:
+    """One decision of the gate, with its reason."""
+
+    ts_ns: int
+    state: GateState
+    reason: RiskReason
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The gate's answer to one order."""
+
+    allowed: bool
+    reason: RiskReason
+
+
+def breached(book: BookExposure, limits: LimitsConfig, strike_limit: Float64Array) -> list[str]:
+    """Names of the exposures over their limit (empty when all are inside).
+
+    Parameters
+    ----------
+    book : BookExposure
+        The book's exposures.
+    limits : LimitsConfig
+        The limits.
+    strike_limit : ndarray
+        Per (expiry, strike) cell gross limit (pin-window aware).
+    """
+    return [name for name, share in utilisation(book, limits, strike_limit).items() if share > 1.0]
+
+
+def utilisation(
+    book: BookExposure, limits: LimitsConfig, strike_limit: Float64Array
+) -> dict[str, float]:
+    """Share of each limit in use (|exposure| / limit; the worst bucket for bucketed ones)."""
+
+    def worst(values: Float64Array, limit: float | Float64Array) -> float:
+        arr = np.abs(values) / limit
+        return float(arr.max()) if arr.size else 0.0
+
+    return {
+        "delta": abs(book.delta) / limits.delta,
+        "gamma": abs(book.gamma) / limits.gamma,
+        "vega": abs(book.vega) / limits.vega,
+        "notional": book.notional / limits.notional,
+        "expiry_vega": worst(book.expiry_vega, limits.expiry_vega),
+        "expiry_gamma": worst(book.expiry_gamma, limits.expiry_gamma),
+        "expiry_contracts": worst(book.expiry_contracts, limits.expiry_contracts),
+        "strike_contracts": worst(book.strike_contracts, strike_limit),
+        "option_position": worst(book.position, limits.option_position),
+    }
+
+
+class RiskGate:
+    """Pre-trade checks, the ACTIVE/REDUCING/HALTED state machine and its journal."""
+
+    def __init__(self, limits: LimitsConfig, start_ns: int = 0) -> None:
+        self._limits = limits
+        self.state = GateState.ACTIVE
+        self.events: list[RiskEvent] = []
+        self._tokens = limits.order_burst
+        self._token_ts = start_ns
+
+    @property
+    def limits(self) -> LimitsConfig:
+        """The limits in force (frozen; replace them with :meth:`change_limits`)."""
+        return self._limits
+
+    def _record(self, ts_ns: int, reason: RiskReason, detail: str) -> None:
+        self.events.append(RiskEvent(ts_ns, self.state, reason, detail))
+
+    def change_limits(self, ts_ns: int, new: LimitsConfig, who: str, why: str) -> None:
+        """Replace the limits; the only way to change them, and always journaled."""
+        old = self._limits.model_dump()
+        diff = {k: (old[k], v) for k, v in new.model_dump().items() if old[k] != v}
+        self._limits = new
+        self._record(ts_ns, RiskReason.LIMIT_CHANGED, f"by {who}: {why}; changed {diff}")
+
+    def update(
+        self,
+        ts_ns: int,
+        book: BookExposure,
+        strike_limit: Float64Array,
+        pnl_today: float,
+        pnl_peak_drawdown: float,
+    ) -> GateState:
+        """Re-evaluate the state from exposures and P&L; record any transition.
+
+        Parameters
+        ----------
+        ts_ns : int
+            Clock time, ns.
+        book : BookExposure
+            Exposures now.
+        strike_limit : ndarray
+            Gross limit per (expiry, strike) cell.
+        pnl_today : float
+            P&L since the day's open (currency, marked to theo).
+        pnl_peak_drawdown : float
+            Current P&L minus its running peak (≤ 0, currency).
+        """
+        if self.state is GateState.HALTED:
+            return self.state
+        if pnl_today <= -self.limits.daily_loss:
+            self.state = GateState.HALTED
+            self._record(ts_ns, RiskReason.DAILY_LOSS, f"P&L today {pnl_today:.2f}")
+            return self.state
+        if pnl_peak_drawdown <= -self.limits.drawdown:
+            self.state = GateState.HALTED
+            self._record(ts_ns, RiskReason.DRAWDOWN, f"drawdown {pnl_peak_drawdown:.2f}")
+            return self.state
+        use = utilisation(book, self.limits, strike_limit)
+        over = [k for k, v in use.items() if v > 1.0]
+        if self.state is GateState.ACTIVE and over:
+            self.state = GateState.REDUCING
+            self._record(ts_ns, RiskReason.BREACH, ", ".join(f"{k}={use[k]:.3f}" for k in over))
+        elif self.state is GateState.REDUCING and max(use.values()) <= self.limits.resume_fraction:
+            self.state = GateState.ACTIVE
+            self._record(ts_ns, RiskReason.RESUMED, f"max utilisation {max(use.values()):.3f}")
+        return self.state
+
+    def quote_sizes(
+        self,
+        book: BookExposure,
+        risk: ContractRisk,
+        bid_size: Float64Array,
+        ask_size: Float64Array,
+    ) -> tuple[Float64Array, Float64Array]:
+        """Cap desired quote sizes by the headroom of each quote (zero when HALTED)."""
+        if self.state is GateState.HALTED:
+            return np.zeros_like(bid_size), np.zeros_like(ask_size)
+        max_bid, max_ask = quote_headroom(
+            book, risk, self.limits, reducing=self.state is GateState.REDUCING
+        )
+        return np.minimum(bid_size, max_bid), np.minimum(ask_size, max_ask)
+
+    def allow_messages(self, ts_ns: int, n: int = 1) -> bool:
+        """Token-bucket order-rate limit: may ``n`` more messages leave at ``ts_ns``?"""
+        elapsed = max(ts_ns - self._token_ts, 0) * 1e-9
+        self._token_ts = max(ts_ns, self._token_ts)
+        self._tokens = min(self.limits.order_burst, self._tokens + elapsed * self.limits.order_rate)
+        if self._tokens >= n:
+            self._tokens -= n
+            return True
+        self._record(ts_ns, RiskReason.DENY_ORDER_RATE, f"{n} messages, {self._tokens:.1f} tokens")
+        return False
+
+    def in_collar(self, price: float, theo: float, tick: float) -> bool:
+        """Is ``price`` within the collar around ``theo`` (ticks or fraction, the wider)?"""
+        width = max(self.limits.collar_ticks * tick, self.limits.collar_fraction * abs(theo))
+        return abs(price - theo) <= width
+
+    def check_option_order(
+        self,
+        ts_ns: int,
+        option: int,
+        signed_qty: float,
+        price: float,
+        theo: float,
+        tick: float,
+        book: BookExposure,
+        risk: ContractRisk,
+    ) -> Decision:
+        """Check one option order (an unwind or an RFQ answer) of ``signed_qty`` contracts."""
+        if self.state is GateState.HALTED:
+            return self._deny(ts_ns, RiskReason.DENY_HALTED, f"option {option}")
+        if not self.in_collar(price, theo, tick):
+            return self._deny(ts_ns, RiskReason.DENY_COLLAR, f"option {option} {price} vs {theo}")
+        max_bid, max_ask = quote_headroom(
+            book, risk, self.limits, reducing=self.state is GateState.REDUCING
+        )
+        room = max_bid[option] if signed_qty > 0 else max_ask[option]
+        if abs(signed_qty) > room:
+            reason = (
+                RiskReason.DENY_REDUCING_ONLY
+                if self.state is GateState.REDUCING
+                else RiskReason.DENY_LIMIT
+            )
+            return self._deny(ts_ns, reason, f"option {option} qty {signed_qty} room {room}")
+        return Decision(True, RiskReason.OK)
+
+    def check_hedge(
+        self,
+        ts_ns: int,
+        signed_shares: float,
+        price: float,
+        mid: float,
+        tick: float,
+        book: BookExposure,
+        spot: float,
+    ) -> Decision:
+        """Check an underlying order: it must stay inside the delta and notional limits
+        or reduce |delta|, and sit inside the collar around the mid."""
+        if not self.in_collar(price, mid, tick):
+            return self._deny(ts_ns, RiskReason.DENY_COLLAR, f"hedge {price} vs mid {mid}")
+        new_delta = book.delta + signed_shares
+        reduces = abs(new_delta) < abs(book.delta)
+        if self.state is GateState.HALTED and not reduces:
+            return self._deny(ts_ns, RiskReason.DENY_HALTED, f"hedge {signed_shares}")
+        within = abs(new_delta) <= self.limits.delta and (
+            book.notional + abs(signed_shares) * spot <= self.limits.notional
+        )
+        if not (within or reduces):
+            return self._deny(ts_ns, RiskReason.DENY_LIMIT, f"hedge {signed_shares} → {new_delta}")
+        return Decision(True, RiskReason.OK)
+
+    def _deny(self, ts_ns: int, reason: RiskReason, detail: str) -> Decision:
+        self._record(ts_ns, reason, detail)
+        return Decision(False, reason)

@@ -1,0 +1,207 @@
+"""How many contracts each quote may fill before a limit would be crossed.
+
+Vectorised over every option of a chain: for a buy (or sell) of ``x ≥ 0``
+contracts of option i, every limited exposure moves linearly (greeks) or as a
+gross count (contracts, notional). The largest x that keeps each exposure
+inside its limit, or that moves an already-breached exposure toward zero
+without crossing the opposite limit, is the quote's headroom; the quoter sizes
+each quote at or below it, so that a full fill of any resting quote cannot
+breach a limit.
+
+In REDUCING state, a quote whose fill would increase the magnitude of any
+breached exposure gets zero headroom: only risk-reducing quotes stay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mmdesk.risk.limits import LimitsConfig
+from mmdesk.typing import BoolArray, Float64Array
+
+_BIG = 1e18
+
+
+@dataclass(frozen=True, slots=True)
+class BookExposure:
+    """The book's current exposures, as the risk engine aggregates them.
+
+    Attributes
+    ----------
+    delta, gamma, vega : float
+        Name totals (shares; shares per 1.00 spot; currency per 1.00 vol),
+        hedge position included in delta.
+    notional : float
+        Gross notional (currency).
+    expiry_vega, expiry_gamma, expiry_contracts : ndarray, shape (n_expiries,)
+        Per-expiry totals (contracts gross).
+    strike_contracts : ndarray, shape (n_strike_cells,)
+        Gross contracts per (expiry, strike) cell.
+    position : ndarray, shape (n_options,)
+        Signed contracts per option.
+    """
+
+    delta: float
+    gamma: float
+    vega: float
+    notional: float
+    expiry_vega: Float64Array
+    expiry_gamma: Float64Array
+    expiry_contracts: Float64Array
+    strike_contracts: Float64Array
+    position: Float64Array
+
+
+@dataclass(frozen=True, slots=True)
+class ContractRisk:
+    """Per-contract exposures of every option (one row per option).
+
+    Attributes
+    ----------
+    delta, gamma, vega : ndarray
+        Per contract (multiplier applied): shares, shares per 1.00 spot, currency per 1.00 vol.
+    notional : ndarray
+        Gross notional one contract adds (multiplier × spot), currency.
+    expiry : ndarray of int
+        Expiry-bucket index.
+    strike_cell : ndarray of int
+        (expiry, strike) cell index.
+    strike_limit : ndarray
+        Gross contract limit of the option's strike cell (pin-window aware).
+    """
+
+    delta: Float64Array
+    gamma: Float64Array
+    vega: Float64Array
+    notional: Float64Array
+    expiry: np.ndarray
+    strike_cell: np.ndarray
+    strike_limit: Float64Array
+
+
+def linear_headroom(current: Float64Array, per_unit: Float64Array, limit: float) -> Float64Array:
+    """Largest x ≥ 0 with |current + x·per_unit| ≤ limit (or moving toward zero if breached).
+
+    Parameters
+    ----------
+    current : ndarray
+        Exposure now (any units).
+    per_unit : ndarray
+        Change of the exposure per contract traded (same units).
+    limit : float
+        Absolute limit (same units), > 0.
+
+    Returns
+    -------
+    ndarray
+        Contracts, ≥ 0; a huge number where the trade does not move the exposure.
+    """
+    cur = np.asarray(current, dtype=np.float64)
+    a = np.asarray(per_unit, dtype=np.float64)
+    out = np.full(np.broadcast(cur, a).shape, _BIG)
+    up = a > 0.0
+    down = a < 0.0
+    out = np.where(up, (limit - cur) / np.where(up, a, 1.0), out)
+    out = np.where(down, (limit + cur) / np.where(down, -a, 1.0), out)
+    return np.maximum(out, 0.0)
+
+
+def gross_headroom(
+    gross: Float64Array, position: Float64Array, limit: Float64Array | float
+) -> Float64Array:
+    """Largest x ≥ 0 contracts bought with gross − |p| + |p + x| ≤ limit.
+
+    Buying first closes a short position (|p| falls), then opens a long one.
+
+    Parameters
+    ----------
+    gross : ndarray
+        Gross contracts of the cell now.
+    position : ndarray
+        Signed position of the option being traded (contracts); negate it for sells.
+    limit : ndarray or float
+        Gross limit of the cell.
+    """
+    short = np.maximum(-np.asarray(position, dtype=np.float64), 0.0)
+    return np.maximum(short, np.asarray(limit) - gross + 2.0 * short)
+
+
+def quote_headroom(
+    book: BookExposure,
+    risk: ContractRisk,
+    limits: LimitsConfig,
+    reducing: bool = False,
+) -> tuple[Float64Array, Float64Array]:
+    """Maximum bid and ask sizes (contracts) whose full fill cannot breach a limit.
+
+    Parameters
+    ----------
+    book : BookExposure
+        Current exposures.
+    risk : ContractRisk
+        Per-contract exposures of each option.
+    limits : LimitsConfig
+        The limits.
+    reducing : bool
+        In REDUCING state: zero headroom for any fill that would increase a
+        breached exposure's magnitude.
+
+    Returns
+    -------
+    max_bid, max_ask : ndarray
+        Contracts the desk may bid for / offer in each option (floored to integers).
+    """
+    sides = []
+    for sign in (1.0, -1.0):
+        e = risk.expiry
+        bounds = [
+            linear_headroom(np.full_like(risk.delta, book.delta), sign * risk.delta, limits.delta),
+            linear_headroom(np.full_like(risk.gamma, book.gamma), sign * risk.gamma, limits.gamma),
+            linear_headroom(np.full_like(risk.vega, book.vega), sign * risk.vega, limits.vega),
+            linear_headroom(book.expiry_vega[e], sign * risk.vega, limits.expiry_vega),
+            linear_headroom(book.expiry_gamma[e], sign * risk.gamma, limits.expiry_gamma),
+            linear_headroom(sign * book.position, np.ones_like(risk.delta), limits.option_position),
+        ]
+        pos = sign * book.position
+        bounds.append(gross_headroom(book.expiry_contracts[e], pos, limits.expiry_contracts))
+        bounds.append(
+            gross_headroom(book.strike_contracts[risk.strike_cell], pos, risk.strike_limit)
+        )
+        notional_per = risk.notional
+        contracts_room = gross_headroom(
+            np.full_like(risk.delta, book.notional), pos * notional_per, limits.notional
+        ) / np.where(notional_per > 0.0, notional_per, 1.0)
+        bounds.append(contracts_room)
+        size = np.minimum.reduce(bounds)
+        if reducing:
+            size = np.where(_increases_breach(book, risk, limits, sign), 0.0, size)
+        sides.append(np.floor(np.minimum(size, _BIG)))
+    return sides[0], sides[1]
+
+
+def _increases_breach(
+    book: BookExposure, risk: ContractRisk, limits: LimitsConfig, sign: float
+) -> BoolArray:
+    """Options whose fill (direction ``sign``) grows any breached exposure."""
+    e = risk.expiry
+    grows = np.zeros(risk.delta.shape, dtype=bool)
+    for current, per_unit, limit in (
+        (book.delta, risk.delta, limits.delta),
+        (book.gamma, risk.gamma, limits.gamma),
+        (book.vega, risk.vega, limits.vega),
+    ):
+        if abs(current) > limit:
+            grows |= np.sign(current) * sign * per_unit > 0.0
+    for current_arr, per_unit, limit in (
+        (book.expiry_vega[e], risk.vega, limits.expiry_vega),
+        (book.expiry_gamma[e], risk.gamma, limits.expiry_gamma),
+    ):
+        grows |= (np.abs(current_arr) > limit) & (np.sign(current_arr) * sign * per_unit > 0.0)
+    pos = sign * book.position
+    opening = pos >= 0.0  # buying (after the sign flip) opens or adds to a long
+    grows |= (book.expiry_contracts[e] > limits.expiry_contracts) & opening
+    grows |= (book.strike_contracts[risk.strike_cell] > risk.strike_limit) & opening
+    grows |= (np.abs(book.position) > limits.option_position) & opening
+    return grows

@@ -1,0 +1,73 @@
+"""Hard limits of a book: per name, per expiry, per strike, per option, loss and flow.
+
+All greek limits are absolute values in natural units of the whole book:
+delta in shares, gamma in shares per 1 currency unit of spot move, vega in
+currency per 1.00 of vol (so 1 vol point = vega/100), notional in currency.
+Contract limits count option contracts. A limit of ``inf`` is off.
+"""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class LimitsConfig(BaseModel):
+    """The hard, non-negotiable limits checked before every order."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # per name (one underlying)
+    delta: float = Field(5_000.0, gt=0.0, description="|book delta|, shares")
+    gamma: float = Field(2_000.0, gt=0.0, description="|book gamma|, shares per 1.00 spot move")
+    vega: float = Field(50_000.0, gt=0.0, description="|book vega|, currency per 1.00 vol")
+    notional: float = Field(
+        50_000_000.0, gt=0.0, description="gross notional Σ|contracts|·multiplier·S + |shares|·S"
+    )
+    # per expiry bucket
+    expiry_vega: float = Field(30_000.0, gt=0.0, description="|vega| per expiry, currency/1.00 vol")
+    expiry_gamma: float = Field(1_500.0, gt=0.0, description="|gamma| per expiry, shares per 1.00")
+    expiry_contracts: float = Field(2_000.0, gt=0.0, description="gross contracts per expiry")
+    # per strike (pin risk) and per option
+    strike_contracts: float = Field(
+        400.0, gt=0.0, description="gross contracts per (expiry, strike)"
+    )
+    strike_contracts_near_expiry: float = Field(
+        100.0, gt=0.0, description="gross contracts per (expiry, strike) inside the pin window"
+    )
+    pin_window_days: float = Field(
+        2.0, ge=0.0, description="days to expiry below which the near-expiry strike limit applies"
+    )
+    option_position: float = Field(200.0, gt=0.0, description="|contracts| in one option")
+    # loss
+    daily_loss: float = Field(250_000.0, gt=0.0, description="loss since the day's open, currency")
+    drawdown: float = Field(500_000.0, gt=0.0, description="loss from the run's P&L peak, currency")
+    # flow
+    order_rate: float = Field(200.0, gt=0.0, description="messages per second (token bucket)")
+    order_burst: float = Field(400.0, gt=0.0, description="token-bucket depth, messages")
+    collar_ticks: float = Field(
+        20.0, ge=0.0, description="max distance of a price from theo, ticks"
+    )
+    collar_fraction: float = Field(
+        0.25, ge=0.0, description="max distance of a price from theo, fraction of theo"
+    )
+    # breach procedure
+    resume_fraction: float = Field(
+        0.8, gt=0.0, le=1.0, description="return to ACTIVE once every exposure is below this share"
+    )
+    reducing_widen: float = Field(2.0, ge=1.0, description="half-spread multiplier while REDUCING")
+    unwind_cost_budget: float = Field(
+        5_000.0, ge=0.0, description="currency the automatic unwind may pay in spread per day"
+    )
+
+    def strike_limit(self, days_to_expiry: float) -> float:
+        """Per-strike gross contract limit for an expiry ``days_to_expiry`` away."""
+        if days_to_expiry <= self.pin_window_days:
+            return min(self.strike_contracts, self.strike_contracts_near_expiry)
+        return self.strike_contracts
+
+
+def is_off(limit: float) -> bool:
+    """True for a limit that is switched off (infinite)."""
+    return math.isinf(limit)

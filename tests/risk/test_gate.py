@@ -1,0 +1,98 @@
+"""The risk gate's states, denials and audit trail."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mmdesk.risk.gate import GateState, RiskGate, RiskReason
+from mmdesk.risk.headroom import BookExposure, ContractRisk
+from mmdesk.risk.limits import LimitsConfig
+
+RISK = ContractRisk(
+    delta=np.array([50.0]),
+    gamma=np.array([2.0]),
+    vega=np.array([20.0]),
+    notional=np.array([10_000.0]),
+    expiry=np.array([0]),
+    strike_cell=np.array([0]),
+    strike_limit=np.array([400.0]),
+)
+
+
+def _book(vega: float = 0.0, delta: float = 0.0, position: float = 0.0) -> BookExposure:
+    return BookExposure(
+        delta=delta,
+        gamma=0.0,
+        vega=vega,
+        notional=abs(position) * 10_000.0,
+        expiry_vega=np.array([vega]),
+        expiry_gamma=np.array([0.0]),
+        expiry_contracts=np.array([abs(position)]),
+        strike_contracts=np.array([abs(position)]),
+        position=np.array([position]),
+    )
+
+
+def test_breach_moves_to_reducing_and_recovery_back_to_active() -> None:
+    gate = RiskGate(LimitsConfig(vega=1_000.0, expiry_vega=1_000.0))
+    limit = np.array([400.0])
+    assert gate.update(1, _book(vega=500.0), limit, 0.0, 0.0) is GateState.ACTIVE
+    assert gate.update(2, _book(vega=1_100.0), limit, 0.0, 0.0) is GateState.REDUCING
+    # 0.9 of the limit is not yet below the 0.8 resume threshold.
+    assert gate.update(3, _book(vega=900.0), limit, 0.0, 0.0) is GateState.REDUCING
+    assert gate.update(4, _book(vega=700.0), limit, 0.0, 0.0) is GateState.ACTIVE
+    assert [e.reason for e in gate.events] == [RiskReason.BREACH, RiskReason.RESUMED]
+    assert "vega" in gate.events[0].detail
+
+
+def test_daily_loss_halts_and_halted_quotes_nothing() -> None:
+    gate = RiskGate(LimitsConfig(daily_loss=1_000.0))
+    limit = np.array([400.0])
+    assert gate.update(1, _book(), limit, -1_000.0, -1_000.0) is GateState.HALTED
+    bid, ask = gate.quote_sizes(_book(), RISK, np.array([10.0]), np.array([10.0]))
+    assert bid[0] == 0.0 and ask[0] == 0.0
+    assert gate.events[-1].reason is RiskReason.DAILY_LOSS
+    # Halted for good, even if the P&L recovers.
+    assert gate.update(2, _book(), limit, 0.0, 0.0) is GateState.HALTED
+
+
+def test_halted_book_may_still_hedge_toward_zero_delta_but_not_away() -> None:
+    gate = RiskGate(LimitsConfig(drawdown=1.0))
+    gate.update(1, _book(delta=300.0), np.array([400.0]), 0.0, -5.0)
+    assert gate.check_hedge(2, -200.0, 100.0, 100.0, 0.01, _book(delta=300.0), 100.0).allowed
+    assert not gate.check_hedge(3, 200.0, 100.0, 100.0, 0.01, _book(delta=300.0), 100.0).allowed
+
+
+def test_order_outside_the_collar_is_denied_with_its_reason() -> None:
+    gate = RiskGate(LimitsConfig(collar_ticks=5.0, collar_fraction=0.0))
+    decision = gate.check_option_order(1, 0, 1.0, 2.10, 2.00, 0.01, _book(), RISK)
+    assert not decision.allowed
+    assert decision.reason is RiskReason.DENY_COLLAR
+    assert gate.events[-1].reason is RiskReason.DENY_COLLAR
+
+
+def test_option_order_beyond_its_headroom_is_denied() -> None:
+    gate = RiskGate(LimitsConfig(option_position=10.0))
+    assert gate.check_option_order(1, 0, 10.0, 2.0, 2.0, 0.01, _book(), RISK).allowed
+    denied = gate.check_option_order(2, 0, 11.0, 2.0, 2.0, 0.01, _book(), RISK)
+    assert denied.reason is RiskReason.DENY_LIMIT
+
+
+def test_order_rate_is_a_token_bucket() -> None:
+    gate = RiskGate(LimitsConfig(order_rate=10.0, order_burst=5.0))
+    assert all(gate.allow_messages(0) for _ in range(5))
+    assert not gate.allow_messages(0)
+    assert gate.allow_messages(100_000_000)  # 0.1 s refills one token
+    assert gate.events[-1].reason is RiskReason.DENY_ORDER_RATE
+
+
+def test_limits_change_only_with_an_audited_event() -> None:
+    gate = RiskGate(LimitsConfig(vega=1_000.0))
+    gate.change_limits(7, LimitsConfig(vega=2_000.0), who="risk manager", why="new budget")
+    assert gate.limits.vega == 2_000.0
+    event = gate.events[-1]
+    assert event.reason is RiskReason.LIMIT_CHANGED
+    assert "risk manager" in event.detail and "(1000.0, 2000.0)" in event.detail
+    with pytest.raises(AttributeError):
+        gate.limits = LimitsConfig(vega=1e9)  # type: ignore[misc]
