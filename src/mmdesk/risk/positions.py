@@ -1,0 +1,149 @@
+"""A book's positions, cash and exposures for one underlying and its option chain.
+
+Positions are signed contracts per option and signed shares of the
+underlying; cash is in currency and includes every premium, hedge and fee.
+Marked to a set of option values and a spot, the book's value is
+cash + shares·S + Σ position·multiplier·value.
+
+Greeks come in per share of underlying (as the pricing kernels give them);
+the multiplier turns them into per-contract exposures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mmdesk.risk.headroom import BookExposure, ContractRisk
+from mmdesk.typing import Float64Array
+
+
+@dataclass(frozen=True, slots=True)
+class ChainLayout:
+    """Static description of the option chain a book trades.
+
+    Attributes
+    ----------
+    expiry : ndarray of int
+        Expiry-bucket index of each option (0..n_expiries−1).
+    strike_cell : ndarray of int
+        Index of each option's (expiry, strike) cell (calls and puts share it).
+    n_expiries : int
+        Number of expiry buckets.
+    n_strike_cells : int
+        Number of (expiry, strike) cells.
+    multiplier : float
+        Shares per contract.
+    """
+
+    expiry: np.ndarray
+    strike_cell: np.ndarray
+    n_expiries: int
+    n_strike_cells: int
+    multiplier: float
+
+    @classmethod
+    def from_arrays(
+        cls, expiry_ns: np.ndarray, strike: Float64Array, multiplier: float
+    ) -> ChainLayout:
+        """Build the bucket indices from each option's expiry time (ns) and strike."""
+        expiries, expiry = np.unique(expiry_ns, return_inverse=True)
+        pairs = np.stack([expiry.astype(np.float64), np.asarray(strike, dtype=np.float64)], axis=1)
+        cells, strike_cell = np.unique(pairs, axis=0, return_inverse=True)
+        return cls(
+            expiry=expiry.astype(np.int64),
+            strike_cell=strike_cell.reshape(-1).astype(np.int64),
+            n_expiries=len(expiries),
+            n_strike_cells=len(cells),
+            multiplier=float(multiplier),
+        )
+
+
+class Positions:
+    """Signed option contracts, underlying shares and cash of one book."""
+
+    def __init__(self, layout: ChainLayout, cash: float = 0.0) -> None:
+        self.layout = layout
+        self.contracts = np.zeros(len(layout.expiry), dtype=np.float64)
+        self.shares = 0.0
+        self.cash = float(cash)
+        self.fees = 0.0
+
+    def fill_option(self, option: int, signed_qty: float, price: float, fee: float) -> None:
+        """Book an option fill: +qty bought at ``price`` (per share), paying ``fee`` (currency)."""
+        self.contracts[option] += signed_qty
+        self.cash -= signed_qty * price * self.layout.multiplier + fee
+        self.fees += fee
+
+    def fill_underlying(self, signed_shares: float, price: float, fee: float) -> None:
+        """Book an underlying fill: +shares bought at ``price``, paying ``fee`` (currency)."""
+        self.shares += signed_shares
+        self.cash -= signed_shares * price + fee
+        self.fees += fee
+
+    def settle_option(self, option: int, settlement_value: float) -> None:
+        """Cash-settle an expiring option at its intrinsic value (per share)."""
+        self.cash += self.contracts[option] * settlement_value * self.layout.multiplier
+        self.contracts[option] = 0.0
+
+    def value(self, option_values: Float64Array, spot: float) -> float:
+        """Mark-to-market value: cash + shares·S + Σ contracts·multiplier·value (currency)."""
+        return float(
+            self.cash
+            + self.shares * spot
+            + self.layout.multiplier * np.dot(self.contracts, option_values)
+        )
+
+    def contract_risk(
+        self,
+        delta: Float64Array,
+        gamma: Float64Array,
+        vega: Float64Array,
+        spot: float,
+        strike_limit: Float64Array,
+    ) -> ContractRisk:
+        """Per-contract exposures of each option from per-share greeks.
+
+        Parameters
+        ----------
+        delta, gamma, vega : ndarray
+            Per-share greeks of each option (natural units).
+        spot : float
+            Underlying price.
+        strike_limit : ndarray, shape (n_strike_cells,)
+            Gross contract limit of each (expiry, strike) cell.
+        """
+        m = self.layout.multiplier
+        return ContractRisk(
+            delta=delta * m,
+            gamma=gamma * m,
+            vega=vega * m,
+            notional=np.full(delta.shape, m * spot),
+            expiry=self.layout.expiry,
+            strike_cell=self.layout.strike_cell,
+            strike_limit=strike_limit[self.layout.strike_cell],
+        )
+
+    def exposure(self, risk: ContractRisk, spot: float) -> BookExposure:
+        """Aggregate the book's exposures per name, expiry and strike cell."""
+        lay = self.layout
+        q = self.contracts
+        gross = np.abs(q)
+
+        def per_expiry(weights: Float64Array) -> Float64Array:
+            return np.bincount(lay.expiry, weights, lay.n_expiries).astype(np.float64)
+
+        return BookExposure(
+            delta=float(np.dot(q, risk.delta) + self.shares),
+            gamma=float(np.dot(q, risk.gamma)),
+            vega=float(np.dot(q, risk.vega)),
+            notional=float(gross.sum() * lay.multiplier * spot + abs(self.shares) * spot),
+            expiry_vega=per_expiry(q * risk.vega),
+            expiry_gamma=per_expiry(q * risk.gamma),
+            expiry_contracts=per_expiry(gross),
+            strike_contracts=np.bincount(lay.strike_cell, gross, lay.n_strike_cells).astype(
+                np.float64
+            ),
+            position=q.copy(),
+        )

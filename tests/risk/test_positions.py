@@ -1,0 +1,60 @@
+"""Positions, cash and the exposures the risk gate sees."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mmdesk.risk.positions import ChainLayout, Positions
+
+DAY = 86_400 * 10**9
+
+
+def _layout() -> ChainLayout:
+    expiry_ns = np.array([30, 30, 30, 30, 60, 60]) * DAY
+    strike = np.array([95.0, 95.0, 100.0, 100.0, 100.0, 100.0])
+    return ChainLayout.from_arrays(expiry_ns, strike, multiplier=100.0)
+
+
+def test_layout_groups_calls_and_puts_of_a_strike_into_one_cell() -> None:
+    lay = _layout()
+    assert lay.n_expiries == 2
+    assert lay.n_strike_cells == 3
+    assert lay.strike_cell[0] == lay.strike_cell[1] != lay.strike_cell[2]
+
+
+def test_fills_move_cash_and_value_marks_to_the_given_prices() -> None:
+    book = Positions(_layout())
+    book.fill_option(0, 2.0, 1.50, fee=0.5)
+    book.fill_underlying(-100.0, 100.0, fee=0.1)
+    assert book.cash == pytest.approx(-2 * 1.5 * 100 - 0.5 + 100 * 100.0 - 0.1)
+    values = np.array([1.60, 0, 0, 0, 0, 0])
+    assert book.value(values, 101.0) == pytest.approx(book.cash - 100.0 * 101.0 + 2 * 100 * 1.60)
+    assert book.fees == pytest.approx(0.6)
+
+
+def test_exposure_aggregates_per_name_expiry_and_strike() -> None:
+    book = Positions(_layout())
+    book.fill_option(0, 3.0, 1.0, 0.0)  # 30d 95
+    book.fill_option(1, -2.0, 1.0, 0.0)  # 30d 95
+    book.fill_option(5, 4.0, 1.0, 0.0)  # 60d 100
+    book.fill_underlying(-50.0, 100.0, 0.0)
+    delta = np.array([0.6, -0.4, 0.5, -0.5, 0.55, -0.45])
+    gamma = np.full(6, 0.02)
+    vega = np.array([10.0, 10.0, 12.0, 12.0, 16.0, 16.0])
+    risk = book.contract_risk(delta, gamma, vega, 100.0, np.full(3, 400.0))
+    exp = book.exposure(risk, 100.0)
+    assert exp.delta == pytest.approx(100 * (3 * 0.6 + 2 * 0.4 - 4 * 0.45) - 50.0)
+    assert exp.vega == pytest.approx(100 * (3 * 10 - 2 * 10 + 4 * 16))
+    np.testing.assert_allclose(exp.expiry_vega, [100 * 10.0, 100 * 64.0])
+    np.testing.assert_allclose(exp.expiry_contracts, [5.0, 4.0])
+    assert exp.strike_contracts[book.layout.strike_cell[0]] == 5.0
+    assert exp.notional == pytest.approx(9 * 100 * 100.0 + 50 * 100.0)
+
+
+def test_cash_settlement_pays_intrinsic_and_closes_the_position() -> None:
+    book = Positions(_layout())
+    book.fill_option(2, -3.0, 2.0, 0.0)
+    book.settle_option(2, 4.0)
+    assert book.contracts[2] == 0.0
+    assert book.cash == pytest.approx(3 * 2.0 * 100 - 3 * 4.0 * 100)
