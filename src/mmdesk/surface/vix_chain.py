@@ -102,7 +102,7 @@ def vix_series(chain: OptionChain, rate: float, *, target_days: float = TARGET_D
             near, nxt, interp = live[0], None, False
         if nxt is None:
             idx = np.nan
-            row_next = (np.datetime64("NaT", "D"), np.nan, np.nan)
+            row_next: tuple[object, float, float] = (np.datetime64("NaT", "D"), np.nan, np.nan)
         else:
             idx = vix_index(
                 near[0], near[2].variance, nxt[0], nxt[2].variance, target_days=target_days
@@ -122,7 +122,9 @@ def vix_series(chain: OptionChain, rate: float, *, target_days: float = TARGET_D
                 interp,
             )
         )
-    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in range(10)]
+    cols: list[tuple[object, ...]] = (
+        list(zip(*rows, strict=True)) if rows else [() for _ in range(10)]
+    )
     return VixSeries(
         quote_time=np.array(cols[0], dtype="datetime64[ns]"),
         near_expiry=np.array(cols[1], dtype="datetime64[D]"),
