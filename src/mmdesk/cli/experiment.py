@@ -4,5 +4,10 @@ from __future__ import annotations
 
 import typer
 
-app = typer.Typer(help="Experiments that answer one question each and print their table.",
-                  no_args_is_help=True)
+from mmdesk.cli import avellaneda_stoikov
+
+app = typer.Typer(
+    help="Experiments that answer one question each and print their table.", no_args_is_help=True
+)
+
+app.command("avellaneda-stoikov")(avellaneda_stoikov.avellaneda_stoikov)
