@@ -23,11 +23,16 @@ from mmdesk.experiments.avellaneda_stoikov import (
 )
 from mmdesk.venue.intensity import fill_probability
 
-#: Published cells our reading of the set-up does not reproduce (explained in
-#: docs/avellaneda-stoikov.md): the gamma = 0.5 inventory profit (21 vs 33.92,
-#: no variant of the set-up we tried gives 33.92) and the gamma = 0.01 inventory
-#: std(q) (5.3 vs 4.70 at 20,000 simulations, about 3.4 s.e. of the difference).
-KNOWN_MISSES = {(0.5, Strategy.INVENTORY, "profit"), (0.01, Strategy.INVENTORY, "std_q")}
+#: Published cells our reading of the set-up does not reproduce (docs/avellaneda-stoikov.md,
+#: measured at 20,000 simulations): the gamma = 0.5 inventory profit (20.9 vs 33.92; no
+#: variant of the set-up we tried gives 33.92), the gamma = 0.01 inventory std(q) (5.25 vs
+#: 4.70, z about +5) and, marginally, the gamma = 0.1 inventory profit (62.30 vs 62.94,
+#: z about -3.4; at N = 1000 it agrees or not depending on the seed).
+KNOWN_MISSES = {
+    (0.5, Strategy.INVENTORY, "profit"),
+    (0.01, Strategy.INVENTORY, "std_q"),
+    (0.1, Strategy.INVENTORY, "profit"),
+}
 
 
 def test_reservation_price_leans_against_inventory() -> None:
