@@ -97,3 +97,11 @@ def test_bad_parameters_are_rejected_naming_the_field() -> None:
         fill_intensity([0.1, float("nan")], A, K)
     with pytest.raises(ValueError, match="A"):
         IntensityConfig(A=0.0, k=1.0)
+
+
+def test_config_applies_its_own_probability_rule() -> None:
+    cfg = IntensityConfig(A=A, k=K, probability=FillProbability.LINEAR)
+    assert float(cfg.intensity(0.0)) == A
+    assert float(cfg.fill_probability(0.645, DT)) == pytest.approx(
+        float(fill_probability(0.645, A, K, DT, FillProbability.LINEAR))
+    )

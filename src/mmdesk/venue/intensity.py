@@ -67,6 +67,14 @@ class IntensityConfig(BaseModel):
     k: float = Field(gt=0.0)
     probability: FillProbability = FillProbability.EXACT
 
+    def intensity(self, delta: FloatLike) -> Float64Array:
+        """``A exp(-k delta)`` for quotes at distance ``delta`` (see :func:`fill_intensity`)."""
+        return fill_intensity(delta, self.A, self.k)
+
+    def fill_probability(self, delta: FloatLike, dt: float) -> Float64Array:
+        """Per-step fill probability with this config's rule (see :func:`fill_probability`)."""
+        return fill_probability(delta, self.A, self.k, dt, self.probability)
+
 
 def _check(A: float, k: float, dt: float | None = None) -> None:
     if not (math.isfinite(A) and A > 0.0):
