@@ -183,6 +183,35 @@ class ArbitrageReport:
         return bool(np.all(self.butterfly_ok) and np.all(self.calendar_ok))
 
 
+def g_from_derivatives(
+    k: Float64Array, w: Float64Array, w1: Float64Array, w2: Float64Array
+) -> Float64Array:
+    """Durrleman's g from total variance and its first two k-derivatives (−inf where w ≤ 0)."""
+    out = np.full(np.shape(w), -np.inf)
+    ok = w > 0.0
+    ws = np.where(ok, w, 1.0)
+    g = (1.0 - k * w1 / (2.0 * ws)) ** 2 - 0.25 * w1 * w1 * (1.0 / ws + 0.25) + 0.5 * w2
+    out[ok] = g[ok]
+    return out
+
+
+def check_smiles(
+    smiles: list[tuple[Float64Array, Float64Array, Float64Array]], kgrid: Float64Array
+) -> ArbitrageReport:
+    """Butterfly and calendar checks of smiles given as ``(w, w', w'')`` on ``kgrid``.
+
+    Parameters
+    ----------
+    smiles : list of (w, w', w'') arrays
+        Total variance and its k-derivatives on ``kgrid``, increasing expiry.
+    kgrid : array
+        Common log-moneyness grid.
+    """
+    gmins = np.array([float(np.min(g_from_derivatives(kgrid, *s))) for s in smiles])
+    ws = [s[0] for s in smiles]
+    return _report(gmins, ws)
+
+
 def check_slices(slices: list[SVIParams], kgrid: Float64Array) -> ArbitrageReport:
     """Butterfly check of each slice and calendar check of each consecutive pair.
 
@@ -195,8 +224,12 @@ def check_slices(slices: list[SVIParams], kgrid: Float64Array) -> ArbitrageRepor
     """
     gmins = np.array([min_g(p, kgrid) for p in slices])
     ws = [svi_total_variance(kgrid, p) for p in slices]
+    return _report(gmins, ws)
+
+
+def _report(gmins: Float64Array, ws: list[Float64Array]) -> ArbitrageReport:
     gaps = np.array([calendar_violation(ws[i], ws[i + 1]) for i in range(len(ws) - 1)])
-    cal_ok = np.ones(len(slices), dtype=bool)
+    cal_ok = np.ones(len(ws), dtype=bool)
     for i in range(len(ws) - 1):
         cal_ok[i + 1] = calendar_free(ws[i], ws[i + 1])
     return ArbitrageReport(gmins, gaps, gmins >= -BUTTERFLY_TOL, cal_ok)

@@ -1,0 +1,650 @@
+"""Surface fit: per-expiry raw SVI slices, free of static arbitrage, as one ``FittedSurface``.
+
+Pipeline of :func:`fit_slices` (array level; :mod:`mmdesk.surface.chain_fit` feeds it
+from an :class:`~mmdesk.market.chain.OptionChain`):
+
+1. Each expiry brings its quotes as :class:`SliceQuotes`: the out-of-the-money
+   option at each strike (puts below the forward, calls at or above), with the
+   Black-76 implied vols of its bid, mid and ask on the implied forward. A bid
+   with no implied vol (below intrinsic value, or zero) puts the lower edge of
+   the band at zero vol.
+2. Weights: the squared mid residual in vol is weighted by ``1 / s²`` where
+   ``s = max(σ_ask − σ_bid, spread_floor)`` is the bid–ask width in vol, i.e.
+   ``(vega / price spread)²``: wide or low-vega quotes count less.
+3. A global SSVI surface (arbitrage-free by construction) is fitted first; its
+   slices anchor the butterfly repair.
+4. SVI slices are fitted from the longest expiry down; each shorter slice is
+   penalised for exceeding the next longer slice's total variance on the
+   check grid (calendar), for leaving its bid/ask band, and for negative
+   Durrleman g (butterfly).
+5. Repairs, then re-check: a slice with butterfly arbitrage is moved towards
+   its SSVI anchor (:func:`~mmdesk.surface.arbitrage.repair_butterfly`); then,
+   from the shortest expiry up, a slice below its predecessor is lifted
+   (:func:`~mmdesk.surface.arbitrage.lift_to_floor`). The final
+   :class:`~mmdesk.surface.arbitrage.ArbitrageReport` is what the surface carries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from mmdesk.surface.arbitrage import (
+    ArbitrageReport,
+    butterfly_free,
+    check_grid,
+    check_smiles,
+    g_from_derivatives,
+    repair_butterfly,
+)
+from mmdesk.surface.residual import SplineCorrection, fit_correction
+from mmdesk.surface.ssvi import SSVIParams, fit_ssvi
+from mmdesk.surface.svi import SVIParams, calibrate_svi, svi_derivatives, svi_total_variance
+from mmdesk.typing import BoolArray, Float64Array, FloatLike
+
+
+class SurfaceFitConfig(BaseModel):
+    """Settings of the surface fit (all optional; defaults are the documented method).
+
+    Attributes
+    ----------
+    min_points : int
+        Fewest usable quotes (OTM, two-sided, with a mid vol) to fit an expiry.
+    min_t : float
+        Expiries closer than this (years) are not fitted.
+    spread_floor : float
+        Floor of the bid–ask width in vol used in the weights (annualised vol).
+    band_penalty : float
+        Weight of leaving the bid/ask band relative to the mid residual.
+    calendar_penalty : float
+        Weight per grid point of exceeding the next expiry's total variance.
+    butterfly_penalty : float
+        Weight of ``Σ min(g, 0)²`` on the grid.
+    grid_points : int
+        Points of the check grid.
+    grid_margin : float
+        Fraction of the quoted log-moneyness range added to each side of the grid.
+    band_tol : float
+        Tolerance (annualised vol) of the inside-the-band count.
+    correction : bool
+        Add the smooth spline correction (:mod:`mmdesk.surface.residual`) to
+        each SVI slice, shrunk as far as needed to stay arbitrage-free.
+    points_per_knot : int
+        Quotes per knot interval of the correction (4 to 24 intervals).
+    smoothness : float
+        Second-difference penalty of the correction's coefficients.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    min_points: int = Field(5, ge=3)
+    min_t: float = Field(1.0 / (365.0 * 24.0), gt=0.0)
+    spread_floor: float = Field(0.002, gt=0.0)
+    band_penalty: float = Field(100.0, ge=0.0)
+    calendar_penalty: float = Field(1e3, ge=0.0)
+    butterfly_penalty: float = Field(1e3, ge=0.0)
+    grid_points: int = Field(241, ge=11)
+    grid_margin: float = Field(0.02, ge=0.0)
+    band_tol: float = Field(1e-6, ge=0.0)
+    correction: bool = True
+    points_per_knot: int = Field(5, ge=2)
+    smoothness: float = Field(1e-4, ge=0.0)
+
+
+@dataclass(frozen=True)
+class SliceQuotes:
+    """Quotes of one expiry prepared for the fit (one OTM option per strike).
+
+    Attributes
+    ----------
+    t : float
+        Time to expiry (years).
+    forward : float
+        Implied forward (currency).
+    discount : float
+        Discount factor to expiry.
+    strike, k : ndarray
+        Strike and log-moneyness ``ln(K/F)``.
+    is_call : ndarray of bool
+        Which option represents the strike (the OTM one).
+    bid, ask : ndarray
+        Quotes (currency; European-equivalent for American chains).
+    bid_vol, mid_vol, ask_vol : ndarray
+        Black-76 implied vols (annualised); ``bid_vol`` is 0 where the bid has
+        no vol, ``mid_vol``/``ask_vol`` NaN where they have none.
+    two_sided : ndarray of bool
+        ``bid > 0``, ``ask > bid`` and an ask vol exists: the strikes the band
+        statistics count.
+    rows : ndarray of int
+        Row of each quote in the source chain (−1 when built from arrays).
+    label : str
+        Expiry label (e.g. ``2018-02-28``).
+    """
+
+    t: float
+    forward: float
+    discount: float
+    strike: Float64Array
+    k: Float64Array
+    is_call: BoolArray
+    bid: Float64Array
+    ask: Float64Array
+    bid_vol: Float64Array
+    mid_vol: Float64Array
+    ask_vol: Float64Array
+    two_sided: BoolArray
+    rows: np.ndarray
+    label: str = ""
+
+    @property
+    def usable(self) -> BoolArray:
+        """Quotes entering the fit: two-sided with a finite, positive mid vol."""
+        with np.errstate(invalid="ignore"):
+            return self.two_sided & np.isfinite(self.mid_vol) & (self.mid_vol > 0.0)
+
+
+@dataclass(frozen=True)
+class SliceSummary:
+    """Fit figures of one expiry (the rows of the CLI table).
+
+    Attributes
+    ----------
+    label : str
+        Expiry label.
+    t : float
+        Years to expiry.
+    n_points : int
+        Quotes used in the fit.
+    n_two_sided : int
+        Two-sided strikes (with an ask vol) counted by the band statistic.
+    rmse_vol_pts : float
+        Root mean square of (fit − mid vol) over the points used, in vol points.
+    inside_band : float
+        Share of two-sided strikes whose fitted vol lies in ``[bid vol, ask vol]``.
+    min_g : float
+        Minimum of Durrleman's g on the check grid.
+    butterfly_ok, calendar_ok : bool
+        Static-arbitrage status after repair.
+    repaired : str
+        Which repairs were applied ("", "butterfly", "calendar" or both).
+    """
+
+    label: str
+    t: float
+    n_points: int
+    n_two_sided: int
+    rmse_vol_pts: float
+    inside_band: float
+    min_g: float
+    butterfly_ok: bool
+    calendar_ok: bool
+    repaired: str
+
+
+class SliceModel(NamedTuple):
+    """One expiry's smile: raw SVI plus a compactly supported spline correction.
+
+    Attributes
+    ----------
+    svi : SVIParams
+        The SVI part (it alone governs the wings).
+    corr : SplineCorrection
+        Correction inside the quoted range (zero outside).
+    """
+
+    svi: SVIParams
+    corr: SplineCorrection
+
+    def total_variance(self, k: FloatLike) -> Float64Array:
+        """Total variance ``w(k)`` (year · vol²)."""
+        return np.asarray(svi_total_variance(k, self.svi) + self.corr.value(k))
+
+    def derivatives(self, k: FloatLike) -> tuple[Float64Array, Float64Array, Float64Array]:
+        """``(w, w', w'')`` at ``k``."""
+        w, w1, w2 = svi_derivatives(k, self.svi)
+        return (w + self.corr.value(k), w1 + self.corr.value(k, 1), w2 + self.corr.value(k, 2))
+
+
+def _interp_extrap(x: Float64Array, xp: Float64Array, fp: Float64Array) -> Float64Array:
+    """Piecewise-linear interpolation with linear extrapolation of the end segments."""
+    if xp.size == 1:
+        return np.full(np.shape(x), fp[0])
+    y = np.interp(x, xp, fp)
+    lo = x < xp[0]
+    hi = x > xp[-1]
+    s0 = (fp[1] - fp[0]) / (xp[1] - xp[0])
+    s1 = (fp[-1] - fp[-2]) / (xp[-1] - xp[-2])
+    y = np.where(lo, fp[0] + s0 * (x - xp[0]), y)
+    return np.asarray(np.where(hi, fp[-1] + s1 * (x - xp[-1]), y))
+
+
+@dataclass(frozen=True)
+class FittedSurface:
+    """An arbitrage-checked implied-vol surface: SVI slices, forwards and discounts.
+
+    Between expiries total variance is interpolated linearly in ``T`` at fixed
+    ``k = ln(K/F(T))``; before the first and after the last expiry the implied
+    vol at fixed ``k`` is held flat (``w ∝ T``). ``ln F`` is linear in ``T``
+    between expiries (through the spot at ``T = 0`` when known) and extrapolated
+    with the end segments' carry; ``ln D`` is linear in ``T`` through ``D(0) = 1``
+    and extrapolated with the last segment's rate.
+
+    Attributes
+    ----------
+    t : ndarray
+        Fitted expiries (years), increasing.
+    labels : tuple of str
+        Expiry labels.
+    slices : tuple of SliceModel
+        One smile per expiry (SVI plus correction).
+    forwards, discounts : ndarray
+        Implied forward (currency) and discount factor per expiry.
+    spot : float
+        Underlying price when known (NaN otherwise).
+    kgrid : ndarray
+        The check grid of the arbitrage report.
+    arbitrage : ArbitrageReport
+        Butterfly and calendar status of the slices on ``kgrid``.
+    summaries : tuple of SliceSummary
+        Per-expiry fit figures.
+    ssvi : SSVIParams or None
+        The global SSVI fit used as repair anchor.
+    """
+
+    t: Float64Array
+    labels: tuple[str, ...]
+    slices: tuple[SliceModel, ...]
+    forwards: Float64Array
+    discounts: Float64Array
+    spot: float
+    kgrid: Float64Array
+    arbitrage: ArbitrageReport
+    summaries: tuple[SliceSummary, ...]
+    ssvi: SSVIParams | None = None
+
+    def total_variance(self, k: FloatLike, t: FloatLike) -> Float64Array:
+        """Total implied variance ``σ² T`` at log-moneyness ``k`` and time ``t`` (years).
+
+        Broadcasts ``k`` and ``t``; ``t ≤ 0`` gives 0.
+        """
+        kk, tt = np.broadcast_arrays(np.asarray(k, float), np.asarray(t, float))
+        kk = kk.ravel()
+        tt = tt.ravel()
+        n = self.t.size
+        j = np.clip(np.searchsorted(self.t, tt, side="right"), 1, max(n - 1, 1))
+        i0 = j - 1
+        i1 = np.minimum(j, n - 1)
+
+        def w_at(i: np.ndarray) -> Float64Array:
+            out = np.empty(kk.shape)
+            for s in np.unique(i):  # one pass per expiry, vectorised over options
+                sel = i == s
+                out[sel] = self.slices[int(s)].total_variance(kk[sel])
+            return out
+
+        w0 = w_at(i0)
+        w1 = w_at(i1)
+        t0 = self.t[i0]
+        t1 = self.t[i1]
+        span = np.where(t1 > t0, t1 - t0, 1.0)
+        lam = np.clip((tt - t0) / span, 0.0, 1.0)
+        w = w0 + lam * (w1 - w0)
+        w = np.where(tt < self.t[0], w_at(np.zeros_like(i0)) * tt / self.t[0], w)
+        w = np.where(tt > self.t[-1], w_at(np.full_like(i0, n - 1)) * tt / self.t[-1], w)
+        w = np.where(tt <= 0.0, 0.0, w)
+        return np.asarray(w.reshape(np.broadcast_shapes(np.shape(k), np.shape(t))))
+
+    def forward(self, t: FloatLike) -> Float64Array:
+        """Forward price (currency) for time ``t`` in years."""
+        tt = np.asarray(t, dtype=np.float64)
+        xp, fp = self.t, np.log(self.forwards)
+        if np.isfinite(self.spot):
+            xp = np.concatenate([[0.0], xp])
+            fp = np.concatenate([[np.log(self.spot)], fp])
+        return np.asarray(np.exp(_interp_extrap(tt, xp, fp)))
+
+    def discount(self, t: FloatLike) -> Float64Array:
+        """Discount factor for time ``t`` in years (``D(0) = 1``)."""
+        tt = np.asarray(t, dtype=np.float64)
+        xp = np.concatenate([[0.0], self.t])
+        fp = np.concatenate([[0.0], np.log(self.discounts)])
+        return np.asarray(np.exp(_interp_extrap(tt, xp, fp)))
+
+    def vol(self, strike: FloatLike, t: FloatLike) -> Float64Array:
+        """Implied vol (annualised) of strike ``strike`` (currency) at time ``t`` (years).
+
+        NaN where ``t ≤ 0`` or ``strike ≤ 0``.
+        """
+        kk = np.asarray(strike, dtype=np.float64)
+        tt = np.asarray(t, dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            k = np.log(kk / self.forward(tt))
+            w = self.total_variance(k, tt)
+            v = np.sqrt(np.maximum(w, 0.0) / tt)
+        return np.asarray(np.where((tt > 0.0) & (kk > 0.0), v, np.nan))
+
+    @property
+    def ok(self) -> bool:
+        """True when every slice passes the butterfly and calendar checks."""
+        return self.arbitrage.ok
+
+
+def _weights(q: SliceQuotes, floor: float) -> Float64Array:
+    spread = np.maximum(q.ask_vol - q.bid_vol, floor)
+    return np.asarray(1.0 / (spread * spread))
+
+
+def _summary(
+    q: SliceQuotes,
+    sm: SliceModel,
+    cfg: SurfaceFitConfig,
+    report: ArbitrageReport,
+    i: int,
+    repaired: str,
+) -> SliceSummary:
+    used = q.usable
+    fit_vol = np.sqrt(np.maximum(sm.total_variance(q.k), 0.0) / q.t)
+    rmse = float(np.sqrt(np.mean((fit_vol[used] - q.mid_vol[used]) ** 2))) * 100.0
+    ts = q.two_sided
+    inside = (fit_vol >= q.bid_vol - cfg.band_tol) & (fit_vol <= q.ask_vol + cfg.band_tol)
+    share = float(np.mean(inside[ts])) if np.any(ts) else float("nan")
+    return SliceSummary(
+        q.label,
+        q.t,
+        int(used.sum()),
+        int(ts.sum()),
+        rmse,
+        share,
+        float(report.min_g[i]),
+        bool(report.butterfly_ok[i]),
+        bool(report.calendar_ok[i]),
+        repaired,
+    )
+
+
+def _lift(sm: SliceModel, kgrid: Float64Array, floor: Float64Array) -> SliceModel:
+    """Raise the SVI level ``a`` until the smile clears ``floor`` on the grid."""
+    gap = float(np.max(floor - sm.total_variance(kgrid)))
+    if gap <= 0.0:
+        return sm
+    return SliceModel(sm.svi._replace(a=sm.svi.a + gap * (1.0 + 1e-9) + 1e-15), sm.corr)
+
+
+def _corrected(
+    base: SVIParams,
+    data: tuple[Float64Array, ...],
+    kgrid: Float64Array,
+    ceiling: Float64Array | None,
+    cfg: SurfaceFitConfig,
+) -> SplineCorrection:
+    """Spline correction of ``base``, shrunk to keep g ≥ 0 and the calendar ceiling."""
+    k, w_mid, wt_w, w_lo, w_hi = data[:5]
+    n = k.size
+    w0 = svi_total_variance(k, base)
+    g0 = svi_total_variance(kgrid, base)
+    hi_grid = np.full(kgrid.size, np.inf) if ceiling is None else ceiling - g0
+    corr = fit_correction(
+        np.concatenate([k, kgrid]),
+        np.concatenate([w_mid - w0, np.zeros(kgrid.size)]),
+        np.concatenate([wt_w / wt_w.max(), np.zeros(kgrid.size)]),
+        np.concatenate([w_lo - w0, np.full(kgrid.size, -np.inf)]),
+        np.concatenate([w_hi - w0, hi_grid]),
+        cfg.band_penalty,
+        cfg.smoothness,
+        int(np.clip(n // cfg.points_per_knot, 4, 24)),
+        (float(k.min()), float(k.max())),
+    )
+    if corr.coef.size == 0:
+        return corr
+    W, W1, W2 = svi_derivatives(kgrid, base)
+    C0, C1, C2 = (corr.value(kgrid, o) for o in (0, 1, 2))
+    cal0 = 0.0 if ceiling is None else max(float(np.max(g0 - ceiling)), 0.0)
+    tol = 1e-12 + 1e-9 * float(np.max(np.abs(g0)))
+
+    def ok(lam: float) -> bool:
+        g = g_from_derivatives(kgrid, W + lam * C0, W1 + lam * C1, W2 + lam * C2)
+        if float(g.min()) < 1e-7:
+            return False
+        return ceiling is None or float(np.max(g0 + lam * C0 - ceiling)) <= cal0 + tol
+
+    if ok(1.0):
+        return corr
+    # local repair: shrink the basis functions around the worst point until g >= 0
+    coef = corr.coef.copy()
+    centres = corr.k_lo + (np.arange(coef.size) + 2.0) * corr.h
+    B0, B1, B2 = (corr.basis(kgrid, o) for o in (0, 1, 2))
+    for _ in range(200):
+        g = g_from_derivatives(kgrid, W + B0 @ coef, W1 + B1 @ coef, W2 + B2 @ coef)
+        j = int(np.argmin(g))
+        cal_bad = ceiling is not None and float(np.max(g0 + B0 @ coef - ceiling)) > cal0 + tol
+        if g[j] >= 1e-7 and not cal_bad:
+            return SplineCorrection(corr.k_lo, corr.h, coef)
+        if g[j] < 1e-7:
+            near = np.abs(centres - kgrid[j]) < 2.0 * corr.h
+        else:
+            jc = int(np.argmax(g0 + B0 @ coef - ceiling))  # type: ignore[operator]
+            near = np.abs(centres - kgrid[jc]) < 2.0 * corr.h
+        coef[near] *= 0.7
+        coef[near & (np.abs(coef) < 1e-12)] = 0.0
+    # fall back to a uniform shrink (lambda = 0 is the arbitrage-free SVI slice)
+    lo, hi = 0.0, 1.0
+    for _ in range(30):
+        mid = 0.5 * (lo + hi)
+        if ok(mid):
+            lo = mid
+        else:
+            hi = mid
+    return corr.scaled(lo)
+
+
+def _grid(qs: list[SliceQuotes], cfg: SurfaceFitConfig) -> Float64Array:
+    """Check grid: the whole quoted range plus a fine grid over each expiry's own range."""
+    parts = []
+    for q in qs:
+        kq = q.k[q.usable]
+        parts.append(check_grid(float(kq.min()), float(kq.max()), 101, cfg.grid_margin))
+    k_all = np.concatenate(parts)
+    lo, hi = float(k_all.min()), float(k_all.max())
+    parts.append(np.linspace(lo, hi, cfg.grid_points))
+    return np.unique(np.concatenate(parts))
+
+
+def fit_slices(
+    quotes: list[SliceQuotes], config: SurfaceFitConfig | None = None, spot: float = float("nan")
+) -> FittedSurface:
+    """Fit an arbitrage-checked SVI surface to prepared quotes of several expiries.
+
+    Parameters
+    ----------
+    quotes : list of SliceQuotes
+        One per expiry (any order); expiries with fewer than ``min_points``
+        usable quotes or ``t < min_t`` are skipped.
+    config : SurfaceFitConfig, optional
+        Fit settings.
+    spot : float
+        Underlying price if known (anchors the forward curve at ``T = 0``).
+
+    Returns
+    -------
+    FittedSurface
+    """
+    cfg = config or SurfaceFitConfig()
+    qs = sorted(
+        (q for q in quotes if q.t >= cfg.min_t and int(q.usable.sum()) >= cfg.min_points),
+        key=lambda q: q.t,
+    )
+    if not qs:
+        raise ValueError(
+            f"fit_slices: no expiry has >= {cfg.min_points} usable quotes and t >= {cfg.min_t}"
+        )
+    t = np.array([q.t for q in qs])
+    if np.any(np.diff(t) <= 0.0):
+        raise ValueError(f"fit_slices: two slices share an expiry time, t = {t}")
+    kgrid = _grid(qs, cfg)
+
+    data = []
+    for q in qs:
+        u = q.usable
+        wt_vol = _weights(q, cfg.spread_floor)[u]
+        w_mid = q.mid_vol[u] ** 2 * q.t
+        wt_w = wt_vol / (2.0 * q.mid_vol[u] * q.t) ** 2  # vol residual -> total-variance residual
+        w_lo = q.bid_vol[u] ** 2 * q.t
+        w_hi = q.ask_vol[u] ** 2 * q.t
+        data.append((q.k[u], w_mid, wt_w, w_lo, w_hi, wt_vol))
+
+    ssvi = fit_ssvi(t, [d[0] for d in data], [d[1] for d in data], [d[5] for d in data])
+    anchors = [ssvi.slice(i) for i in range(t.size)]
+
+    n = t.size
+    fitted: list[SliceModel] = [SliceModel(anchors[i], SplineCorrection.zero()) for i in range(n)]
+    repaired = [[False, False] for _ in range(n)]
+    for i in range(n - 1, -1, -1):  # longest first: each slice stays under the next one
+        k, w_mid, wt_w, w_lo, w_hi, _ = data[i]
+        ceiling = fitted[i + 1].total_variance(kgrid) if i + 1 < n else None
+        res = calibrate_svi(
+            k,
+            w_mid,
+            wt_w,
+            w_lo,
+            w_hi,
+            band_penalty=cfg.band_penalty,
+            kgrid=kgrid,
+            grid_hi=ceiling,
+            grid_penalty=cfg.calendar_penalty if ceiling is not None else 0.0,
+            butterfly_penalty=cfg.butterfly_penalty,
+        )
+        p = res.params
+        if not butterfly_free(p, kgrid):
+            p, _ = repair_butterfly(p, anchors[i], kgrid)
+            repaired[i][0] = True
+        corr = _corrected(p, data[i], kgrid, ceiling, cfg) if cfg.correction else None
+        fitted[i] = SliceModel(p, corr if corr is not None else SplineCorrection.zero())
+    slices = fitted
+    for i in range(1, n):  # shortest first: lift any slice below its predecessor
+        floor = slices[i - 1].total_variance(kgrid)
+        lifted = _lift(slices[i], kgrid, floor)
+        if lifted is not slices[i]:
+            repaired[i][1] = True
+            w, w1, w2 = lifted.derivatives(kgrid)
+            if float(g_from_derivatives(kgrid, w, w1, w2).min()) < 0.0:
+                base, _ = repair_butterfly(lifted.svi, anchors[i], kgrid)
+                lifted = _lift(SliceModel(base, SplineCorrection.zero()), kgrid, floor)
+            slices[i] = lifted
+    report = check_smiles([sm.derivatives(kgrid) for sm in slices], kgrid)
+    summaries = tuple(
+        _summary(
+            q,
+            slices[i],
+            cfg,
+            report,
+            i,
+            ",".join(nm for nm, f in zip(("butterfly", "calendar"), repaired[i], strict=True) if f),
+        )
+        for i, q in enumerate(qs)
+    )
+    return FittedSurface(
+        t=t,
+        labels=tuple(q.label for q in qs),
+        slices=tuple(slices),
+        forwards=np.array([q.forward for q in qs]),
+        discounts=np.array([q.discount for q in qs]),
+        spot=float(spot),
+        kgrid=kgrid,
+        arbitrage=report,
+        summaries=summaries,
+        ssvi=ssvi,
+    )
+
+
+def slice_quotes(
+    t: float,
+    forward: float,
+    discount: float,
+    strike: FloatLike,
+    is_call: FloatLike,
+    bid: FloatLike,
+    ask: FloatLike,
+    *,
+    label: str = "",
+    rows: np.ndarray | None = None,
+) -> SliceQuotes:
+    """Prepare one expiry's quotes: keep the OTM option per strike, imply bid/mid/ask vols.
+
+    Parameters
+    ----------
+    t : float
+        Years to expiry.
+    forward : float
+        Forward price of the expiry (currency).
+    discount : float
+        Discount factor to expiry.
+    strike, is_call, bid, ask : arrays
+        All options of the expiry (European or European-equivalent prices).
+    label : str
+        Expiry label.
+    rows : int array, optional
+        Row numbers in the source chain, carried through.
+
+    Returns
+    -------
+    SliceQuotes
+        Puts with ``K < F`` and calls with ``K ≥ F``, sorted by strike.
+    """
+    from mmdesk.pricing.implied_vol import black76_implied_vol
+
+    if not (t > 0.0 and forward > 0.0 and 0.0 < discount <= 1.5):
+        raise ValueError(
+            f"slice_quotes: need t > 0, forward > 0, discount in (0, 1.5]; got t={t!r}, "
+            f"forward={forward!r}, discount={discount!r}"
+        )
+    K = np.asarray(strike, dtype=np.float64).ravel()
+    c = np.asarray(is_call, dtype=bool).ravel()
+    b = np.asarray(bid, dtype=np.float64).ravel()
+    a = np.asarray(ask, dtype=np.float64).ravel()
+    r = np.arange(K.size) if rows is None else np.asarray(rows).ravel()
+    otm = np.where(c, K >= forward, K < forward)
+    idx = np.flatnonzero(otm)
+    idx = idx[np.argsort(K[idx], kind="stable")]
+    K, c, b, a, r = K[idx], c[idx], b[idx], a[idx], r[idx]
+    rate = -np.log(discount) / t
+    with np.errstate(invalid="ignore"):
+        fin = np.isfinite(b) & np.isfinite(a)
+        two = fin & (b > 0.0) & (a > b)
+        mid = np.where(two, 0.5 * (b + a), np.nan)
+    bid_px = np.where(fin & (b > 0.0), b, np.nan)
+    ask_px = np.where(fin & (a > 0.0), a, np.nan)
+    vols = np.asarray(
+        black76_implied_vol(
+            np.concatenate([bid_px, mid, ask_px]),
+            forward,
+            np.tile(K, 3),
+            t,
+            rate,
+            np.tile(c, 3),
+        ),
+        dtype=np.float64,
+    )
+    n = K.size
+    bid_vol = np.nan_to_num(vols[:n], nan=0.0)
+    mid_vol = vols[n : 2 * n]
+    ask_vol = vols[2 * n :]
+    two = two & np.isfinite(ask_vol)
+    return SliceQuotes(
+        t=float(t),
+        forward=float(forward),
+        discount=float(discount),
+        strike=K,
+        k=np.log(K / forward),
+        is_call=c,
+        bid=b,
+        ask=a,
+        bid_vol=bid_vol,
+        mid_vol=mid_vol,
+        ask_vol=ask_vol,
+        two_sided=two,
+        rows=r,
+        label=label,
+    )

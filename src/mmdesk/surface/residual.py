@@ -1,0 +1,153 @@
+"""A smooth, compactly supported correction on top of an SVI slice.
+
+Raw SVI has five parameters; a short-dated index smile quoted with spreads of a
+few tenths of a vol point often has more shape than that (see
+``docs/surface.md``). The slice model of mmdesk is therefore::
+
+    w(k) = w_SVI(k) + Σ_j c_j B((k − κ_j) / h)
+
+with ``B`` the uniform cubic B-spline (support ``[−2, 2]``, C²) and centres
+``κ_j`` placed so every basis function lives inside the quoted range
+``[k_lo, k_hi]``: outside it the correction and its first two derivatives
+vanish and the wings are pure SVI (Lee's bound holds). The coefficients solve
+a penalised least-squares problem (mid residuals, band penalties, calendar
+bounds on a grid, and a second-difference smoothness penalty); butterfly and
+calendar conditions are checked on the combined smile by the caller.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from mmdesk.typing import Float64Array, FloatLike
+
+
+class SplineCorrection(NamedTuple):
+    """Uniform cubic B-spline correction to total variance (zero outside its range).
+
+    Attributes
+    ----------
+    k_lo : float
+        Left end of the support (log-moneyness).
+    h : float
+        Knot spacing (log-moneyness).
+    coef : ndarray
+        Coefficient of each basis function (year · vol²); basis ``j`` is
+        centred at ``k_lo + (j + 2) h``.
+    """
+
+    k_lo: float
+    h: float
+    coef: Float64Array
+
+    @staticmethod
+    def zero() -> SplineCorrection:
+        """The null correction."""
+        return SplineCorrection(0.0, 1.0, np.zeros(0))
+
+    def basis(self, k: FloatLike, order: int = 0) -> Float64Array:
+        """Basis functions (or their ``order``-th k-derivative) at ``k``: shape ``(n, m)``."""
+        kk = np.asarray(k, dtype=np.float64).ravel()
+        m = self.coef.size
+        centres = self.k_lo + (np.arange(m) + 2.0) * self.h
+        u = (kk[:, None] - centres[None, :]) / self.h
+        a = np.abs(u)
+        inner = a <= 1.0
+        outer = (a > 1.0) & (a < 2.0)
+        if order == 0:
+            v = np.where(inner, 2.0 / 3.0 - u * u + 0.5 * a**3, 0.0)
+            v = np.where(outer, (2.0 - a) ** 3 / 6.0, v)
+        elif order == 1:
+            v = np.where(inner, -2.0 * u + 1.5 * u * a, 0.0)
+            v = np.where(outer, -np.sign(u) * 0.5 * (2.0 - a) ** 2, v)
+            v = v / self.h
+        elif order == 2:
+            v = np.where(inner, -2.0 + 3.0 * a, 0.0)
+            v = np.where(outer, 2.0 - a, v)
+            v = v / self.h**2
+        else:
+            raise ValueError(f"order must be 0, 1 or 2, got {order!r}")
+        return np.asarray(v)
+
+    def value(self, k: FloatLike, order: int = 0) -> Float64Array:
+        """Correction (or its derivative) at ``k``, same shape as ``k``."""
+        kk = np.asarray(k, dtype=np.float64)
+        if self.coef.size == 0:
+            return np.zeros(kk.shape)
+        return np.asarray((self.basis(kk, order) @ self.coef).reshape(kk.shape))
+
+    def scaled(self, lam: float) -> SplineCorrection:
+        """The correction multiplied by ``lam``."""
+        return SplineCorrection(self.k_lo, self.h, self.coef * lam)
+
+
+def fit_correction(
+    k: Float64Array,
+    residual: Float64Array,
+    weight: Float64Array,
+    lo: Float64Array,
+    hi: Float64Array,
+    band_penalty: float,
+    smoothness: float,
+    n_knots: int,
+    k_range: tuple[float, float],
+) -> SplineCorrection:
+    """Penalised least-squares spline correction of a base smile.
+
+    Parameters
+    ----------
+    k : array
+        Log-moneyness of the points (data points, then grid points with zero weight).
+    residual : array
+        Target minus base total variance (year·vol²) at ``k`` (ignored where weight is 0).
+    weight : array
+        Weights of the squared mid residuals.
+    lo, hi : array
+        Band of the correction at each point (band of ``w`` minus the base);
+        leaving it costs ``band_penalty × penalty weight × distance²``; the penalty
+        weight of a point is its weight, or the mean weight for grid points.
+    smoothness : float
+        Weight of the squared second differences of the coefficients (relative
+        to the total data weight).
+    n_knots : int
+        Knot intervals across ``k_range`` (≥ 4); ``n_knots − 3`` basis functions.
+    k_range : (float, float)
+        Support of the correction.
+
+    Returns
+    -------
+    SplineCorrection
+    """
+    k_lo, k_hi = k_range
+    n_knots = max(int(n_knots), 4)
+    h = (k_hi - k_lo) / n_knots
+    m = n_knots - 3
+    corr = SplineCorrection(k_lo, h, np.zeros(m))
+    if h <= 0.0:
+        return SplineCorrection.zero()
+    Bm = corr.basis(k)
+    total = float(weight.sum())
+    pen_w = np.where(weight > 0.0, weight, total / max(int((weight > 0).sum()), 1))
+    pen_w = band_penalty * pen_w
+    D = np.diff(np.eye(m), n=2, axis=0)
+    R = smoothness * total * (D.T @ D) + 1e-12 * total * np.eye(m)
+    hi_f = np.where(np.isfinite(hi), hi, 0.0)
+    lo_f = np.where(np.isfinite(lo), lo, 0.0)
+    state = np.zeros(k.size, dtype=np.int8)
+    c: Float64Array = np.zeros(m)
+    for _ in range(30):
+        wgt = weight + np.where(state != 0, pen_w, 0.0)
+        tgt = weight * np.where(weight > 0.0, residual, 0.0) + np.where(
+            state > 0, pen_w * hi_f, 0.0
+        )
+        tgt = tgt + np.where(state < 0, pen_w * lo_f, 0.0)
+        A = Bm.T @ (wgt[:, None] * Bm) + R
+        c = np.asarray(np.linalg.solve(A, Bm.T @ tgt), dtype=np.float64)
+        v = Bm @ c
+        new = np.where(v > hi, 1, np.where(v < lo, -1, 0)).astype(np.int8)
+        if np.array_equal(new, state):
+            break
+        state = new
+    return SplineCorrection(k_lo, h, c)
