@@ -1,0 +1,307 @@
+"""Jäckel's "Let's Be Rational": normalised implied volatility to machine accuracy, in numba.
+
+Source: P. Jäckel, "Let's Be Rational", Wilmott (2015) 40-53, and the reference
+implementation LetsBeRational (www.jaeckel.org, Copyright © 2013-2014 Peter
+Jäckel; "Permission to use, copy, modify, and distribute this software is
+freely granted, provided that this notice is preserved"), read in its Python
+port ``vollib/py_lets_be_rational`` (function
+``_unchecked_normalised_implied_volatility_from_a_transformed_rational_guess_with_limited_iterations``).
+The upper-branch loop follows the C++ original: the Python port mis-indents its
+bracket reset there.
+
+Algorithm, for an out-of-the-money call (x = ln(F/K) <= 0; in-the-money options
+and puts are mapped to it by put-call parity in normalised space, β_otm = β - ι):
+
+1. Central point s_c = sqrt(2|x|) (inflexion of b in s), b_c = b(x, s_c),
+   v_c = b'(x, s_c); s_l = s_c - b_c/v_c, s_h = s_c + (b_max - b_c)/v_c.
+2. Four branches for the initial guess: β < b_l — rational cubic in the
+   transformed "lower map" f(β) ~ Φ(-z)³, inverted via AS241; b_l <= β < b_c and
+   b_c <= β <= b_h — rational cubic of s in β; β > b_h — rational cubic of the
+   "upper map" Φ(-s/2).
+3. Two Householder iterations of third order (convergence order four) on
+   g(s) = 1/ln b(s) - 1/ln β (lowest branch), g = ln((b_max-β)/(b_max-b(s)))
+   (highest branch, when β > b_max/2), g = b(s) - β otherwise; with bracketing
+   and bisection as a guard against the (theoretical) loss of convergence.
+
+All functions are numba kernels with plain-Python twins ``*_python``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+
+from mmdesk.pricing import iv_reason as _r
+from mmdesk.pricing.erf_cody import inverse_norm_cdf, norm_cdf_lbr
+from mmdesk.pricing.normalised_black import (
+    DBL_EPSILON,
+    DBL_MAX,
+    DBL_MIN,
+    PI_OVER_SIX,
+    SQRT_DBL_MAX,
+    SQRT_ONE_OVER_THREE,
+    SQRT_PI_OVER_TWO,
+    SQRT_THREE,
+    TWO_PI,
+    TWO_PI_OVER_SQRT_TWENTY_SEVEN,
+    normalised_black_otm_call,
+    normalised_intrinsic,
+    normalised_vega,
+)
+from mmdesk.pricing.rational_cubic import (
+    convex_control_left,
+    convex_control_right,
+    rational_cubic_interpolation,
+)
+
+#: Householder iterations after the rational initial guess (Jäckel: two suffice).
+IMPLIED_VOL_ITERATIONS = 2
+#: A normalised price within this many ulps of intrinsic or of its maximum carries no vol.
+NO_INFORMATION_ULPS = 4.0
+
+_LOWER = 0  # objective 1/ln b(s) - 1/ln β
+_MIDDLE = 1  # objective b(s) - β
+_UPPER = 2  # objective ln((b_max - β)/(b_max - b(s)))
+
+
+def _f_lower_map_python(x: float, s: float) -> tuple[float, float, float]:
+    # f(s) = 2π/√27·|x|·Φ(-z)³ with z = |x|/(√3·s), and df/dβ, d²f/dβ² at s.
+    ax = abs(x)
+    z = SQRT_ONE_OVER_THREE * ax / s
+    y = z * z
+    s2 = s * s
+    big_phi = norm_cdf_lbr(-z)
+    small_phi = 0.3989422804014326779399460599343818684758586311649 * math.exp(-0.5 * z * z)
+    fpp = (
+        PI_OVER_SIX
+        * y
+        / (s2 * s)
+        * big_phi
+        * (8.0 * SQRT_THREE * s * ax + (3.0 * s2 * (s2 - 8.0) - 8.0 * x * x) * big_phi / small_phi)
+        * math.exp(2.0 * y + 0.25 * s2)
+    )
+    phi2 = big_phi * big_phi
+    fp = TWO_PI * y * phi2 * math.exp(y + 0.125 * s * s)
+    f = TWO_PI_OVER_SQRT_TWENTY_SEVEN * ax * (phi2 * big_phi)
+    return f, fp, fpp
+
+
+def _inverse_f_lower_map_python(x: float, f: float) -> float:
+    if f <= 0.0:
+        return 0.0
+    u = (f / (TWO_PI_OVER_SQRT_TWENTY_SEVEN * abs(x))) ** (1.0 / 3.0)
+    return abs(x / (SQRT_THREE * inverse_norm_cdf(u)))
+
+
+def _f_upper_map_python(x: float, s: float) -> tuple[float, float, float]:
+    # f(s) = Φ(-s/2), and df/dβ, d²f/dβ² at s.
+    f = norm_cdf_lbr(-0.5 * s)
+    w = (x / s) * (x / s)
+    fp = -0.5 * math.exp(0.5 * w)
+    fpp = SQRT_PI_OVER_TWO * math.exp(w + 0.125 * s * s) * w / s
+    return f, fp, fpp
+
+
+def _householder_factor_python(newton: float, halley: float, hh3: float) -> float:
+    return (1.0 + 0.5 * halley * newton) / (1.0 + newton * (halley + hh3 * newton / 6.0))
+
+
+_f_lower_map = numba.njit(cache=True)(_f_lower_map_python)
+_inverse_f_lower_map = numba.njit(cache=True)(_inverse_f_lower_map_python)
+_f_upper_map = numba.njit(cache=True)(_f_upper_map_python)
+_householder_factor = numba.njit(cache=True)(_householder_factor_python)
+
+
+def _householder_iterations_python(
+    beta: float,
+    x: float,
+    b_max: float,
+    s: float,
+    s_left: float,
+    s_right: float,
+    mode: int,
+    n: int,
+) -> float:
+    """Householder(3) steps from s on the objective of ``mode``, bracketed by [s_left, s_right]."""
+    ln_beta = math.log(beta) if mode == _LOWER else 0.0
+    iterations = 0
+    direction_reversal_count = 0
+    ds = -DBL_MAX
+    ds_previous = 0.0
+    while iterations < n and abs(ds) > DBL_EPSILON * s:
+        if ds * ds_previous < 0.0:
+            direction_reversal_count += 1
+        if iterations > 0 and (direction_reversal_count == 3 or not (s_left < s < s_right)):
+            # Looping inefficiently, or the step left the bracket: bisect.
+            s = 0.5 * (s_left + s_right)
+            if s_right - s_left <= DBL_EPSILON * s:
+                break
+            direction_reversal_count = 0
+            ds = 0.0
+        ds_previous = ds
+        b = normalised_black_otm_call(x, s)
+        bp = normalised_vega(x, s)
+        if b > beta and s < s_right:
+            s_right = s
+        elif b < beta and s > s_left:
+            s_left = s
+        h = x / s
+        b_halley = h * h / s - 0.25 * s  # b''/b'
+        b_hh3 = b_halley * b_halley - 3.0 * (h / s) * (h / s) - 0.25  # b'''/b'
+        if mode == _LOWER:
+            if b <= 0.0 or bp <= 0.0:  # underflow: bisect this step
+                ds = 0.5 * (s_left + s_right) - s
+            else:
+                ln_b = math.log(b)
+                bpob = bp / b
+                newton = (ln_beta - ln_b) * ln_b / ln_beta / bpob
+                halley = b_halley - bpob * (1.0 + 2.0 / ln_b)
+                hh3 = (
+                    b_hh3
+                    + 2.0 * bpob * bpob * (1.0 + 3.0 / ln_b * (1.0 + 1.0 / ln_b))
+                    - 3.0 * b_halley * bpob * (1.0 + 2.0 / ln_b)
+                )
+                ds = newton * _householder_factor(newton, halley, hh3)
+        elif mode == _UPPER:
+            if b >= b_max or bp <= DBL_MIN:
+                ds = 0.5 * (s_left + s_right) - s
+            else:
+                b_max_minus_b = b_max - b
+                g = math.log((b_max - beta) / b_max_minus_b)
+                gp = bp / b_max_minus_b
+                newton = -g / gp
+                halley = b_halley + gp
+                hh3 = b_hh3 + gp * (2.0 * gp + 3.0 * b_halley)
+                ds = newton * _householder_factor(newton, halley, hh3)
+        else:
+            newton = (beta - b) / bp
+            ds = newton * _householder_factor(newton, b_halley, b_hh3)
+        ds = max(-0.5 * s, ds)
+        s += ds
+        iterations += 1
+    return s
+
+
+_householder_iterations = numba.njit(cache=True)(_householder_iterations_python)
+
+
+def normalised_vol_otm_call_python(beta: float, x: float, b_max: float, n: int) -> float:
+    """Total vol s = σ·√T of an out-of-the-money call from its normalised price (no checks).
+
+    Parameters
+    ----------
+    beta : float
+        Normalised price b = price / (D·sqrt(F·K)), with 0 < beta < exp(x/2).
+    x : float
+        Log-moneyness ln(F/K) <= 0.
+    b_max : float
+        exp(x/2), the price's upper bound.
+    n : int
+        Householder iterations after the initial guess (2 reaches machine accuracy).
+
+    Returns
+    -------
+    float
+        s with b(x, s) = beta.
+    """
+    s_c = math.sqrt(abs(2.0 * x))
+    b_c = normalised_black_otm_call(x, s_c)
+    v_c = normalised_vega(x, s_c)
+    s_left = DBL_MIN
+    s_right = DBL_MAX
+    if beta < b_c:
+        s_l = s_c - b_c / v_c
+        b_l = normalised_black_otm_call(x, s_l)
+        if beta < b_l:
+            f_l, fp_l, fpp_l = _f_lower_map(x, s_l)
+            r_ll = convex_control_right(0.0, b_l, 0.0, f_l, 1.0, fp_l, fpp_l, True)
+            f = rational_cubic_interpolation(beta, 0.0, b_l, 0.0, f_l, 1.0, fp_l, r_ll)
+            if not (f > 0.0):  # roundoff for extreme |x|: quadratic with f(0)=0, f'(0)=1
+                t = beta / b_l
+                f = (f_l * t + b_l * (1.0 - t)) * t
+            s = _inverse_f_lower_map(x, f)
+            return _householder_iterations(beta, x, b_max, s, s_left, s_l, _LOWER, n)
+        v_l = normalised_vega(x, s_l)
+        r_lm = convex_control_right(b_l, b_c, s_l, s_c, 1.0 / v_l, 1.0 / v_c, 0.0, False)
+        s = rational_cubic_interpolation(beta, b_l, b_c, s_l, s_c, 1.0 / v_l, 1.0 / v_c, r_lm)
+        return _householder_iterations(beta, x, b_max, s, s_l, s_c, _MIDDLE, n)
+    s_h = s_c + (b_max - b_c) / v_c if v_c > DBL_MIN else s_c
+    b_h = normalised_black_otm_call(x, s_h)
+    if beta <= b_h:
+        v_h = normalised_vega(x, s_h)
+        r_hm = convex_control_left(b_c, b_h, s_c, s_h, 1.0 / v_c, 1.0 / v_h, 0.0, False)
+        s = rational_cubic_interpolation(beta, b_c, b_h, s_c, s_h, 1.0 / v_c, 1.0 / v_h, r_hm)
+        return _householder_iterations(beta, x, b_max, s, s_c, s_h, _MIDDLE, n)
+    f_h, fp_h, fpp_h = _f_upper_map(x, s_h)
+    f = -DBL_MAX
+    if -SQRT_DBL_MAX < fpp_h < SQRT_DBL_MAX:
+        r_hh = convex_control_left(b_h, b_max, f_h, 0.0, fp_h, -0.5, fpp_h, True)
+        f = rational_cubic_interpolation(beta, b_h, b_max, f_h, 0.0, fp_h, -0.5, r_hh)
+    if f <= 0.0:  # quadratic with f(b_h), f(b_max)=0, f'(b_max)=-1/2
+        h = b_max - b_h
+        t = (beta - b_h) / h
+        f = (f_h * (1.0 - t) + 0.5 * h * t) * (1.0 - t)
+    s = -2.0 * inverse_norm_cdf(f)
+    mode = _UPPER if beta > 0.5 * b_max else _MIDDLE
+    return _householder_iterations(beta, x, b_max, s, s_h, s_right, mode, n)
+
+
+normalised_vol_otm_call = numba.njit(cache=True)(normalised_vol_otm_call_python)
+
+
+def normalised_implied_vol_python(beta: float, x: float, theta: float) -> tuple[float, int]:
+    """Total implied vol s = σ·√T from a normalised price, with a reason code.
+
+    Parameters
+    ----------
+    beta : float
+        Normalised (undiscounted) price: price / (D·sqrt(F·K)).
+    x : float
+        Log-moneyness ln(F/K).
+    theta : float
+        +1 for a call, -1 for a put.
+
+    Returns
+    -------
+    s : float
+        σ·√T, or NaN when the price has no vol.
+    reason : int
+        An :class:`mmdesk.pricing.iv_reason.IVReason` code.
+
+    Notes
+    -----
+    Classification, with tol = NO_INFORMATION_ULPS·ε·β (the price's own rounding):
+    β < 0 or β < ι - tol: BELOW_INTRINSIC; β > b_max·(1 + NO_INFORMATION_ULPS·ε):
+    ABOVE_MAX; β - ι <= tol, b_max - β <= tol, or an out-of-the-money value
+    below the smallest normal double: NO_VOL_INFORMATION. In-the-money options
+    are inverted on their out-of-the-money counterpart β - ι (put-call parity).
+    """
+    nan = math.nan
+    if not (beta == beta) or not (-DBL_MAX <= x <= DBL_MAX):
+        return nan, _r.INVALID_INPUT
+    if beta < 0.0:
+        return nan, _r.BELOW_INTRINSIC
+    xc = x if theta > 0.0 else -x  # a put on x is a call on -x
+    ax = abs(xc)
+    b_max_otm = math.exp(-0.5 * ax)  # maximum of the out-of-the-money call
+    tol = NO_INFORMATION_ULPS * DBL_EPSILON * beta
+    if xc > 0.0:  # in the money: invert the out-of-the-money counterpart β - ι
+        if beta > math.exp(0.5 * xc) * (1.0 + NO_INFORMATION_ULPS * DBL_EPSILON):
+            return nan, _r.ABOVE_MAX
+        beta_otm = beta - normalised_intrinsic(xc, 1.0)
+        if beta_otm < -tol:
+            return nan, _r.BELOW_INTRINSIC
+    else:
+        if beta > b_max_otm * (1.0 + NO_INFORMATION_ULPS * DBL_EPSILON):
+            return nan, _r.ABOVE_MAX
+        beta_otm = beta
+    if beta_otm <= tol or beta_otm < DBL_MIN or b_max_otm - beta_otm <= tol:
+        return nan, _r.NO_VOL_INFORMATION
+    s = normalised_vol_otm_call(beta_otm, -ax, b_max_otm, IMPLIED_VOL_ITERATIONS)
+    if not (0.0 < s < DBL_MAX):
+        return nan, _r.NO_VOL_INFORMATION
+    return s, _r.OK
+
+
+normalised_implied_vol = numba.njit(cache=True)(normalised_implied_vol_python)
