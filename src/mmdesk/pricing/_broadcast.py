@@ -18,9 +18,11 @@ Python ``float`` out (``FlatInputs.finish``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import NamedTuple
+import types
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
+import numba
 import numpy as np
 
 from mmdesk.typing import BoolArray, BoolLike, Float64Array, FloatLike
@@ -28,6 +30,36 @@ from mmdesk.typing import BoolArray, BoolLike, Float64Array, FloatLike
 #: Below this many options the serial kernel is used: thread start-up costs more
 #: than it saves on a small chain.
 PARALLEL_THRESHOLD = 4096
+
+
+def njit_serial_and_parallel(
+    py_func: Callable[..., Any],
+) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """Compile a flat kernel twice: serial (small chains) and ``parallel=True`` (prange).
+
+    Both are ``cache=True``.  numba's on-disk cache keys a function by its
+    qualified name and signature but *not* by the ``parallel`` flag, so compiling
+    one Python function both ways would let the serial dispatcher load the
+    parallel machine code (thread start-up on every one-option call).  The
+    parallel kernel is therefore compiled from a renamed clone of ``py_func``.
+
+    Returns
+    -------
+    (serial, parallel)
+        The two numba dispatchers.
+    """
+    clone = types.FunctionType(
+        py_func.__code__,
+        py_func.__globals__,
+        py_func.__name__ + "_parallel",
+        py_func.__defaults__,
+        py_func.__closure__,
+    )
+    clone.__qualname__ = py_func.__qualname__ + "_parallel"
+    clone.__doc__ = py_func.__doc__
+    serial = numba.njit(cache=True)(py_func)
+    parallel = numba.njit(parallel=True, cache=True)(clone)
+    return serial, parallel
 
 
 class FlatInputs(NamedTuple):

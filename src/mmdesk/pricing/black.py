@@ -5,8 +5,9 @@ Conventions (see ``docs/pricing.md``): ``t`` in years (ACT/365), ``rate`` and
 vol points).  Inputs broadcast numpy-style; scalars in give a Python float out.
 
 Calls are priced from the call formula and puts from the put formula (never by
-parity), so far out-of-the-money prices keep their relative accuracy down to
-the underflow of the normal CDF.
+parity), and N(·) is evaluated from Cody's rational approximations with the
+density φ(d1) computed once (``normal.norm_cdf_given_pdf``; φ(d2) = φ(d1)·S_q/K_r),
+so out-of-the-money prices keep their relative accuracy far into the wings.
 
 Limits and invalid input (per option, never an exception in the middle of a chain):
 
@@ -18,13 +19,12 @@ Limits and invalid input (per option, never an exception in the middle of a chai
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numba
 import numpy as np
 
-from mmdesk.pricing._broadcast import flatten_inputs
-from mmdesk.pricing.normal import INV_SQRT2
+from mmdesk.pricing._broadcast import flatten_inputs, njit_serial_and_parallel
+from mmdesk.pricing.normal import INV_SQRT_2PI, norm_cdf_given_pdf
 from mmdesk.typing import BoolLike, Float64Array, FloatLike
 
 _INF = math.inf
@@ -66,10 +66,13 @@ def bs_price_kernel_python(
         kr = k * math.exp(-r * tt)  # present value of the strike, K·e^{-rT}
         sd = v * math.sqrt(tt)  # total standard deviation σ√T
         if sd > 0.0:
-            d1 = math.log(sq / kr) / sd + 0.5 * sd
+            ratio = sq / kr
+            d1 = math.log(ratio) / sd + 0.5 * sd
             d2 = d1 - sd
-            n1 = 0.5 * math.erfc(-w * d1 * INV_SQRT2)  # N(w·d1)
-            n2 = 0.5 * math.erfc(-w * d2 * INV_SQRT2)  # N(w·d2)
+            pdf1 = INV_SQRT_2PI * math.exp(-0.5 * d1 * d1)  # φ(d1)
+            pdf2 = pdf1 * ratio if pdf1 > 0.0 else INV_SQRT_2PI * math.exp(-0.5 * d2 * d2)
+            n1 = norm_cdf_given_pdf(w * d1, pdf1)  # N(w·d1)
+            n2 = norm_cdf_given_pdf(w * d2, pdf2)  # N(w·d2)
             out[i] = w * (sq * n1 - kr * n2)
         else:
             out[i] = max(w * (sq - kr), 0.0)
@@ -104,23 +107,20 @@ def black76_kernel_python(
         df = math.exp(-r * tt)
         sd = v * math.sqrt(tt)
         if sd > 0.0:
-            d1 = math.log(f / k) / sd + 0.5 * sd
+            ratio = f / k
+            d1 = math.log(ratio) / sd + 0.5 * sd
             d2 = d1 - sd
-            n1 = 0.5 * math.erfc(-w * d1 * INV_SQRT2)
-            n2 = 0.5 * math.erfc(-w * d2 * INV_SQRT2)
+            pdf1 = INV_SQRT_2PI * math.exp(-0.5 * d1 * d1)
+            pdf2 = pdf1 * ratio if pdf1 > 0.0 else INV_SQRT_2PI * math.exp(-0.5 * d2 * d2)
+            n1 = norm_cdf_given_pdf(w * d1, pdf1)
+            n2 = norm_cdf_given_pdf(w * d2, pdf2)
             out[i] = df * w * (f * n1 - k * n2)
         else:
             out[i] = df * max(w * (f - k), 0.0)
 
 
-bs_price_kernel: Callable[..., None] = numba.njit(cache=True)(bs_price_kernel_python)
-bs_price_kernel_parallel: Callable[..., None] = numba.njit(parallel=True, cache=True)(
-    bs_price_kernel_python
-)
-black76_kernel: Callable[..., None] = numba.njit(cache=True)(black76_kernel_python)
-black76_kernel_parallel: Callable[..., None] = numba.njit(parallel=True, cache=True)(
-    black76_kernel_python
-)
+bs_price_kernel, bs_price_kernel_parallel = njit_serial_and_parallel(bs_price_kernel_python)
+black76_kernel, black76_kernel_parallel = njit_serial_and_parallel(black76_kernel_python)
 
 
 def bs_price(
@@ -219,10 +219,11 @@ def black76_price(
 
     Examples
     --------
-    Hull, Example 18.8 (futures option: F=20, K=20, r=9%, σ=25%, T=4/12), put:
+    Haug, *The Complete Guide to Option Pricing Formulas*, Black-76 example
+    (F=19, K=19, T=0.75, r=10%, σ=28%: call = put = 1.7011):
 
-    >>> round(black76_price(20.0, 20.0, 4 / 12, 0.25, 0.09, False), 3)
-    1.116
+    >>> round(black76_price(19.0, 19.0, 0.75, 0.28, 0.10, False), 4)
+    1.7011
     """
     flat = flatten_inputs(
         {"forward": forward, "strike": strike, "t": t, "vol": vol, "rate": rate},

@@ -1,0 +1,258 @@
+"""Black–Scholes–Merton price and eight greeks in one kernel pass, plus display helpers.
+
+Units are natural (see ``docs/pricing.md``): derivatives with respect to the
+inputs as given, time in years, vol and rates as decimals.
+
+========  =============================  ==========================================
+field     definition                     units
+========  =============================  ==========================================
+price     V                              currency
+delta     ∂V/∂S                          currency per currency of spot
+gamma     ∂²V/∂S²                        per currency of spot
+vega      ∂V/∂σ                          currency per 1.00 of vol (100 vol points)
+theta     ∂V/∂t = −∂V/∂T                 currency per year of calendar time
+rho       ∂V/∂r                          currency per 1.00 of rate
+vanna     ∂²V/∂S∂σ = ∂delta/∂σ           per 1.00 of vol
+volga     ∂²V/∂σ² = ∂vega/∂σ             currency per (1.00 of vol)²
+charm     ∂delta/∂t = −∂delta/∂T         per year of calendar time
+========  =============================  ==========================================
+
+``t`` is calendar time passing with everything else fixed (``T`` shrinks), so
+theta and charm are the change over the next year of *decay*, QuantLib's sign
+convention for ``theta`` (``thetaPerDay`` = theta/365).  QuantLib has no charm;
+ours is the sign that makes ``delta(T − dt) ≈ delta + charm·dt``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple, cast
+
+import numba
+import numpy as np
+
+from mmdesk.pricing._broadcast import flatten_inputs, njit_serial_and_parallel
+from mmdesk.pricing.normal import INV_SQRT_2PI, norm_cdf_given_pdf
+from mmdesk.typing import BoolLike, Float64Array, FloatLike
+
+_INF = math.inf
+
+#: Days per year of the ACT/365 convention used by the per-day display helpers.
+DAYS_PER_YEAR = 365.0
+#: Vol points per 1.00 of vol.
+VOL_POINTS = 100.0
+#: Basis points per 1.00 of rate.
+BASIS_POINTS = 10_000.0
+
+#: Output rows of the greeks kernel, in ``Greeks`` field order.
+N_GREEK_ROWS = 9
+
+
+class Greeks(NamedTuple):
+    """Price and greeks of options, each an array (or float) of the broadcast input shape.
+
+    All in natural units; see the module docstring for definitions and
+    :func:`vega_per_vol_point`, :func:`theta_per_day`, ... for display units.
+    """
+
+    price: Float64Array
+    delta: Float64Array
+    gamma: Float64Array
+    vega: Float64Array
+    theta: Float64Array
+    rho: Float64Array
+    vanna: Float64Array
+    volga: Float64Array
+    charm: Float64Array
+
+
+def bs_greeks_kernel_python(
+    spot: Float64Array,
+    strike: Float64Array,
+    t: Float64Array,
+    vol: Float64Array,
+    rate: Float64Array,
+    div_yield: Float64Array,
+    is_call: np.ndarray,
+    out: Float64Array,
+) -> None:
+    """Price and eight greeks of flat option arrays into rows of ``out`` (the readable spec).
+
+    ``out`` has shape ``(9, n)``; rows in :class:`Greeks` field order.  One log,
+    one sqrt and three exps per option (the normal CDFs reuse φ(d1), see
+    ``normal.norm_cdf_given_pdf``); everything else is shared
+    arithmetic.  With w = +1 for calls and −1 for puts, S_q = S·e^{-qT},
+    K_r = K·e^{-rT}, s = σ√T, N_i = N(w·d_i) and φ = φ(d1) (note S_q·φ(d1) = K_r·φ(d2)):
+
+    * price = w(S_q N_1 − K_r N_2)
+    * delta = w e^{-qT} N_1,  gamma = e^{-qT} φ/(S s),  vega = S_q φ √T
+    * theta = −S_q φ σ/(2√T) + w(q S_q N_1 − r K_r N_2)
+    * rho = w T K_r N_2
+    * vanna = −e^{-qT} φ d2/σ,  volga = vega d1 d2/σ
+    * charm = q·delta − e^{-qT} φ (2(r − q)T − d2 s)/(2 T s)
+
+    At ``t == 0`` or ``vol == 0`` the deterministic limit is returned (price the
+    discounted intrinsic of the forward, delta a step of height e^{-qT} with one
+    half at the money, gamma/vega/vanna/volga/charm zero).  Invalid inputs give
+    NaN in every row.
+    """
+    for i in numba.prange(spot.shape[0]):
+        s = spot[i]
+        k = strike[i]
+        tt = t[i]
+        v = vol[i]
+        r = rate[i]
+        q = div_yield[i]
+        if not (
+            0.0 < s < _INF
+            and 0.0 < k < _INF
+            and 0.0 <= tt < _INF
+            and 0.0 <= v < _INF
+            and abs(r) < _INF
+            and abs(q) < _INF
+        ):
+            for row in range(9):
+                out[row, i] = math.nan
+            continue
+        w = 1.0 if is_call[i] else -1.0
+        dq = math.exp(-q * tt)
+        sq = s * dq
+        kr = k * math.exp(-r * tt)
+        sqt = math.sqrt(tt)
+        sd = v * sqt
+        if sd > 0.0:
+            ratio = sq / kr
+            d1 = math.log(ratio) / sd + 0.5 * sd
+            d2 = d1 - sd
+            pdf = INV_SQRT_2PI * math.exp(-0.5 * d1 * d1)  # φ(d1)
+            pdf2 = pdf * ratio if pdf > 0.0 else INV_SQRT_2PI * math.exp(-0.5 * d2 * d2)
+            n1 = norm_cdf_given_pdf(w * d1, pdf)  # N(w·d1)
+            n2 = norm_cdf_given_pdf(w * d2, pdf2)  # N(w·d2)
+            dq_pdf = dq * pdf
+            sq_n1 = sq * n1
+            kr_n2 = kr * n2
+            delta = w * dq * n1
+            vega = s * dq_pdf * sqt
+            out[0, i] = w * (sq_n1 - kr_n2)
+            out[1, i] = delta
+            out[2, i] = dq_pdf / (s * sd)
+            out[3, i] = vega
+            out[4, i] = -0.5 * s * dq_pdf * v / sqt + w * (q * sq_n1 - r * kr_n2)
+            out[5, i] = w * tt * kr_n2
+            out[6, i] = -dq_pdf * d2 / v
+            out[7, i] = vega * d1 * d2 / v
+            out[8, i] = q * delta - dq_pdf * (2.0 * (r - q) * tt - d2 * sd) / (2.0 * tt * sd)
+        else:
+            # Deterministic limit: the option is worth its forward's discounted intrinsic.
+            moneyness = w * (sq - kr)
+            weight = 1.0 if moneyness > 0.0 else (0.5 if moneyness == 0.0 else 0.0)
+            delta = weight * w * dq
+            out[0, i] = max(moneyness, 0.0)
+            out[1, i] = delta
+            out[2, i] = 0.0
+            out[3, i] = 0.0
+            out[4, i] = weight * w * (q * sq - r * kr)
+            out[5, i] = weight * w * tt * kr
+            out[6, i] = 0.0
+            out[7, i] = 0.0
+            out[8, i] = q * delta
+
+
+bs_greeks_kernel, bs_greeks_kernel_parallel = njit_serial_and_parallel(bs_greeks_kernel_python)
+
+
+def bs_greeks(
+    spot: FloatLike,
+    strike: FloatLike,
+    t: FloatLike,
+    vol: FloatLike,
+    rate: FloatLike,
+    div_yield: FloatLike,
+    is_call: BoolLike,
+) -> Greeks:
+    """Black–Scholes–Merton price and greeks of European options, computed in one pass.
+
+    Parameters
+    ----------
+    spot : float or array_like
+        Underlying price S (currency).
+    strike : float or array_like
+        Strike K (currency).
+    t : float or array_like
+        Time to expiry T in years (ACT/365).
+    vol : float or array_like
+        Annualised volatility σ (0.20 = 20 vol points).
+    rate : float or array_like
+        Continuously compounded risk-free rate r per year.
+    div_yield : float or array_like
+        Continuously compounded dividend (or borrow) yield q per year.
+    is_call : bool or array_like of bool
+        True for calls, False for puts.
+
+    Returns
+    -------
+    Greeks
+        ``price, delta, gamma, vega, theta, rho, vanna, volga, charm`` in natural
+        units (module docstring), each of the broadcast shape (floats for scalar
+        input).  NaN everywhere for invalid inputs (spot or strike <= 0, t or vol
+        < 0, NaN/inf).
+
+    Examples
+    --------
+    Haug (1998), p. 13, gamma of S=55, K=60, T=0.75, r=10%, σ=30%:
+
+    >>> round(bs_greeks(55.0, 60.0, 0.75, 0.30, 0.10, 0.0, True).gamma, 4)
+    0.0278
+    """
+    flat = flatten_inputs(
+        {
+            "spot": spot,
+            "strike": strike,
+            "t": t,
+            "vol": vol,
+            "rate": rate,
+            "div_yield": div_yield,
+        },
+        {"is_call": is_call},
+    )
+    out = flat.empty(N_GREEK_ROWS)
+    kernel = bs_greeks_kernel_parallel if flat.parallel else bs_greeks_kernel
+    kernel(*flat.floats, *flat.flags, out)
+    # Scalar input gives Python floats in every field (typed as arrays for callers'
+    # convenience: floats support the same arithmetic).
+    return Greeks(*(cast(Float64Array, flat.finish(row)) for row in out))
+
+
+def vega_per_vol_point(vega: FloatLike) -> float | Float64Array:
+    """Vega in currency per vol point (0.01 of vol) from vega per 1.00 of vol."""
+    return _scaled(vega, 1.0 / VOL_POINTS)
+
+
+def volga_per_vol_point(volga: FloatLike) -> float | Float64Array:
+    """Volga in vega-per-vol-point per vol point, from volga per (1.00 of vol)²."""
+    return _scaled(volga, 1.0 / (VOL_POINTS * VOL_POINTS))
+
+
+def vanna_per_vol_point(vanna: FloatLike) -> float | Float64Array:
+    """Vanna as change of delta per vol point, from vanna per 1.00 of vol."""
+    return _scaled(vanna, 1.0 / VOL_POINTS)
+
+
+def theta_per_day(theta: FloatLike) -> float | Float64Array:
+    """Theta in currency per calendar day (ACT/365), from theta per year."""
+    return _scaled(theta, 1.0 / DAYS_PER_YEAR)
+
+
+def charm_per_day(charm: FloatLike) -> float | Float64Array:
+    """Charm as change of delta per calendar day (ACT/365), from charm per year."""
+    return _scaled(charm, 1.0 / DAYS_PER_YEAR)
+
+
+def rho_per_basis_point(rho: FloatLike) -> float | Float64Array:
+    """Rho in currency per basis point (0.0001) of rate, from rho per 1.00 of rate."""
+    return _scaled(rho, 1.0 / BASIS_POINTS)
+
+
+def _scaled(value: FloatLike, factor: float) -> float | Float64Array:
+    arr = np.asarray(value, dtype=np.float64) * factor
+    return float(arr) if arr.ndim == 0 else arr
