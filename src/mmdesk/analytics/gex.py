@@ -110,7 +110,9 @@ def dealer_contracts(
         pos = _float_array("positions", positions, call.shape)
         bad = np.flatnonzero(~np.isfinite(pos))
         if bad.size:
-            raise ValueError(f"positions[{bad[0]}] is {float(pos[bad[0]])!r}; expected a finite number")
+            raise ValueError(
+                f"positions[{bad[0]}] is {float(pos[bad[0]])!r}; expected a finite number"
+            )
         return pos
     if positions is not None:
         raise ValueError(
@@ -121,7 +123,9 @@ def dealer_contracts(
     oi = _float_array("open_interest", open_interest, call.shape)
     bad = np.flatnonzero(~(np.isfinite(oi) & (oi >= 0.0)))
     if bad.size:
-        raise ValueError(f"open_interest[{bad[0]}] is {float(oi[bad[0]])!r}; expected finite and >= 0")
+        raise ValueError(
+            f"open_interest[{bad[0]}] is {float(oi[bad[0]])!r}; expected finite and >= 0"
+        )
     if assumption is DealerPosition.CONVENTION:
         return np.where(call, oi, -oi)
     return oi
@@ -222,7 +226,9 @@ class GexTable:
     def by_strike(self) -> tuple[Float64Array, Float64Array]:
         """Net GEX per strike summed over expiries: (strikes ascending, shares per 1-point move)."""
         strikes, inverse = np.unique(self.strike, return_inverse=True)
-        return strikes, np.bincount(inverse, weights=self.shares, minlength=strikes.size)
+        return strikes, np.bincount(inverse, weights=self.shares, minlength=strikes.size).astype(
+            np.float64
+        )
 
     def largest_positive_strike(self) -> float:
         """Strike with the largest positive net GEX over all expiries (NaN if none is > 0)."""
@@ -349,8 +355,8 @@ def gex(
         spot=float(spot),
         expiry=es[new],
         strike=ks[new],
-        call_shares=call_sh,
-        put_shares=put_sh,
+        call_shares=call_sh.astype(np.float64),
+        put_shares=put_sh.astype(np.float64),
     )
 
 
