@@ -36,6 +36,8 @@ from mmdesk.market.chain import OptionChain
 from mmdesk.typing import BoolArray, Float64Array, Int64Array
 
 HUBER_C = 1.345
+#: A residual beyond this many robust (MAD) scales counts as an outlier in the diagnostics.
+OUTLIER_SCALES = 3.0
 #: ATM straddle ~ 0.8 * F * sigma * sqrt(t)  (sqrt(2/pi) ~ 0.798)
 STRADDLE_FACTOR = 0.7978845608028654
 
@@ -57,7 +59,10 @@ class ForwardFit:
     strikes_used : float64 array
         Those strikes.
     residual_rms : float
-        Root mean square of the final (C - P) residuals, currency.
+        Root mean square of the final (C - P) residuals of the inliers, currency.
+    n_outliers : int
+        Strikes whose standardised residual exceeds ``OUTLIER_SCALES`` robust
+        scales (left out of ``residual_rms``; the Huber fit already down-weights them).
     discount_fitted : bool
         False when D was fixed from the rate prior (too few strikes or a bad slope).
     """
@@ -69,6 +74,7 @@ class ForwardFit:
     strikes_used: Float64Array
     residual_rms: float
     discount_fitted: bool
+    n_outliers: int = 0
 
 
 def _two_sided(bid: Float64Array, ask: Float64Array) -> BoolArray:
@@ -80,6 +86,22 @@ def _weighted_median(x: Float64Array, w: Float64Array) -> float:
     order = np.argsort(x)
     cw = np.cumsum(w[order])
     return float(x[order][np.searchsorted(cw, 0.5 * cw[-1])])
+
+
+def _huber_location(x: Float64Array, sig: Float64Array, iterations: int) -> float:
+    """Huber M-estimate of location of ``x`` with per-point noise ``sig`` (weights 1/sig^2)."""
+    w0 = 1.0 / sig**2
+    loc = _weighted_median(x, w0)
+    w = w0
+    for _ in range(max(iterations, 1)):
+        r = (x - loc) / sig
+        scale = 1.4826 * float(np.median(np.abs(r - np.median(r))))
+        if scale <= 1e-12:
+            break
+        u = np.abs(r) / (HUBER_C * scale)
+        w = w0 * np.where(u <= 1.0, 1.0, 1.0 / np.maximum(u, 1.0))
+        loc = float((w * x).sum() / w.sum())
+    return loc
 
 
 def _nan_fit(rate_prior: float, t: float) -> ForwardFit:
@@ -98,6 +120,7 @@ def implied_forward(
     min_strikes: int = 5,
     rate_prior: float = 0.0,
     huber_iterations: int = 20,
+    fix_discount: bool = False,
 ) -> ForwardFit:
     """Robust put–call parity fit of forward and discount factor for one expiry.
 
@@ -120,6 +143,9 @@ def implied_forward(
         Continuously compounded rate used when D cannot be fitted.
     huber_iterations : int
         Iteratively reweighted least squares steps.
+    fix_discount : bool
+        If True, D = exp(-rate_prior * t) is imposed and only F is fitted: a
+        Huber location estimate of K + (C - P) / D (``discount_fitted = False``).
 
     Returns
     -------
@@ -153,7 +179,7 @@ def implied_forward(
     x = k - kc
     w0 = 1.0 / sig**2
     w = w0.copy()
-    fitted = np.unique(k).size >= 2
+    fitted = np.unique(k).size >= 2 and not fix_discount
     alpha, slope = 0.0, -np.exp(-rate_prior * t)
     for _ in range(max(huber_iterations, 1) if fitted else 0):
         sw = w.sum()
@@ -175,20 +201,27 @@ def implied_forward(
     if not fitted or not (0.0 < discount <= 1.2):
         fitted = False
         discount = float(np.exp(-rate_prior * t))
-        forward = _weighted_median(k + y / discount, w0)
+        forward = _huber_location(k + y / discount, sig / discount, huber_iterations)
         resid = y - discount * (forward - k)
     else:
         forward = kc + alpha / discount
         resid = y - alpha - slope * x
     rate = float(-np.log(discount) / t) if t > 0 else np.nan
+    z = resid / sig
+    mad = 1.4826 * float(np.median(np.abs(z - np.median(z))))
+    outlier = (
+        np.abs(z - np.median(z)) > OUTLIER_SCALES * mad if mad > 0 else np.zeros(z.shape, bool)
+    )
+    inlier_resid = resid[~outlier]
     return ForwardFit(
         forward=float(forward),
         discount=float(discount),
         rate=rate,
         n_used=int(k.size),
         strikes_used=np.sort(k),
-        residual_rms=float(np.sqrt(np.mean(resid**2))),
+        residual_rms=float(np.sqrt(np.mean(inlier_resid**2))) if inlier_resid.size else np.nan,
         discount_fitted=bool(fitted),
+        n_outliers=int(np.count_nonzero(outlier)),
     )
 
 
@@ -210,7 +243,7 @@ class ForwardTable:
     n_used : int64 array
         Strikes in each fit.
     residual_rms : float64 array
-        RMS parity residual, currency.
+        RMS parity residual of the inliers, currency.
     discount_fitted : bool array
         False where D came from the rate prior.
     fits : tuple of ForwardFit
@@ -264,8 +297,12 @@ def forwards_from_mids(
     n_sd: float = 2.0,
     min_strikes: int = 5,
     rate_prior: float = 0.0,
+    fix_discount: bool = False,
 ) -> ForwardTable:
     """Fit every (quote_time, expiry) slice of ``chain`` from the given per-row mids.
+
+    With ``fix_discount`` every slice uses D = exp(-rate_prior * t) (a flat
+    rate curve) and only F is fitted.
 
     ``mid`` and ``half_spread`` (currency, NaN where unusable) are per row of
     ``chain``; ``implied_forwards`` passes the market mids, the
@@ -294,6 +331,7 @@ def forwards_from_mids(
                 n_sd=n_sd,
                 min_strikes=min_strikes,
                 rate_prior=rate_prior,
+                fix_discount=fix_discount,
             )
         )
     first = call_idx[starts] if call_idx.size else np.empty(0, dtype=np.int64)
