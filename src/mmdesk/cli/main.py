@@ -10,6 +10,7 @@ from __future__ import annotations
 import typer
 
 from mmdesk.cli import experiment, simulate
+from mmdesk.cli import surface as surface_cli
 
 app = typer.Typer(
     name="mmdesk",
@@ -20,3 +21,4 @@ app = typer.Typer(
 
 app.command("simulate")(simulate.simulate)
 app.add_typer(experiment.app, name="experiment")
+app.command("surface")(surface_cli.surface)

@@ -1,0 +1,113 @@
+"""``mmdesk surface FILE [--date D]``: fit the vol surface of a chain, show what sticks out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from mmdesk.market.loaders import load_chain
+from mmdesk.surface.chain_fit import chain_slice_quotes, snapshot
+from mmdesk.surface.fit import SurfaceFitConfig, fit_slices
+from mmdesk.surface.plot import smile_figure, write_html, write_png
+from mmdesk.surface.stickouts import find_stickouts
+
+
+def _default_date(chain: object) -> str:
+    """Latest quote date that has an expiry still alive (t > 0)."""
+    qd = chain.quote_date  # type: ignore[attr-defined]
+    alive = chain.t > SurfaceFitConfig().min_t  # type: ignore[attr-defined]
+    if not np.any(alive):
+        raise typer.BadParameter("no quote date has an unexpired option", param_hint="FILE")
+    return str(np.max(qd[alive]))[:10]
+
+
+def surface(
+    file: Annotated[
+        Path, typer.Argument(help="Option chain file (optopsy/Yahoo CSV or canonical).")
+    ],
+    date: Annotated[
+        str | None, typer.Option("--date", help="Quote date YYYY-MM-DD (default: latest alive).")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Directory for the HTML/PNG plots.")] = Path(
+        "."
+    ),
+    top: Annotated[int, typer.Option("--top", help="Stickouts to list.")] = 15,
+    png: Annotated[bool, typer.Option("--png/--no-png", help="Also write a PNG.")] = True,
+) -> None:
+    """Fit an arbitrage-checked SVI surface to FILE and list the stickouts."""
+    console = Console()
+    if not console.is_terminal:  # pipes and CI logs: wide enough for the tables
+        console = Console(width=170)
+    if not file.is_file():
+        raise typer.BadParameter(f"no such file: {file}", param_hint="FILE")
+    chain, _report = load_chain(file)
+    day = date or _default_date(chain)
+    try:
+        snap = snapshot(chain, day)
+        quotes, spot = chain_slice_quotes(snap)
+        fitted = fit_slices(quotes, spot=spot)
+    except ValueError as exc:
+        console.print(f"[red]mmdesk surface:[/] {exc}")
+        raise typer.Exit(code=1) from exc
+    name = f"{snap.underlying} {day}"
+
+    table = Table(title=f"{name}: SVI surface fit per expiry")
+    for col in ("expiry", "T (d)", "points", "2-sided", "RMSE (vol pts)", "in band",
+                "min g", "butterfly", "calendar", "repairs"):  # fmt: skip
+        table.add_column(col, justify="right")
+    for s in fitted.summaries:
+        table.add_row(
+            s.label,
+            f"{s.t * 365:.1f}",
+            str(s.n_points),
+            str(s.n_two_sided),
+            f"{s.rmse_vol_pts:.2f}",
+            f"{s.inside_band:.1%}",
+            f"{s.min_g:.2g}",
+            "[green]ok[/]" if s.butterfly_ok else "[red]FAIL[/]",
+            "[green]ok[/]" if s.calendar_ok else "[red]FAIL[/]",
+            s.repaired or "-",
+        )
+    console.print(table)
+    status = "[green]passes[/]" if fitted.ok else "[red]FAILS[/]"
+    console.print(f"static no-arbitrage (butterfly and calendar on the check grid): {status}")
+
+    sticks = find_stickouts(fitted, quotes)
+    st = Table(title=f"top {top} stickouts of {sticks.height}, by edge")
+    for col in ("expiry", "strike", "C/P", "signal", "bid", "ask", "theo", "edge",
+                "ticks", "half-spr", "mid vol", "fit vol", "z"):  # fmt: skip
+        st.add_column(col, justify="right")
+    for r in sticks.head(top).iter_rows(named=True):
+        st.add_row(
+            r["expiry"],
+            f"{r['strike']:g}",
+            "C" if r["is_call"] else "P",
+            r["signal"],
+            f"{r['bid']:.2f}",
+            f"{r['ask']:.2f}",
+            f"{r['theo']:.2f}",
+            f"{r['edge']:.2f}",
+            f"{r['edge_ticks']:.1f}",
+            f"{r['edge_half_spreads']:.1f}",
+            f"{100 * r['mid_vol']:.2f}",
+            f"{100 * r['fit_vol']:.2f}",
+            f"{r['z']:.1f}",
+        )
+    console.print(st)
+
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"surface_{snap.underlying}_{day}"
+    fig = smile_figure(fitted, quotes, sticks)
+    html = write_html(fig, out / f"{stem}.html")
+    console.print(f"plot (HTML, self-contained): {html}")
+    if png:
+        path, how = write_png(fig, out / f"{stem}.png", fitted, quotes, sticks)
+        if path is None:
+            console.print(f"[yellow]{how}[/]")
+        else:
+            console.print(f"plot (PNG via {how}): {path}")
