@@ -2,10 +2,16 @@
 Leisen–Reimer binomial tree with discrete cash dividends (see ``docs/american.md``)."""
 
 from mmdesk.pricing.american._common import AmericanMethod
+from mmdesk.pricing.american.implied_vol import (
+    american_implied_vol,
+    american_implied_vol_with_reason,
+)
 from mmdesk.pricing.american.pricing import CashDividends, american_price
 
 __all__ = [
     "AmericanMethod",
     "CashDividends",
+    "american_implied_vol",
+    "american_implied_vol_with_reason",
     "american_price",
 ]

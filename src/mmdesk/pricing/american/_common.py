@@ -75,7 +75,7 @@ def valid_inputs_python(
     )
 
 
-valid_inputs = numba.njit(cache=True)(valid_inputs_python)
+valid_inputs = numba.njit(cache=True, error_model="numpy")(valid_inputs_python)
 
 
 def zero_vol_value_python(
@@ -96,7 +96,7 @@ def zero_vol_value_python(
     return best
 
 
-zero_vol_value = numba.njit(cache=True)(zero_vol_value_python)
+zero_vol_value = numba.njit(cache=True, error_model="numpy")(zero_vol_value_python)
 
 
 def american_price_one_python(
@@ -153,7 +153,7 @@ def american_price_one_python(
     )
 
 
-american_price_one = numba.njit(cache=True)(american_price_one_python)
+american_price_one = numba.njit(cache=True, error_model="numpy")(american_price_one_python)
 
 
 def american_price_kernel_python(
@@ -209,5 +209,9 @@ def american_price_kernel_python(
         )
 
 
-american_price_kernel = numba.njit(cache=True, parallel=True)(american_price_kernel_python)
-american_price_kernel_serial = numba.njit(cache=True)(american_price_kernel_python)
+american_price_kernel = numba.njit(cache=True, parallel=True, error_model="numpy")(
+    american_price_kernel_python
+)
+american_price_kernel_serial = numba.njit(cache=True, error_model="numpy")(
+    american_price_kernel_python
+)

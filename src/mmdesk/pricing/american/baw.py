@@ -38,7 +38,7 @@ def _close_python(x: float, y: float, n: int) -> bool:
     return diff <= tol * abs(x) and diff <= tol * abs(y)
 
 
-_close = numba.njit(cache=True)(_close_python)
+_close = numba.njit(cache=True, error_model="numpy")(_close_python)
 
 
 def black_undiscounted_python(
@@ -68,7 +68,7 @@ def black_undiscounted_python(
     return max(omega * (forward * norm_cdf(omega * d1) - strike * norm_cdf(omega * d2)), 0.0)
 
 
-black_undiscounted = numba.njit(cache=True)(black_undiscounted_python)
+black_undiscounted = numba.njit(cache=True, error_model="numpy")(black_undiscounted_python)
 
 
 def baw_critical_price_python(
@@ -157,7 +157,7 @@ def baw_critical_price_python(
     return si
 
 
-baw_critical_price = numba.njit(cache=True)(baw_critical_price_python)
+baw_critical_price = numba.njit(cache=True, error_model="numpy")(baw_critical_price_python)
 
 
 def baw_price_one_python(
@@ -211,7 +211,7 @@ def baw_price_one_python(
     return strike - spot
 
 
-baw_price_one = numba.njit(cache=True)(baw_price_one_python)
+baw_price_one = numba.njit(cache=True, error_model="numpy")(baw_price_one_python)
 
 __all__ = [
     "QL_CRITICAL_PRICE_TOLERANCE",

@@ -138,7 +138,7 @@ def bvn_upper_python(dh: float, dk: float, r: float) -> float:
     return max(0.0, min(1.0, bvn))
 
 
-bvn_upper = numba.njit(cache=True)(bvn_upper_python)
+bvn_upper = numba.njit(cache=True, error_model="numpy")(bvn_upper_python)
 
 
 def bvn_cdf_python(h: float, k: float, rho: float) -> float:
@@ -164,4 +164,4 @@ def bvn_cdf_python(h: float, k: float, rho: float) -> float:
     return bvn_upper(-h, -k, rho)
 
 
-bvn_cdf = numba.njit(cache=True)(bvn_cdf_python)
+bvn_cdf = numba.njit(cache=True, error_model="numpy")(bvn_cdf_python)

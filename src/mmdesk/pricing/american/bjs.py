@@ -57,7 +57,7 @@ def _phi_python(
     )
 
 
-_phi = numba.njit(cache=True)(_phi_python)
+_phi = numba.njit(cache=True, error_model="numpy")(_phi_python)
 
 
 def bjs1993_call_python(s: float, x: float, rf_d: float, d_d: float, variance: float) -> float:
@@ -115,7 +115,7 @@ def bjs1993_call_python(s: float, x: float, rf_d: float, d_d: float, variance: f
     return value
 
 
-bjs1993_call = numba.njit(cache=True)(bjs1993_call_python)
+bjs1993_call = numba.njit(cache=True, error_model="numpy")(bjs1993_call_python)
 
 
 def bjs1993_price_one_python(
@@ -132,7 +132,7 @@ def bjs1993_price_one_python(
     return bjs1993_call(strike, spot, d_q, d_r, variance)
 
 
-bjs1993_price_one = numba.njit(cache=True)(bjs1993_price_one_python)
+bjs1993_price_one = numba.njit(cache=True, error_model="numpy")(bjs1993_price_one_python)
 
 
 def _psi_python(
@@ -175,7 +175,7 @@ def _psi_python(
     )
 
 
-_psi = numba.njit(cache=True)(_psi_python)
+_psi = numba.njit(cache=True, error_model="numpy")(_psi_python)
 
 
 def _phi02_python(
@@ -185,7 +185,7 @@ def _phi02_python(
     return s**gamma * _phi(s, gamma, h, i, r * t, b * t, vol * vol * t)
 
 
-_phi02 = numba.njit(cache=True)(_phi02_python)
+_phi02 = numba.njit(cache=True, error_model="numpy")(_phi02_python)
 
 
 def bjs2002_call_python(s: float, x: float, t: float, r: float, b: float, vol: float) -> float:
@@ -206,6 +206,8 @@ def bjs2002_call_python(s: float, x: float, t: float, r: float, b: float, vol: f
     -------
     float
         Call value (currency); NaN for the double-boundary case (r < 0 with b < r).
+        Where the 2002 formula overflows (vol so low that beta = O(r/vol**2)),
+        the 1993 value.
     """
     sqrt_t = math.sqrt(t)
     fwd = s * math.exp(b * t)
@@ -241,13 +243,16 @@ def bjs2002_call_python(s: float, x: float, t: float, r: float, b: float, vol: f
         - x * _psi(s, t, 0.0, i1, i2, i1, t1, r, b, vol)
         + x * _psi(s, t, 0.0, x, i2, i1, t1, r, b, vol)
     )
-    # The strategy value can never be worth less than its parts: keep the
-    # European and immediate-exercise floors (they only bind through rounding
-    # or for boundaries that run away).
+    if not abs(value) < math.inf:
+        # Low vol makes beta = O(r/vol**2) and the psi terms overflow (inf - inf):
+        # fall back to the single-boundary 1993 value (also a lower bound).
+        return bjs1993_call(s, x, math.exp(-r * t), math.exp((b - r) * t), vol * vol * t)
+    # European and immediate exercise are lower bounds too: keep the larger
+    # (they bind only through rounding or for boundaries that run away).
     return max(value, european, s - x)
 
 
-bjs2002_call = numba.njit(cache=True)(bjs2002_call_python)
+bjs2002_call = numba.njit(cache=True, error_model="numpy")(bjs2002_call_python)
 
 
 def bjs2002_price_one_python(
@@ -262,4 +267,4 @@ def bjs2002_price_one_python(
     return bjs2002_call(strike, spot, t, rate - b, -b, vol)
 
 
-bjs2002_price_one = numba.njit(cache=True)(bjs2002_price_one_python)
+bjs2002_price_one = numba.njit(cache=True, error_model="numpy")(bjs2002_price_one_python)

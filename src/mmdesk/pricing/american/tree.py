@@ -68,7 +68,7 @@ def peizer_pratt_inversion_python(z: float, n: int) -> float:
     return 0.5 + sign * math.sqrt(0.25 * (1.0 - result))
 
 
-peizer_pratt_inversion = numba.njit(cache=True)(peizer_pratt_inversion_python)
+peizer_pratt_inversion = numba.njit(cache=True, error_model="numpy")(peizer_pratt_inversion_python)
 
 
 def odd_steps(steps: int) -> int:
@@ -151,8 +151,11 @@ def lr_tree_one_python(
     pu = peizer_pratt_inversion(d2, n)
     pd = 1.0 - pu
     pdash = peizer_pratt_inversion(d2 + math.sqrt(variance), n)
-    up = ermqdt * pdash / pu
-    down = (ermqdt - pu * up) / (1.0 - pu)
+    up = math.nan
+    down = math.nan
+    if 0.0 < pu < 1.0:  # degenerate (0 or 1) for d2 beyond ~±38: strike far outside the tree
+        up = ermqdt * pdash / pu
+        down = (ermqdt - pu * up) / (1.0 - pu)
     if not (0.0 < pu < 1.0 and down > 0.0):
         lattice[0] = math.nan
         lattice[1] = math.nan
@@ -225,4 +228,4 @@ def lr_tree_one_python(
     return p0
 
 
-lr_tree_one = numba.njit(cache=True)(lr_tree_one_python)
+lr_tree_one = numba.njit(cache=True, error_model="numpy")(lr_tree_one_python)
