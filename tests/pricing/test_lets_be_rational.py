@@ -194,3 +194,34 @@ def test_rational_cubic_hits_end_points_and_twin_agrees() -> None:
         assert rational_cubic_interpolation(0.7, *args, r) == rational_cubic_interpolation_python(
             0.7, *args, r
         )
+
+
+def test_near_the_money_tiny_log_moneyness_is_inverted_accurately() -> None:
+    # |x| down to 1e-300: the central point s_c = sqrt(2|x|) collapses to 0.
+    for x in (-1e-300, -1e-20, -1e-12, -1e-6, -0.01, -0.049, -0.051, 0.0, 1e-12, 0.03):
+        for s in (1e-4, 0.01, 0.3, 2.0):
+            for theta in (1.0, -1.0):
+                b = normalised_black(x, s, theta)
+                vega = normalised_vega(x, s)
+                s_hat, reason = normalised_implied_vol(b, x, theta)
+                if b < 2.2250738585072014e-308 or vega == 0.0:  # x = -0.051, s = 1e-4: underflow
+                    assert reason in (IVReason.OK, IVReason.NO_VOL_INFORMATION)
+                    continue
+                assert reason == IVReason.OK, (x, s, theta)
+                assert abs(s_hat - s) <= 4 * EPS * b / vega + 1e-15, (x, s, theta)
+
+
+def test_extreme_inputs_return_a_reason_and_never_raise() -> None:
+    cases = [
+        (1e-300, -700.0, 1.0),
+        (0.5, -1e-300, 1.0),
+        (1e-200, -1500.0, 1.0),
+        (1e300, 0.0, 1.0),
+        (math.inf, 0.1, 1.0),
+        (1e-310, -1.0, 1.0),
+        (0.3, 2000.0, -1.0),
+    ]
+    for beta, x, theta in cases:
+        s, reason = normalised_implied_vol(beta, x, theta)
+        assert reason in set(IVReason)
+        assert (reason == IVReason.OK) == (math.isfinite(s) and s > 0)

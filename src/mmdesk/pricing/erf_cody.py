@@ -181,8 +181,8 @@ def erfcx_cody_python(x: float) -> float:
     return result
 
 
-erfc_cody = numba.njit(cache=True)(erfc_cody_python)
-erfcx_cody = numba.njit(cache=True)(erfcx_cody_python)
+erfc_cody = numba.njit(cache=True, error_model="numpy")(erfc_cody_python)
+erfcx_cody = numba.njit(cache=True, error_model="numpy")(erfcx_cody_python)
 
 _ONE_OVER_SQRT_TWO = 0.7071067811865475244008443621048490392848359376887
 _ONE_OVER_SQRT_TWO_PI = 0.3989422804014326779399460599343818684758586311649
@@ -349,5 +349,5 @@ def inverse_norm_cdf_python(u: float) -> float:
     return -ret if q < 0.0 else ret
 
 
-inverse_norm_cdf = numba.njit(cache=True)(inverse_norm_cdf_python)
-norm_cdf_lbr = numba.njit(cache=True)(norm_cdf_lbr_python)
+inverse_norm_cdf = numba.njit(cache=True, error_model="numpy")(inverse_norm_cdf_python)
+norm_cdf_lbr = numba.njit(cache=True, error_model="numpy")(norm_cdf_lbr_python)

@@ -109,7 +109,9 @@ def _reference_kernel_python(
         vega_out[i] = scale * normalised_vega(x, s) * math.sqrt(t[i])
 
 
-_reference_kernel = numba.njit(parallel=True, cache=True)(_reference_kernel_python)
+_reference_kernel = numba.njit(parallel=True, cache=True, error_model="numpy")(
+    _reference_kernel_python
+)
 
 
 def reference_bs_price(options: RandomOptions) -> tuple[Float64Array, Float64Array]:

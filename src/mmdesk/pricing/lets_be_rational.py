@@ -23,7 +23,9 @@ and puts are mapped to it by put-call parity in normalised space, β_otm = β - 
    (highest branch, when β > b_max/2), g = b(s) - β otherwise; with bracketing
    and bisection as a guard against the (theoretical) loss of convergence.
 
-All functions are numba kernels with plain-Python twins ``*_python``.
+All functions are numba kernels with plain-Python twins ``*_python``. Kernels
+use ``error_model="numpy"``: IEEE semantics (1/0 = inf) as in the C++ original,
+never a ZeroDivisionError in the middle of a chain.
 """
 
 from __future__ import annotations
@@ -33,11 +35,12 @@ import math
 import numba
 
 from mmdesk.pricing import iv_reason as _r
-from mmdesk.pricing.erf_cody import inverse_norm_cdf, norm_cdf_lbr
+from mmdesk.pricing.erf_cody import erfcx_cody, inverse_norm_cdf, norm_cdf_lbr
 from mmdesk.pricing.normalised_black import (
     DBL_EPSILON,
     DBL_MAX,
     DBL_MIN,
+    ONE_OVER_SQRT_TWO_PI,
     PI_OVER_SIX,
     SQRT_DBL_MAX,
     SQRT_ONE_OVER_THREE,
@@ -45,9 +48,8 @@ from mmdesk.pricing.normalised_black import (
     SQRT_THREE,
     TWO_PI,
     TWO_PI_OVER_SQRT_TWENTY_SEVEN,
-    normalised_black_otm_call,
+    normalised_black_and_vega_otm_call,
     normalised_intrinsic,
-    normalised_vega,
 )
 from mmdesk.pricing.rational_cubic import (
     convex_control_left,
@@ -60,6 +62,8 @@ IMPLIED_VOL_ITERATIONS = 2
 #: A normalised price within this many ulps of intrinsic or of its maximum carries no vol.
 NO_INFORMATION_ULPS = 4.0
 
+#: Below this |x| the central price b_c is evaluated in full, not in closed form.
+_CLOSED_FORM_B_C = 0.05
 _LOWER = 0  # objective 1/ln b(s) - 1/ln β
 _MIDDLE = 1  # objective b(s) - β
 _UPPER = 2  # objective ln((b_max - β)/(b_max - b(s)))
@@ -72,7 +76,7 @@ def _f_lower_map_python(x: float, s: float) -> tuple[float, float, float]:
     y = z * z
     s2 = s * s
     big_phi = norm_cdf_lbr(-z)
-    small_phi = 0.3989422804014326779399460599343818684758586311649 * math.exp(-0.5 * z * z)
+    small_phi = ONE_OVER_SQRT_TWO_PI * math.exp(-0.5 * z * z)
     fpp = (
         PI_OVER_SIX
         * y
@@ -107,10 +111,10 @@ def _householder_factor_python(newton: float, halley: float, hh3: float) -> floa
     return (1.0 + 0.5 * halley * newton) / (1.0 + newton * (halley + hh3 * newton / 6.0))
 
 
-_f_lower_map = numba.njit(cache=True)(_f_lower_map_python)
-_inverse_f_lower_map = numba.njit(cache=True)(_inverse_f_lower_map_python)
-_f_upper_map = numba.njit(cache=True)(_f_upper_map_python)
-_householder_factor = numba.njit(cache=True)(_householder_factor_python)
+_f_lower_map = numba.njit(cache=True, error_model="numpy")(_f_lower_map_python)
+_inverse_f_lower_map = numba.njit(cache=True, error_model="numpy")(_inverse_f_lower_map_python)
+_f_upper_map = numba.njit(cache=True, error_model="numpy")(_f_upper_map_python)
+_householder_factor = numba.njit(cache=True, error_model="numpy")(_householder_factor_python)
 
 
 def _householder_iterations_python(
@@ -140,8 +144,7 @@ def _householder_iterations_python(
             direction_reversal_count = 0
             ds = 0.0
         ds_previous = ds
-        b = normalised_black_otm_call(x, s)
-        bp = normalised_vega(x, s)
+        b, bp = normalised_black_and_vega_otm_call(x, s)
         if b > beta and s < s_right:
             s_right = s
         elif b < beta and s > s_left:
@@ -183,7 +186,9 @@ def _householder_iterations_python(
     return s
 
 
-_householder_iterations = numba.njit(cache=True)(_householder_iterations_python)
+_householder_iterations = numba.njit(cache=True, error_model="numpy")(
+    _householder_iterations_python
+)
 
 
 def normalised_vol_otm_call_python(beta: float, x: float, b_max: float, n: int) -> float:
@@ -206,13 +211,20 @@ def normalised_vol_otm_call_python(beta: float, x: float, b_max: float, n: int) 
         s with b(x, s) = beta.
     """
     s_c = math.sqrt(abs(2.0 * x))
-    b_c = normalised_black_otm_call(x, s_c)
-    v_c = normalised_vega(x, s_c)
+    if x < -_CLOSED_FORM_B_C:
+        # At s_c, h + t = 0 and h - t = -s_c: b_c = b_max/2 - Φ(-s_c)/b_max
+        # = b_max·(1 - erfcx(√|x|))/2 and v_c = b_max/√(2π), cheaper than the
+        # general b(x, s) and free of overflow; it cancels for small |x|, where
+        # s_l = s_c - b_c/v_c ~ 1.25·|x| needs b_c to full accuracy, hence the threshold.
+        b_c = 0.5 * b_max * (1.0 - erfcx_cody(math.sqrt(-x)))
+        v_c = ONE_OVER_SQRT_TWO_PI * b_max
+    else:
+        b_c, v_c = normalised_black_and_vega_otm_call(x, s_c)
     s_left = DBL_MIN
     s_right = DBL_MAX
     if beta < b_c:
         s_l = s_c - b_c / v_c
-        b_l = normalised_black_otm_call(x, s_l)
+        b_l, v_l = normalised_black_and_vega_otm_call(x, s_l)
         if beta < b_l:
             f_l, fp_l, fpp_l = _f_lower_map(x, s_l)
             r_ll = convex_control_right(0.0, b_l, 0.0, f_l, 1.0, fp_l, fpp_l, True)
@@ -222,14 +234,12 @@ def normalised_vol_otm_call_python(beta: float, x: float, b_max: float, n: int) 
                 f = (f_l * t + b_l * (1.0 - t)) * t
             s = _inverse_f_lower_map(x, f)
             return _householder_iterations(beta, x, b_max, s, s_left, s_l, _LOWER, n)
-        v_l = normalised_vega(x, s_l)
         r_lm = convex_control_right(b_l, b_c, s_l, s_c, 1.0 / v_l, 1.0 / v_c, 0.0, False)
         s = rational_cubic_interpolation(beta, b_l, b_c, s_l, s_c, 1.0 / v_l, 1.0 / v_c, r_lm)
         return _householder_iterations(beta, x, b_max, s, s_l, s_c, _MIDDLE, n)
     s_h = s_c + (b_max - b_c) / v_c if v_c > DBL_MIN else s_c
-    b_h = normalised_black_otm_call(x, s_h)
+    b_h, v_h = normalised_black_and_vega_otm_call(x, s_h)
     if beta <= b_h:
-        v_h = normalised_vega(x, s_h)
         r_hm = convex_control_left(b_c, b_h, s_c, s_h, 1.0 / v_c, 1.0 / v_h, 0.0, False)
         s = rational_cubic_interpolation(beta, b_c, b_h, s_c, s_h, 1.0 / v_c, 1.0 / v_h, r_hm)
         return _householder_iterations(beta, x, b_max, s, s_c, s_h, _MIDDLE, n)
@@ -247,7 +257,9 @@ def normalised_vol_otm_call_python(beta: float, x: float, b_max: float, n: int) 
     return _householder_iterations(beta, x, b_max, s, s_h, s_right, mode, n)
 
 
-normalised_vol_otm_call = numba.njit(cache=True)(normalised_vol_otm_call_python)
+normalised_vol_otm_call = numba.njit(cache=True, error_model="numpy")(
+    normalised_vol_otm_call_python
+)
 
 
 def normalised_implied_vol_python(beta: float, x: float, theta: float) -> tuple[float, int]:
@@ -304,4 +316,4 @@ def normalised_implied_vol_python(beta: float, x: float, theta: float) -> tuple[
     return s, _r.OK
 
 
-normalised_implied_vol = numba.njit(cache=True)(normalised_implied_vol_python)
+normalised_implied_vol = numba.njit(cache=True, error_model="numpy")(normalised_implied_vol_python)
