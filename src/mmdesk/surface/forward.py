@@ -100,7 +100,9 @@ def _huber_location(x: Float64Array, sig: Float64Array, iterations: int) -> floa
             break
         u = np.abs(r) / (HUBER_C * scale)
         w = w0 * np.where(u <= 1.0, 1.0, 1.0 / np.maximum(u, 1.0))
-        loc = float((w * x).sum() / w.sum())
+        prev, loc = loc, float((w * x).sum() / w.sum())
+        if abs(loc - prev) <= 1e-12 * (1.0 + abs(loc)):
+            break
     return loc
 
 
@@ -189,8 +191,11 @@ def implied_forward(
         if sxx <= 0:
             fitted = False
             break
+        prev = (alpha, slope)
         slope = (w * (x - xm) * (y - ym)).sum() / sxx
         alpha = ym - slope * xm
+        if abs(slope - prev[1]) <= 1e-13 and abs(alpha - prev[0]) <= 1e-12 * (1.0 + abs(alpha)):
+            break
         r = (y - alpha - slope * x) / sig
         scale = 1.4826 * float(np.median(np.abs(r - np.median(r))))
         if scale <= 1e-12:
