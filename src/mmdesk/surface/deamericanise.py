@@ -43,8 +43,8 @@ from mmdesk.typing import Float64Array
 
 VOL_LOW = 1e-4
 VOL_HIGH = 5.0
-BISECTION_STEPS = 36
-WARM_STEPS = 28
+BISECTION_STEPS = 42
+WARM_STEPS = 34
 
 
 @dataclass(frozen=True)
