@@ -440,15 +440,17 @@ def _corrected(
     return corr.scaled(lo)
 
 
-def _grid(qs: list[SliceQuotes], cfg: SurfaceFitConfig) -> Float64Array:
+def _grid(
+    qs: list[SliceQuotes], cfg: SurfaceFitConfig, local_points: int = 101, global_points: int = 0
+) -> Float64Array:
     """Check grid: the whole quoted range plus a fine grid over each expiry's own range."""
     parts = []
     for q in qs:
         kq = q.k[q.usable]
-        parts.append(check_grid(float(kq.min()), float(kq.max()), 101, cfg.grid_margin))
+        parts.append(check_grid(float(kq.min()), float(kq.max()), local_points, cfg.grid_margin))
     k_all = np.concatenate(parts)
     lo, hi = float(k_all.min()), float(k_all.max())
-    parts.append(np.linspace(lo, hi, cfg.grid_points))
+    parts.append(np.linspace(lo, hi, global_points or cfg.grid_points))
     return np.unique(np.concatenate(parts))
 
 
@@ -495,15 +497,32 @@ def fit_slices(
         w_hi = q.ask_vol[u] ** 2 * q.t
         data.append((q.k[u], w_mid, wt_w, w_lo, w_hi, wt_vol))
 
-    ssvi = fit_ssvi(t, [d[0] for d in data], [d[1] for d in data], [d[5] for d in data])
-    anchors = [ssvi.slice(i) for i in range(t.size)]
+    ssvi_box: list[SSVIParams] = []
+
+    def anchor(i: int) -> SVIParams:
+        """SSVI slice of expiry i (the global SSVI fit runs once, on first need)."""
+        if not ssvi_box:
+            sub = [np.linspace(0, d[0].size - 1, min(d[0].size, 25)).astype(int) for d in data]
+            ssvi_box.append(
+                fit_ssvi(
+                    t,
+                    [d[0][j] for d, j in zip(data, sub, strict=True)],
+                    [d[1][j] for d, j in zip(data, sub, strict=True)],
+                    [d[5][j] for d, j in zip(data, sub, strict=True)],
+                )
+            )
+        return ssvi_box[0].slice(i)
+
+    # the calibration sees a lighter grid than the final check
+    kcal = _grid(qs, cfg, local_points=15, global_points=101)
 
     n = t.size
-    fitted: list[SliceModel] = [SliceModel(anchors[i], SplineCorrection.zero()) for i in range(n)]
+    fitted: list[SliceModel] = [SliceModel(SVIParams(0, 0, 0, 0, 1), SplineCorrection.zero())] * n
     repaired = [[False, False] for _ in range(n)]
     for i in range(n - 1, -1, -1):  # longest first: each slice stays under the next one
         k, w_mid, wt_w, w_lo, w_hi, _ = data[i]
         ceiling = fitted[i + 1].total_variance(kgrid) if i + 1 < n else None
+        ceiling_cal = fitted[i + 1].total_variance(kcal) if i + 1 < n else None
         res = calibrate_svi(
             k,
             w_mid,
@@ -511,14 +530,14 @@ def fit_slices(
             w_lo,
             w_hi,
             band_penalty=cfg.band_penalty,
-            kgrid=kgrid,
-            grid_hi=ceiling,
+            kgrid=kcal,
+            grid_hi=ceiling_cal,
             grid_penalty=cfg.calendar_penalty if ceiling is not None else 0.0,
             butterfly_penalty=cfg.butterfly_penalty,
         )
         p = res.params
         if not butterfly_free(p, kgrid):
-            p, _ = repair_butterfly(p, anchors[i], kgrid)
+            p, _ = repair_butterfly(p, anchor(i), kgrid)
             repaired[i][0] = True
         corr = _corrected(p, data[i], kgrid, ceiling, cfg) if cfg.correction else None
         fitted[i] = SliceModel(p, corr if corr is not None else SplineCorrection.zero())
@@ -530,7 +549,7 @@ def fit_slices(
             repaired[i][1] = True
             w, w1, w2 = lifted.derivatives(kgrid)
             if float(g_from_derivatives(kgrid, w, w1, w2).min()) < 0.0:
-                base, _ = repair_butterfly(lifted.svi, anchors[i], kgrid)
+                base, _ = repair_butterfly(lifted.svi, anchor(i), kgrid)
                 lifted = _lift(SliceModel(base, SplineCorrection.zero()), kgrid, floor)
             slices[i] = lifted
     report = check_smiles([sm.derivatives(kgrid) for sm in slices], kgrid)
@@ -555,7 +574,7 @@ def fit_slices(
         kgrid=kgrid,
         arbitrage=report,
         summaries=summaries,
-        ssvi=ssvi,
+        ssvi=ssvi_box[0] if ssvi_box else None,
     )
 
 

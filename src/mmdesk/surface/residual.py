@@ -21,7 +21,41 @@ from typing import NamedTuple
 
 import numpy as np
 
+import numba
+
 from mmdesk.typing import Float64Array, FloatLike
+
+
+def spline_value_python(
+    k: Float64Array, k_lo: float, h: float, coef: Float64Array, order: int, out: Float64Array
+) -> None:
+    """Σ_j coef_j B^(order)((k − κ_j)/h) at each k (only the 4 live basis functions)."""
+    m = coef.shape[0]
+    for i in range(k.shape[0]):
+        x = (k[i] - k_lo) / h  # basis j lives on x in [j, j + 4], centred at j + 2
+        s = 0.0
+        j_hi = int(np.floor(x))
+        for j in range(j_hi - 3, j_hi + 1):
+            if j < 0 or j >= m:
+                continue
+            u = x - (j + 2.0)
+            a = abs(u)
+            if a >= 2.0:
+                continue
+            if order == 0:
+                v = 2.0 / 3.0 - u * u + 0.5 * a * a * a if a <= 1.0 else (2.0 - a) ** 3 / 6.0
+            elif order == 1:
+                if a <= 1.0:
+                    v = (-2.0 * u + 1.5 * u * a) / h
+                else:
+                    v = -np.sign(u) * 0.5 * (2.0 - a) ** 2 / h
+            else:
+                v = (-2.0 + 3.0 * a if a <= 1.0 else 2.0 - a) / (h * h)
+            s += coef[j] * v
+        out[i] = s
+
+
+spline_value = numba.njit(cache=True)(spline_value_python)
 
 
 class SplineCorrection(NamedTuple):
@@ -76,7 +110,14 @@ class SplineCorrection(NamedTuple):
         kk = np.asarray(k, dtype=np.float64)
         if self.coef.size == 0:
             return np.zeros(kk.shape)
-        return np.asarray((self.basis(kk, order) @ self.coef).reshape(kk.shape))
+        if order not in (0, 1, 2):
+            raise ValueError(f"order must be 0, 1 or 2, got {order!r}")
+        flat = np.ascontiguousarray(kk, dtype=np.float64).ravel()
+        out = np.empty(flat.size)
+        spline_value(
+            flat, float(self.k_lo), float(self.h), self.coef.astype(np.float64), order, out
+        )
+        return out.reshape(kk.shape)
 
     def scaled(self, lam: float) -> SplineCorrection:
         """The correction multiplied by ``lam``."""

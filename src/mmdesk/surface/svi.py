@@ -485,10 +485,17 @@ def calibrate_svi(
     pen_all = np.concatenate([band_penalty * wt, np.full(ng, grid_penalty)])
     w_floor = 1e-3 * float(wm.min()) / scale
     x = np.zeros(3)
+    G, h0 = _constraints(1.0, w_floor, scale)
+    h = h0.copy()
+    has_grid = bool(np.any(np.isfinite(glo)) or np.any(np.isfinite(ghi)))
+    if not has_grid:  # grid points carry no bound: leave them out of the inner problem
+        k_all, target, wt_all = k_all[:n], target[:n], wt_all[:n]
+        lo_all, hi_all, pen_all = lo_all[:n], hi_all[:n], pen_all[:n]
 
     def objective(z: Float64Array) -> float:
         m, sig = float(z[0]), float(np.exp(z[1]))
-        G, h = _constraints(sig, w_floor, scale)
+        h[3] = h0[3] * sig  # Lee rows scale with sigma
+        h[4] = h0[4] * sig
         y = (k_all - m) / sig
         obj = _fit_adc(y, target, wt_all, lo_all, hi_all, pen_all, G, h, x)
         if not np.isfinite(obj):
@@ -517,7 +524,7 @@ def calibrate_svi(
         objective,
         best_z,
         method="Nelder-Mead",
-        options={"initial_simplex": simplex, "xatol": 1e-7, "fatol": 1e-14, "maxiter": 600},
+        options={"initial_simplex": simplex, "xatol": 1e-6, "fatol": 1e-12, "maxiter": 400},
     )
     z = res.x if res.fun <= best else best_z
     final = objective(z)  # leaves the matching (a, d, c) in x
