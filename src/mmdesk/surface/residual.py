@@ -19,9 +19,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import numpy as np
-
 import numba
+import numpy as np
 
 from mmdesk.typing import Float64Array, FloatLike
 
