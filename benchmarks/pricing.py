@@ -1,0 +1,393 @@
+"""Pricing throughput: mmdesk vs py_vollib_vectorized and QuantLib, in one run, on the same inputs.
+
+    uv run python benchmarks/pricing.py [--n 1000000] [--ql-n 20000] [--repeats 5] [--no-peers]
+
+Measures options per second (best wall-clock time of ``--repeats`` runs, after a
+warm-up) for
+
+* European price + all eight greeks (``bs_greeks``: price, delta, gamma, vega,
+  theta, rho, vanna, volga, charm in one kernel pass), and price alone;
+* implied vol (``implied_vol``) of those prices;
+* American prices per method (``american_price``: baw, bjs2002, bjs1993, tree);
+
+at N = 1,000,000 random options (fixed seed), next to
+
+* py_vollib_vectorized 0.1.1 (``get_all_greeks``: delta, gamma, theta, rho,
+  vega; ``vectorized_black_scholes_merton``; ``vectorized_implied_volatility``)
+  on the *same* 1,000,000 options, run in its own virtual environment (it needs
+  py_vollib 1.0.1 and py_lets_be_rational 1.0.1 to work with today's numba),
+  created by this script with ``uv`` under ``~/.cache/mmdesk/bench-venv`` on first
+  use (``MMDESK_BENCH_VENV`` overrides the location);
+* QuantLib (AnalyticEuropeanEngine NPV + delta, gamma, vega, theta, rho;
+  ``impliedVolatility``; BAW, Bjerksund–Stensland and Leisen–Reimer engines),
+  which prices one option per Python call: it is timed on a subsample (the first
+  ``--ql-n`` options, fewer for the slow ones) and reported per option.
+
+Anything missing (a peer that cannot be installed, a pricing function not yet
+written) is reported as "not available" instead of stopping the run.  The
+machine's load average is printed: other processes on the 2 cores depress all
+rates alike, mmdesk's (parallel) more than the single-threaded peers'.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+PEER_PACKAGES = ("py_vollib_vectorized==0.1.1", "py_vollib==1.0.1", "py_lets_be_rational==1.0.1")
+DEFAULT_VENV = Path.home() / ".cache" / "mmdesk" / "bench-venv"
+SEED = 20261121
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def make_inputs(n: int, seed: int = SEED) -> dict[str, np.ndarray]:
+    """Random European options: spot 50–150, strikes lognormal around spot (30%),
+    1 day to 3 years (whole days, ACT/365), vol 5%–100%, r 0–8%, q 0–4%, half calls."""
+    rng = np.random.default_rng(seed)
+    spot = rng.uniform(50.0, 150.0, n)
+    return {
+        "spot": spot,
+        "strike": spot * np.exp(rng.normal(0.0, 0.3, n)),
+        "days": rng.integers(1, 3 * 365 + 1, n),
+        "t": np.empty(0),  # filled below: days / 365
+        "vol": rng.uniform(0.05, 1.0, n),
+        "rate": rng.uniform(0.0, 0.08, n),
+        "div_yield": rng.uniform(0.0, 0.04, n),
+        "is_call": rng.random(n) < 0.5,
+    }
+
+
+def best_seconds(fn: Callable[[], object], repeats: int) -> float:
+    """Best wall-clock seconds of ``repeats`` calls (after one warm-up call)."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+# ---------------------------------------------------------------- mmdesk
+
+
+def time_mmdesk(inp: dict[str, np.ndarray], repeats: int, am_n: int, tree_n: int) -> dict[str, Any]:
+    from mmdesk.pricing import bs_greeks, bs_price
+
+    n = inp["spot"].size
+    args = tuple(inp[k] for k in ("spot", "strike", "t", "vol", "rate", "div_yield", "is_call"))
+    res: dict[str, Any] = {"n": n}
+    res["greeks_s"] = best_seconds(lambda: bs_greeks(*args), repeats)
+    res["price_s"] = best_seconds(lambda: bs_price(*args), repeats)
+    price = np.asarray(bs_price(*args))
+    res["price"] = price
+    res["delta"] = np.asarray(bs_greeks(*args).delta)
+    try:
+        from mmdesk.pricing import implied_vol
+
+        iv_args = (price, *args[:3], *args[4:])
+        res["iv_s"] = best_seconds(lambda: implied_vol(*iv_args), repeats)
+        res["iv"] = np.asarray(implied_vol(*iv_args))
+    except ImportError as exc:
+        res["iv_error"] = f"not available ({exc})"
+    res["american"] = {}
+    try:
+        from mmdesk.pricing.american import american_price
+    except ImportError as exc:
+        res["american_error"] = f"not available ({exc})"
+        return res
+    for method in ("baw", "bjs2002", "bjs1993", "tree"):
+        m = tree_n if method == "tree" else am_n
+        sub = tuple(a[:m] for a in args)
+        try:
+            secs = best_seconds(lambda sub=sub, method=method: american_price(*sub, method), 2)
+            res["american"][method] = (m, secs)
+        except Exception as exc:  # report, never crash the benchmark
+            res["american"][method] = f"not available ({type(exc).__name__}: {exc})"
+    return res
+
+
+# ---------------------------------------------------------------- QuantLib
+
+
+def time_quantlib(inp: dict[str, np.ndarray], ql_n: int, tree_steps: int) -> dict[str, Any]:
+    try:
+        import QuantLib as ql
+    except ImportError as exc:
+        return {"error": f"not available ({exc})"}
+    today = ql.Date(2, 1, 2025)
+    ql.Settings.instance().evaluationDate = today
+    dc = ql.Actual365Fixed()
+    spot_q, rate_q, div_q, vol_q = (ql.SimpleQuote(x) for x in (100.0, 0.0, 0.0, 0.2))
+    process = ql.BlackScholesMertonProcess(
+        ql.QuoteHandle(spot_q),
+        ql.YieldTermStructureHandle(ql.FlatForward(today, ql.QuoteHandle(div_q), dc)),
+        ql.YieldTermStructureHandle(ql.FlatForward(today, ql.QuoteHandle(rate_q), dc)),
+        ql.BlackVolTermStructureHandle(
+            ql.BlackConstantVol(today, ql.NullCalendar(), ql.QuoteHandle(vol_q), dc)
+        ),
+    )
+
+    def run(m: int, make_engine: Callable[[], Any], american: bool, what: str) -> float:
+        engine = make_engine()
+        t0 = time.perf_counter()
+        for i in range(m):
+            spot_q.setValue(float(inp["spot"][i]))
+            rate_q.setValue(float(inp["rate"][i]))
+            div_q.setValue(float(inp["div_yield"][i]))
+            vol_q.setValue(float(inp["vol"][i]))
+            kind = ql.Option.Call if inp["is_call"][i] else ql.Option.Put
+            payoff = ql.PlainVanillaPayoff(kind, float(inp["strike"][i]))
+            expiry = today + int(inp["days"][i])
+            if american:
+                option = ql.VanillaOption(payoff, ql.AmericanExercise(today, expiry))
+            else:
+                option = ql.EuropeanOption(payoff, ql.EuropeanExercise(expiry))
+            option.setPricingEngine(engine)
+            if what == "greeks":
+                option.NPV()
+                option.delta()
+                option.gamma()
+                option.vega()
+                option.theta()
+                option.rho()
+            elif what == "iv":
+                try:
+                    option.impliedVolatility(
+                        float(inp["price"][i]), process, 1e-12, 1000, 1e-4, 10.0
+                    )
+                except RuntimeError:
+                    pass  # no vol found: counted in the time, as for the others
+            else:
+                option.NPV()
+        return time.perf_counter() - t0
+
+    res: dict[str, Any] = {}
+    analytic = lambda: ql.AnalyticEuropeanEngine(process)  # noqa: E731
+    res["greeks"] = (ql_n, run(ql_n, analytic, False, "greeks"))
+    res["price"] = (ql_n, run(ql_n, analytic, False, "price"))
+    iv_n = max(ql_n // 4, 1)
+    res["iv"] = (iv_n, run(iv_n, analytic, False, "iv"))
+    engines = {
+        "baw": (ql_n, lambda: ql.BaroneAdesiWhaleyApproximationEngine(process)),
+        "bjs1993": (ql_n, lambda: ql.BjerksundStenslandApproximationEngine(process)),
+        "tree": (
+            max(ql_n // 20, 1),
+            lambda: ql.BinomialLRVanillaEngine(process, tree_steps),
+        ),
+    }
+    res["american"] = {}
+    for method, (m, make) in engines.items():
+        try:
+            res["american"][method] = (m, run(m, make, True, "price"))
+        except Exception as exc:
+            res["american"][method] = f"not available ({type(exc).__name__}: {exc})"
+    return res
+
+
+# ---------------------------------------------------------------- py_vollib_vectorized
+
+
+def peer_python() -> Path | str:
+    """The bench venv's python with py_vollib_vectorized, created with uv when missing."""
+    venv = Path(os.environ.get("MMDESK_BENCH_VENV", DEFAULT_VENV))
+    python = venv / "bin" / "python"
+    check = [str(python), "-c", "import py_vollib_vectorized"]
+    if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
+        return python
+    print(f"setting up {venv} with {', '.join(PEER_PACKAGES)} (one-off) ...", flush=True)
+    steps = [
+        [
+            "uv",
+            "venv",
+            "--quiet",
+            "--python",
+            f"{sys.version_info[0]}.{sys.version_info[1]}",
+            str(venv),
+        ],
+        ["uv", "pip", "install", "--quiet", "--python", str(python), *PEER_PACKAGES],
+    ]
+    for cmd in steps:
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            return f"not available ({' '.join(cmd[:3])} failed: {done.stderr.strip()[-300:]})"
+    if subprocess.run(check, capture_output=True).returncode != 0:
+        return "not available (py_vollib_vectorized does not import in the bench venv)"
+    return python
+
+
+def time_vollib(inp: dict[str, np.ndarray], price: np.ndarray, repeats: int) -> dict[str, Any]:
+    python = peer_python()
+    if isinstance(python, str):
+        return {"error": python}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "inputs.npz"
+        fields = {k: v for k, v in inp.items() if k not in ("days", "price")}
+        np.savez(path, price=price, **fields)
+        done = subprocess.run(
+            [str(python), str(HERE / "_peer_vollib.py"), str(path), str(repeats)],
+            capture_output=True,
+            text=True,
+        )
+    if done.returncode != 0:
+        return {"error": f"not available (peer run failed: {done.stderr.strip()[-500:]})"}
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+# ---------------------------------------------------------------- report
+
+
+def rate(n: int, secs: float) -> float:
+    return n / secs
+
+
+def fmt_rate(r: float | None) -> str:
+    if r is None:
+        return "not available"
+    return f"{r / 1e6:10.3f} M/s" if r >= 1e5 else f"{r / 1e3:10.2f} k/s"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000, help="options (mmdesk, vollib)")
+    parser.add_argument("--ql-n", type=int, default=20_000, help="QuantLib subsample")
+    parser.add_argument("--am-n", type=int, default=200_000, help="American closed forms")
+    parser.add_argument("--tree-n", type=int, default=20_000, help="American tree options")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--no-peers", action="store_true", help="skip vollib and QuantLib")
+    a = parser.parse_args()
+
+    import numba
+
+    inp = make_inputs(a.n)
+    inp["t"] = inp["days"] / 365.0
+    print(
+        f"N = {a.n:,} options, seed {SEED}; numba threads {numba.get_num_threads()}, "
+        f"cpus {os.cpu_count()}, load average at start {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
+    mm = time_mmdesk(inp, a.repeats, min(a.am_n, a.n), min(a.tree_n, a.n))
+    inp["price"] = mm["price"]
+    try:
+        from mmdesk.pricing.american.tree import DEFAULT_STEPS as tree_steps
+    except ImportError:
+        tree_steps = 201
+    ql_res = {} if a.no_peers else time_quantlib(inp, min(a.ql_n, a.n), tree_steps)
+    pv = {} if a.no_peers else time_vollib(inp, mm["price"], a.repeats)
+    print(f"load average at end {os.getloadavg()[0]:.2f}\n")
+
+    rows: list[tuple[str, float | None, float | None, str, float | None, str]] = []
+
+    def ql_rate(key: str, sub: str | None = None) -> tuple[float | None, str]:
+        entry = ql_res.get(sub, {}).get(key) if sub else ql_res.get(key)
+        if not isinstance(entry, tuple):
+            return None, ql_res.get("error", str(entry) if entry else "")
+        return rate(entry[0], entry[1]), f"{entry[0]:,} opts"
+
+    n = mm["n"]
+    pv_ok = "error" not in pv and bool(pv)
+    # price + greeks: vollib needs two calls (its get_all_greeks has no price).
+    pv_greeks = rate(n, pv["greeks_s"] + pv["price_s"]) if pv_ok else None
+    ql_g, ql_g_note = ql_rate("greeks")
+    rows.append(
+        ("price + 8 greeks", rate(n, mm["greeks_s"]), pv_greeks, "price+5 greeks", ql_g, ql_g_note)
+    )
+    ql_p, ql_p_note = ql_rate("price")
+    rows.append(
+        (
+            "price",
+            rate(n, mm["price_s"]),
+            rate(n, pv["price_s"]) if pv_ok else None,
+            "",
+            ql_p,
+            ql_p_note,
+        )
+    )
+    ql_iv, ql_iv_note = ql_rate("iv")
+    rows.append(
+        (
+            "implied vol",
+            rate(n, mm["iv_s"]) if "iv_s" in mm else None,
+            rate(n, pv["iv_s"]) if pv_ok else None,
+            "",
+            ql_iv,
+            ql_iv_note,
+        )
+    )
+    for method in ("baw", "bjs2002", "bjs1993", "tree"):
+        entry = mm["american"].get(method)
+        ours = rate(entry[0], entry[1]) if isinstance(entry, tuple) else None
+        ql_m, ql_note = ql_rate(method, "american")
+        label = f"American {method}" + (f" ({tree_steps} steps)" if method == "tree" else "")
+        if isinstance(entry, tuple):
+            label += f" [{entry[0]:,} opts]"
+        rows.append((label, ours, None, "", ql_m, ql_note))
+
+    header = (
+        f"{'':34s} {'mmdesk':>14s} {'py_vollib_vec':>14s} {'ratio':>8s} "
+        f"{'QuantLib':>14s} {'ratio':>9s}  QuantLib sample"
+    )
+    print(header)
+    print("-" * len(header))
+    for label, ours, vol_r, _, ql_r, ql_note in rows:
+        r1 = f"{ours / vol_r:7.1f}x" if ours and vol_r else "      -"
+        r2 = f"{ours / ql_r:8.0f}x" if ours and ql_r else "       -"
+        print(
+            f"{label:34s} {fmt_rate(ours):>14s} {fmt_rate(vol_r):>14s} {r1:>8s} "
+            f"{fmt_rate(ql_r):>14s} {r2:>9s}  {ql_note}"
+        )
+    print()
+    print("py_vollib_vectorized:", "ok" if pv_ok else pv.get("error", "skipped (--no-peers)"))
+    if pv_ok:
+        print(
+            "  'price + 8 greeks' peer rate = N / (time of get_all_greeks + time of "
+            "vectorized_black_scholes_merton);\n"
+            "  it returns 5 greeks (delta, gamma, theta, rho, vega)."
+        )
+        d = np.array(pv["delta_head"])
+        p = np.array(pv["price_head"])
+        m = len(d)
+        print(
+            f"  same inputs check (first {m}): max |price diff| "
+            f"{np.max(np.abs(p - mm['price'][:m])):.2e}, max |delta diff| "
+            f"{np.max(np.abs(d - mm['delta'][:m])):.2e}"
+        )
+    if "error" in ql_res:
+        print("QuantLib:", ql_res["error"])
+    else:
+        print(
+            "QuantLib: one option per Python call, timed on the first options of the same inputs "
+            "(counts in the QuantLib column); 'price + 8 greeks' = NPV + delta, gamma, vega, "
+            "theta, rho."
+        )
+    for key in ("iv_error", "american_error"):
+        if key in mm:
+            print(f"mmdesk {key.split('_')[0]}: {mm[key]}")
+    for method, entry in mm["american"].items():
+        if not isinstance(entry, tuple):
+            print(f"mmdesk American {method}: {entry}")
+    if "iv" in mm:
+        finite = np.isfinite(mm["iv"])
+        err = np.abs(mm["iv"][finite] - inp["vol"][finite])
+        print(
+            f"mmdesk implied vol round trip: {finite.mean():.4%} finite, "
+            f"median |vol error| {np.median(err):.1e} (large errors are options whose price "
+            "carries no vol information, e.g. deep ITM with vega below the price's last bit)"
+        )
+
+
+if __name__ == "__main__":
+    main()
