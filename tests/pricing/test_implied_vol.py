@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import mpmath as mp
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -172,3 +173,27 @@ def test_scalars_give_floats_and_arrays_broadcast() -> None:
 def test_inputs_that_do_not_broadcast_name_their_shapes() -> None:
     with pytest.raises(ValueError, match="strike"):
         implied_vol(np.ones(3), 100.0, np.ones(4), 1.0, 0.0, 0.0, True)
+
+
+def test_exact_black_prices_come_back_within_the_rounding_bound() -> None:
+    # Prices from mpmath (40 digits) at the same double x = ln(S_q/K_r), s = σ√T and
+    # scale sqrt(S_q·K_r) the kernel forms, rounded once: a perfect pricer.
+    options = random_options(np.random.default_rng(11), 600)
+    _, vega = reference_bs_price(options)
+    exact = np.empty(600)
+    with mp.workdps(40):
+        for i in range(600):
+            sq = options.spot[i] * math.exp(-options.div_yield[i] * options.t[i])
+            kr = options.strike[i] * math.exp(-options.rate[i] * options.t[i])
+            x = mp.mpf(math.log(sq / kr))
+            s = mp.mpf(options.vol[i] * math.sqrt(options.t[i]))
+            th = 1 if options.is_call[i] else -1
+            b = th * (
+                mp.exp(x / 2) * mp.ncdf(th * (x / s + s / 2))
+                - mp.exp(-x / 2) * mp.ncdf(th * (x / s - s / 2))
+            )
+            exact[i] = float(mp.mpf(math.sqrt(sq) * math.sqrt(kr)) * b)
+    vol, reason = implied_vol_with_reason(exact, *options[:3], *options[4:])
+    report = check_accuracy(options, exact, vega, np.asarray(vol), np.asarray(reason))
+    assert report.n_information > 300
+    assert report.passed, report
