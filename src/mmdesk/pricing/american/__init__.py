@@ -2,6 +2,7 @@
 Leisen–Reimer binomial tree with discrete cash dividends (see ``docs/american.md``)."""
 
 from mmdesk.pricing.american._common import AmericanMethod
+from mmdesk.pricing.american.greeks import american_greeks
 from mmdesk.pricing.american.implied_vol import (
     american_implied_vol,
     american_implied_vol_with_reason,
@@ -11,6 +12,7 @@ from mmdesk.pricing.american.pricing import CashDividends, american_price
 __all__ = [
     "AmericanMethod",
     "CashDividends",
+    "american_greeks",
     "american_implied_vol",
     "american_implied_vol_with_reason",
     "american_price",
