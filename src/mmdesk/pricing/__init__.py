@@ -1,5 +1,12 @@
 """Prices, greeks and implied vols: array-first numeric kernels (numpy/numba only)."""
 
+from mmdesk.pricing.american import (
+    AmericanMethod,
+    american_greeks,
+    american_implied_vol,
+    american_implied_vol_with_reason,
+    american_price,
+)
 from mmdesk.pricing.black import black76_price, bs_price
 from mmdesk.pricing.greeks import (
     Greeks,
@@ -22,8 +29,13 @@ from mmdesk.pricing.normal import norm_cdf, norm_pdf
 from mmdesk.pricing.normalised_black import normalised_black, normalised_vega
 
 __all__ = [
+    "AmericanMethod",
     "Greeks",
     "IVReason",
+    "american_greeks",
+    "american_implied_vol",
+    "american_implied_vol_with_reason",
+    "american_price",
     "black76_implied_vol",
     "black76_implied_vol_with_reason",
     "black76_price",
