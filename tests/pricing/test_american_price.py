@@ -19,7 +19,13 @@ from mmdesk.pricing.american._common import (
     american_price_kernel_python,
     american_price_kernel_serial,
 )
-from mmdesk.pricing.american.bivariate import bvn_cdf, bvn_cdf_python
+from mmdesk.pricing.american.bivariate import (
+    bvn_cdf,
+    bvn_cdf_python,
+    bvn_cdf_tabled,
+    bvn_cdf_tabled_python,
+    plackett_table,
+)
 from mmdesk.pricing.american.tree import lr_tree_one
 
 from .american_oracle import TODAY, american_npv, bs_process
@@ -84,6 +90,18 @@ def test_bivariate_normal_matches_quantlib_genz_west_to_1e_14(rng: np.random.Gen
         theirs = ql.BivariateCumulativeNormalDistributionWe04DP(rho)(h, k)
         worst = max(worst, abs(ours - theirs))
     assert worst < 1e-14
+
+
+@pytest.mark.parametrize("rho", [0.786, -0.786, 0.5, -0.2])
+def test_tabled_bivariate_normal_is_the_same_quadrature(
+    rho: float, rng: np.random.Generator
+) -> None:
+    table = plackett_table(rho)
+    for _ in range(300):
+        h, k = rng.uniform(-8.0, 8.0, 2)
+        fast = bvn_cdf_tabled(h, k, *table)
+        assert fast == pytest.approx(bvn_cdf(h, k, rho), abs=3e-16)
+        assert fast == bvn_cdf_tabled_python(h, k, *table)
 
 
 def test_bivariate_normal_closed_forms() -> None:

@@ -33,12 +33,16 @@ import math
 import numba
 
 from mmdesk.pricing.american.baw import black_undiscounted
-from mmdesk.pricing.american.bivariate import bvn_cdf
+from mmdesk.pricing.american.bivariate import bvn_cdf_tabled, plackett_table
 from mmdesk.pricing.normal import norm_cdf
 
 _QL_EPSILON = 2.220446049250313e-16
 #: t1 / T in the 2002 two-period boundary: (sqrt(5) - 1) / 2.
 GOLDEN_SPLIT = 0.5 * (math.sqrt(5.0) - 1.0)
+#: The two correlations of the 2002 formula, +-sqrt(t1/T), are constants: tabulate them.
+_RHO = math.sqrt(GOLDEN_SPLIT)
+_SN_P, _INV_P, _W_P, _COEF_P = plackett_table(_RHO)
+_SN_M, _INV_M, _W_M, _COEF_M = plackett_table(-_RHO)
 
 
 def _phi_python(
@@ -160,17 +164,17 @@ def _psi_python(
     f2 = (math.log(i2 * i2 / (s * h)) + drift * t2) / sq2
     f3 = (math.log(i1 * i1 / (s * h)) + drift * t2) / sq2
     f4 = (math.log(s * i1 * i1 / (h * i2 * i2)) + drift * t2) / sq2
-    rho = math.sqrt(t1 / t2)
+    # rho = sqrt(t1 / t2) = sqrt(GOLDEN_SPLIT): the bivariate CDFs use tabulated nodes.
     lam = -r + gamma * b + 0.5 * gamma * (gamma - 1.0) * v2
     kappa = 2.0 * b / v2 + (2.0 * gamma - 1.0)
     return (
         math.exp(lam * t2)
         * s**gamma
         * (
-            bvn_cdf(-e1, -f1, rho)
-            - (i2 / s) ** kappa * bvn_cdf(-e2, -f2, rho)
-            - (i1 / s) ** kappa * bvn_cdf(-e3, -f3, -rho)
-            + (i1 / i2) ** kappa * bvn_cdf(-e4, -f4, -rho)
+            bvn_cdf_tabled(-e1, -f1, _SN_P, _INV_P, _W_P, _COEF_P)
+            - (i2 / s) ** kappa * bvn_cdf_tabled(-e2, -f2, _SN_P, _INV_P, _W_P, _COEF_P)
+            - (i1 / s) ** kappa * bvn_cdf_tabled(-e3, -f3, _SN_M, _INV_M, _W_M, _COEF_M)
+            + (i1 / i2) ** kappa * bvn_cdf_tabled(-e4, -f4, _SN_M, _INV_M, _W_M, _COEF_M)
         )
     )
 

@@ -165,13 +165,23 @@ def lr_tree_one_python(
     disc_pu = discount * pu
     disc_pd = discount * pd
     ratio = up / down
+    # Node (i, j) sits at x0 * down**i * ratio**j (+ PV of dividends still to come).
+    powers = np.empty(n + 1)
+    for j in range(n + 1):
+        powers[j] = ratio**j
+    # Early exercise can only pay with cash dividends, a call with q > 0 or
+    # r < 0, or a put with r > 0 or q < 0; otherwise roll back European values.
+    early = american and (
+        n_div > 0
+        or (is_call and (div_yield > 0.0 or rate < 0.0))
+        or ((not is_call) and (rate > 0.0 or div_yield < 0.0))
+    )
 
     values = np.empty(n + 1)
     # Terminal payoff: no dividend remains after expiry.
-    s = x0 * down**n
+    base = x0 * down**n
     for j in range(n + 1):
-        values[j] = max(omega * (s - strike), 0.0)
-        s *= ratio
+        values[j] = max(omega * (base * powers[j] - strike), 0.0)
 
     p1d = p1u = p2d = p2m = p2u = 0.0
     for i in range(n - 1, -1, -1):
@@ -180,12 +190,15 @@ def lr_tree_one_python(
         for k in range(n_div):
             if ti < div_times[k] <= t:
                 pv_rest += div_amounts[k] * math.exp(-rate * (div_times[k] - ti))
-        s = x0 * down**i
-        for j in range(i + 1):
-            cont = disc_pd * values[j] + disc_pu * values[j + 1]
-            exercise = omega * (s + pv_rest - strike) if american else 0.0
-            values[j] = cont if cont >= exercise else exercise
-            s *= ratio
+        if early:
+            base = x0 * down**i
+            shift = pv_rest - strike
+            for j in range(i + 1):
+                cont = disc_pd * values[j] + disc_pu * values[j + 1]
+                values[j] = max(cont, omega * (base * powers[j] + shift))
+        else:
+            for j in range(i + 1):
+                values[j] = disc_pd * values[j] + disc_pu * values[j + 1]
         if i == 2:
             p2d = values[0]
             p2m = values[1]
