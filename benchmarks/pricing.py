@@ -70,15 +70,20 @@ def make_inputs(n: int, seed: int = SEED) -> dict[str, np.ndarray]:
     }
 
 
-def best_seconds(fn: Callable[[], object], repeats: int) -> float:
-    """Best wall-clock seconds of ``repeats`` calls (after one warm-up call)."""
+#: (best wall-clock seconds, best CPU seconds of the process, all threads)
+Timing = tuple[float, float]
+
+
+def best_seconds(fn: Callable[[], object], repeats: int) -> Timing:
+    """Best wall-clock and best process-CPU seconds of ``repeats`` calls (after a warm-up)."""
     fn()
-    times = []
+    walls, cpus = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        w0, c0 = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+        walls.append(time.perf_counter() - w0)
+        cpus.append(time.process_time() - c0)
+    return min(walls), min(cpus)
 
 
 # ---------------------------------------------------------------- mmdesk
@@ -141,9 +146,9 @@ def time_quantlib(inp: dict[str, np.ndarray], ql_n: int, tree_steps: int) -> dic
         ),
     )
 
-    def run(m: int, make_engine: Callable[[], Any], american: bool, what: str) -> float:
+    def run(m: int, make_engine: Callable[[], Any], american: bool, what: str) -> Timing:
         engine = make_engine()
-        t0 = time.perf_counter()
+        w0, c0 = time.perf_counter(), time.process_time()
         for i in range(m):
             spot_q.setValue(float(inp["spot"][i]))
             rate_q.setValue(float(inp["rate"][i]))
@@ -173,7 +178,7 @@ def time_quantlib(inp: dict[str, np.ndarray], ql_n: int, tree_steps: int) -> dic
                     pass  # no vol found: counted in the time, as for the others
             else:
                 option.NPV()
-        return time.perf_counter() - t0
+        return time.perf_counter() - w0, time.process_time() - c0
 
     res: dict[str, Any] = {}
     analytic = lambda: ql.AnalyticEuropeanEngine(process)  # noqa: E731
@@ -250,14 +255,74 @@ def time_vollib(inp: dict[str, np.ndarray], price: np.ndarray, repeats: int) -> 
 # ---------------------------------------------------------------- report
 
 
-def rate(n: int, secs: float) -> float:
-    return n / secs
-
-
 def fmt_rate(r: float | None) -> str:
     if r is None:
         return "not available"
     return f"{r / 1e6:10.3f} M/s" if r >= 1e5 else f"{r / 1e3:10.2f} k/s"
+
+
+Row = tuple[str, float | None, float | None, float | None, str]
+
+
+def print_table(title: str, rows: list[Row]) -> None:
+    header = (
+        f"{title:38s} {'mmdesk':>14s} {'py_vollib_vec':>14s} {'ratio':>8s} "
+        f"{'QuantLib':>14s} {'ratio':>9s}  QuantLib sample"
+    )
+    print(header)
+    print("-" * len(header))
+    for label, ours, vol_r, ql_r, ql_note in rows:
+        r1 = f"{ours / vol_r:7.1f}x" if ours and vol_r else "      -"
+        r2 = f"{ours / ql_r:8.0f}x" if ours and ql_r else "       -"
+        print(
+            f"{label:38s} {fmt_rate(ours):>14s} {fmt_rate(vol_r):>14s} {r1:>8s} "
+            f"{fmt_rate(ql_r):>14s} {r2:>9s}  {ql_note}"
+        )
+    print()
+
+
+def build_rows(
+    mm: dict[str, Any], pv: dict[str, Any], ql_res: dict[str, Any], tree_steps: int, which: int
+) -> list[Row]:
+    """Table rows of options per second; ``which`` 0 = wall clock, 1 = per CPU-second."""
+    n = mm["n"]
+    pv_ok = "error" not in pv and bool(pv)
+
+    def r(count: int, timing: Any) -> float | None:
+        return count / timing[which] if timing is not None and timing[which] > 0 else None
+
+    def ql(key: str, sub: str | None = None) -> tuple[float | None, str]:
+        entry = ql_res.get(sub, {}).get(key) if sub else ql_res.get(key)
+        if not isinstance(entry, tuple):
+            return None, str(ql_res.get("error", entry if entry else ""))
+        return r(entry[0], entry[1]), f"{entry[0]:,} opts"
+
+    rows: list[Row] = []
+    # vollib needs two calls for price + greeks (get_all_greeks has no price).
+    pv_greeks = None
+    if pv_ok:
+        both = [pv["greeks_s"][k] + pv["price_s"][k] for k in (0, 1)]
+        pv_greeks = r(n, both)
+    rows.append(("price + 8 greeks", r(n, mm["greeks_s"]), pv_greeks, *ql("greeks")))
+    rows.append(
+        ("price", r(n, mm["price_s"]), r(n, pv["price_s"]) if pv_ok else None, *ql("price"))
+    )
+    rows.append(
+        (
+            "implied vol",
+            r(n, mm["iv_s"]) if "iv_s" in mm else None,
+            r(n, pv["iv_s"]) if pv_ok else None,
+            *ql("iv"),
+        )
+    )
+    for method in ("baw", "bjs2002", "bjs1993", "tree"):
+        entry = mm["american"].get(method)
+        ours = r(entry[0], entry[1]) if isinstance(entry, tuple) else None
+        label = f"American {method}" + (f" ({tree_steps} steps)" if method == "tree" else "")
+        if isinstance(entry, tuple):
+            label += f" [{entry[0]:,} opts]"
+        rows.append((label, ours, None, *ql(method, "american")))
+    return rows
 
 
 def main() -> None:
@@ -289,67 +354,13 @@ def main() -> None:
     pv = {} if a.no_peers else time_vollib(inp, mm["price"], a.repeats)
     print(f"load average at end {os.getloadavg()[0]:.2f}\n")
 
-    rows: list[tuple[str, float | None, float | None, str, float | None, str]] = []
-
-    def ql_rate(key: str, sub: str | None = None) -> tuple[float | None, str]:
-        entry = ql_res.get(sub, {}).get(key) if sub else ql_res.get(key)
-        if not isinstance(entry, tuple):
-            return None, ql_res.get("error", str(entry) if entry else "")
-        return rate(entry[0], entry[1]), f"{entry[0]:,} opts"
-
-    n = mm["n"]
     pv_ok = "error" not in pv and bool(pv)
-    # price + greeks: vollib needs two calls (its get_all_greeks has no price).
-    pv_greeks = rate(n, pv["greeks_s"] + pv["price_s"]) if pv_ok else None
-    ql_g, ql_g_note = ql_rate("greeks")
-    rows.append(
-        ("price + 8 greeks", rate(n, mm["greeks_s"]), pv_greeks, "price+5 greeks", ql_g, ql_g_note)
+    print_table("options/s, wall clock", build_rows(mm, pv, ql_res, tree_steps, 0))
+    print_table("options per CPU-second (all threads)", build_rows(mm, pv, ql_res, tree_steps, 1))
+    print(
+        "Wall clock is what a caller sees; per CPU-second divides by the CPU time the process\n"
+        "got (mmdesk runs on all cores, the peers on one), which corrects for other load."
     )
-    ql_p, ql_p_note = ql_rate("price")
-    rows.append(
-        (
-            "price",
-            rate(n, mm["price_s"]),
-            rate(n, pv["price_s"]) if pv_ok else None,
-            "",
-            ql_p,
-            ql_p_note,
-        )
-    )
-    ql_iv, ql_iv_note = ql_rate("iv")
-    rows.append(
-        (
-            "implied vol",
-            rate(n, mm["iv_s"]) if "iv_s" in mm else None,
-            rate(n, pv["iv_s"]) if pv_ok else None,
-            "",
-            ql_iv,
-            ql_iv_note,
-        )
-    )
-    for method in ("baw", "bjs2002", "bjs1993", "tree"):
-        entry = mm["american"].get(method)
-        ours = rate(entry[0], entry[1]) if isinstance(entry, tuple) else None
-        ql_m, ql_note = ql_rate(method, "american")
-        label = f"American {method}" + (f" ({tree_steps} steps)" if method == "tree" else "")
-        if isinstance(entry, tuple):
-            label += f" [{entry[0]:,} opts]"
-        rows.append((label, ours, None, "", ql_m, ql_note))
-
-    header = (
-        f"{'':34s} {'mmdesk':>14s} {'py_vollib_vec':>14s} {'ratio':>8s} "
-        f"{'QuantLib':>14s} {'ratio':>9s}  QuantLib sample"
-    )
-    print(header)
-    print("-" * len(header))
-    for label, ours, vol_r, _, ql_r, ql_note in rows:
-        r1 = f"{ours / vol_r:7.1f}x" if ours and vol_r else "      -"
-        r2 = f"{ours / ql_r:8.0f}x" if ours and ql_r else "       -"
-        print(
-            f"{label:34s} {fmt_rate(ours):>14s} {fmt_rate(vol_r):>14s} {r1:>8s} "
-            f"{fmt_rate(ql_r):>14s} {r2:>9s}  {ql_note}"
-        )
-    print()
     print("py_vollib_vectorized:", "ok" if pv_ok else pv.get("error", "skipped (--no-peers)"))
     if pv_ok:
         print(

@@ -78,3 +78,15 @@ def test_non_broadcasting_inputs_raise_naming_the_fields() -> None:
 def test_integer_option_kind_is_refused_rather_than_read_as_bool() -> None:
     with pytest.raises(TypeError, match="is_call"):
         bs_price(100.0, 100.0, 1.0, 0.2, 0.0, 0.0, np.array([1, -1]))
+
+
+def test_scalar_and_array_calls_price_identically(rng: np.random.Generator) -> None:
+    spot, strike, t, vol, rate, div_yield, is_call = random_bsm_inputs(rng, 50)
+    batch = bs_price(spot, strike, t, vol, rate, div_yield, is_call)
+    one_by_one = [
+        bs_price(float(s), float(k), float(tt), float(v), float(r), float(q), bool(c))
+        for s, k, tt, v, r, q, c in zip(spot, strike, t, vol, rate, div_yield, is_call, strict=True)
+    ]
+    np.testing.assert_array_equal(batch, one_by_one)
+    integers = bs_price(100, 100, 1, 0.2, 0, 0, True)
+    assert integers == bs_price(100.0, 100.0, 1.0, 0.2, 0.0, 0.0, True)

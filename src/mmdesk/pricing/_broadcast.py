@@ -140,6 +140,20 @@ def flatten_inputs(
     TypeError
         If a flag input is not of bool dtype.
     """
+    flag_values = list((flags or {}).values())
+    if all(type(v) is float or type(v) is int for v in floats.values()) and all(
+        type(v) is bool for v in flag_values
+    ):
+        # One option given as Python scalars (quote-by-quote use, property tests):
+        # one small allocation per dtype, 1-element views for the kernel.
+        packed = np.array(list(floats.values()), dtype=np.float64)
+        packed_flags = np.array(flag_values, dtype=np.bool_)
+        return FlatInputs(
+            shape=(),
+            scalar=True,
+            floats=tuple(packed[j : j + 1] for j in range(packed.size)),
+            flags=tuple(packed_flags[j : j + 1] for j in range(packed_flags.size)),
+        )
     float_arrays = [np.asarray(v, dtype=np.float64) for v in floats.values()]
     flag_arrays = [_as_flag_array(k, v) for k, v in (flags or {}).items()]
     all_arrays = float_arrays + flag_arrays
