@@ -20,6 +20,8 @@ Every function is a plain Python function ``foo_python`` (the readable
 specification) and a numba kernel ``foo = njit(cache=True)(foo_python)``; a twin
 that needs another special function calls its kernel (numba dispatchers are
 callable from Python too).
+Kernels are compiled with ``error_model="numpy"`` and ``fastmath={"contract"}``
+(FMA only; see :mod:`mmdesk.pricing.lets_be_rational`).
 """
 
 from __future__ import annotations
@@ -181,8 +183,8 @@ def erfcx_cody_python(x: float) -> float:
     return result
 
 
-erfc_cody = numba.njit(cache=True, error_model="numpy")(erfc_cody_python)
-erfcx_cody = numba.njit(cache=True, error_model="numpy")(erfcx_cody_python)
+erfc_cody = numba.njit(cache=True, error_model="numpy", fastmath={"contract"})(erfc_cody_python)
+erfcx_cody = numba.njit(cache=True, error_model="numpy", fastmath={"contract"})(erfcx_cody_python)
 
 _ONE_OVER_SQRT_TWO = 0.7071067811865475244008443621048490392848359376887
 _ONE_OVER_SQRT_TWO_PI = 0.3989422804014326779399460599343818684758586311649
@@ -349,5 +351,59 @@ def inverse_norm_cdf_python(u: float) -> float:
     return -ret if q < 0.0 else ret
 
 
-inverse_norm_cdf = numba.njit(cache=True, error_model="numpy")(inverse_norm_cdf_python)
-norm_cdf_lbr = numba.njit(cache=True, error_model="numpy")(norm_cdf_lbr_python)
+inverse_norm_cdf = numba.njit(cache=True, error_model="numpy", fastmath={"contract"})(
+    inverse_norm_cdf_python
+)
+
+
+_LOG_CENTRAL_SPLIT = math.log(0.5 - _SPLIT1)
+
+
+def inverse_norm_cdf_from_log_python(log_u: float) -> float:
+    """Lower-half inverse normal Φ⁻¹(u), u = exp(log_u) <= 1/2, from log u (AS241).
+
+    In AS241's tail branches only sqrt(-log u) is needed, so a caller that has
+    log u (LBR's lower map, u = v^(1/3)) saves a power and a logarithm.
+
+    Parameters
+    ----------
+    log_u : float
+        Natural log of a probability u in (0, 1/2].
+
+    Returns
+    -------
+    float
+        z <= 0 with Φ(z) = u; -inf for log_u = -inf.
+    """
+    if log_u >= _LOG_CENTRAL_SPLIT:
+        return inverse_norm_cdf(math.exp(log_u))
+    r = math.sqrt(-log_u)
+    if r < _SPLIT2:
+        r -= _CONST2
+        num = (
+            (((((_PC[7] * r + _PC[6]) * r + _PC[5]) * r + _PC[4]) * r + _PC[3]) * r + _PC[2]) * r
+            + _PC[1]
+        ) * r + _PC[0]
+        den = (
+            (((((_PD[7] * r + _PD[6]) * r + _PD[5]) * r + _PD[4]) * r + _PD[3]) * r + _PD[2]) * r
+            + _PD[1]
+        ) * r + 1.0
+    else:
+        r -= _SPLIT2
+        num = (
+            (((((_PE[7] * r + _PE[6]) * r + _PE[5]) * r + _PE[4]) * r + _PE[3]) * r + _PE[2]) * r
+            + _PE[1]
+        ) * r + _PE[0]
+        den = (
+            (((((_PF[7] * r + _PF[6]) * r + _PF[5]) * r + _PF[4]) * r + _PF[3]) * r + _PF[2]) * r
+            + _PF[1]
+        ) * r + 1.0
+    return -num / den
+
+
+inverse_norm_cdf_from_log = numba.njit(cache=True, error_model="numpy", fastmath={"contract"})(
+    inverse_norm_cdf_from_log_python
+)
+norm_cdf_lbr = numba.njit(cache=True, error_model="numpy", fastmath={"contract"})(
+    norm_cdf_lbr_python
+)

@@ -98,9 +98,9 @@ def implied_vol_kernel_python(
         reason_out[i] = code
 
 
-implied_vol_kernel: Callable[..., None] = numba.njit(cache=True, error_model="numpy")(
-    implied_vol_kernel_python
-)
+implied_vol_kernel: Callable[..., None] = numba.njit(
+    cache=True, error_model="numpy", fastmath={"contract"}
+)(implied_vol_kernel_python)
 implied_vol_kernel_parallel: Callable[..., None] = numba.njit(
     parallel=True, cache=True, error_model="numpy"
 )(implied_vol_kernel_python)

@@ -86,7 +86,9 @@ def _minimum_control_python(d_l: float, d_r: float, s: float, prefer_shape: bool
     return max(MIN_CONTROL, max(r1, r2))
 
 
-_minimum_control = numba.njit(cache=True, error_model="numpy")(_minimum_control_python)
+_minimum_control = numba.njit(cache=True, error_model="numpy", fastmath={"contract"})(
+    _minimum_control_python
+)
 
 
 def convex_control_left_python(
@@ -167,8 +169,12 @@ def convex_control_right_python(
     return max(r, _minimum_control(d_l, d_r, (y_r - y_l) / h, prefer_shape))
 
 
-rational_cubic_interpolation = numba.njit(cache=True, error_model="numpy")(
+rational_cubic_interpolation = numba.njit(cache=True, error_model="numpy", fastmath={"contract"})(
     rational_cubic_interpolation_python
 )
-convex_control_left = numba.njit(cache=True, error_model="numpy")(convex_control_left_python)
-convex_control_right = numba.njit(cache=True, error_model="numpy")(convex_control_right_python)
+convex_control_left = numba.njit(cache=True, error_model="numpy", fastmath={"contract"})(
+    convex_control_left_python
+)
+convex_control_right = numba.njit(cache=True, error_model="numpy", fastmath={"contract"})(
+    convex_control_right_python
+)
