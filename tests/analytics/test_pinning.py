@@ -14,7 +14,8 @@ from mmdesk.analytics.pinning import (
     clearing_price_python,
     expiry_tau_grid,
     hedger_delta,
-    hedger_delta_python,
+    hedger_delta_gamma,
+    hedger_delta_gamma_python,
     pin_paths,
     pin_paths_python,
     pin_ranking,
@@ -25,15 +26,24 @@ STRIKES = np.array([95.0, 100.0, 105.0])
 LAM = 1e-9  # E / ADV = 0.1 / 1e8 shares
 
 
-def test_hedger_delta_kernel_agrees_with_twin_on_random_inputs() -> None:
+def test_hedger_delta_gamma_kernel_agrees_with_twin_on_random_inputs() -> None:
     rng = np.random.default_rng(3)
     for _ in range(50):
         x = rng.uniform(80, 120)
         shares = rng.normal(0, 1e6, 3)
         tau = float(rng.choice([0.0, rng.uniform(1e-6, 0.1)]))
-        assert hedger_delta(x, STRIKES, shares, tau, 0.2) == pytest.approx(
-            hedger_delta_python(x, STRIKES, shares, tau, 0.2), rel=1e-13, abs=1e-6
-        )
+        fast = hedger_delta_gamma(x, STRIKES, shares, tau, 0.2)
+        slow = hedger_delta_gamma_python(x, STRIKES, shares, tau, 0.2)
+        np.testing.assert_allclose(fast, slow, rtol=1e-13, atol=1e-6)
+
+
+def test_hedger_gamma_is_the_derivative_of_hedger_delta() -> None:
+    shares = np.array([1e6, -2e6, 3e5])
+    x, h, tau = 99.0, 1e-4, 0.01
+    up = hedger_delta(x + h, STRIKES, shares, tau, 0.2)
+    down = hedger_delta(x - h, STRIKES, shares, tau, 0.2)
+    gamma = hedger_delta_gamma(x, STRIKES, shares, tau, 0.2)[1]
+    assert gamma == pytest.approx((up - down) / (2 * h), rel=1e-6)
 
 
 def test_clearing_price_kernel_agrees_with_twin_on_random_inputs() -> None:

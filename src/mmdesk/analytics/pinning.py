@@ -32,37 +32,56 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
+from mmdesk.pricing.normal import norm_cdf_given_pdf
 from mmdesk.typing import Float64Array, FloatLike
 
 _SQRT_HALF = math.sqrt(0.5)
-#: Bisection / false-position iterations per clearing price (bracket shrinks below 1e-12·S).
-_MAX_ITER = 80
-#: Sub-intervals scanned to bracket the first clearing price beyond the no-hedger price.
-_SCAN_STEPS = 16
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+#: Newton/bisection iterations per clearing price (at most).
+_MAX_ITER = 100
+#: Doubling steps to bracket the first clearing price.
+_MAX_SCAN = 60
+#: Smallest bracketing step, fraction of price.
+_MIN_STEP = 1e-9
+#: Clearing-price tolerance, fraction of price.
+_TOL = 1e-9
 
 
-def hedger_delta_python(
+def hedger_delta_gamma_python(
+    x: float, strikes: Float64Array, shares: Float64Array, tau: float, vol: float
+) -> tuple[float, float]:
+    """Hedgers' option delta ``Σ n_j N(d1_j)`` (shares) and gamma (shares per currency) at ``x``.
+
+    Black–Scholes with r = q = 0 and ``tau`` years to expiry; at ``tau == 0``
+    each delta is the step 1 above the strike, 1/2 at it, 0 below, and gamma is 0.
+    """
+    delta = 0.0
+    gamma = 0.0
+    sd = vol * math.sqrt(tau) if tau > 0.0 else 0.0
+    if sd > 0.0:
+        log_x = math.log(x)
+        for j in range(strikes.shape[0]):
+            d1 = (log_x - math.log(strikes[j])) / sd + 0.5 * sd
+            pdf = _INV_SQRT_2PI * math.exp(-0.5 * d1 * d1)
+            delta += shares[j] * norm_cdf_given_pdf(d1, pdf)
+            gamma += shares[j] * pdf
+        return delta, gamma / (x * sd)
+    for j in range(strikes.shape[0]):
+        if x > strikes[j]:
+            delta += shares[j]
+        elif x == strikes[j]:
+            delta += 0.5 * shares[j]
+    return delta, 0.0
+
+
+hedger_delta_gamma = numba.njit(cache=True)(hedger_delta_gamma_python)
+
+
+def hedger_delta(
     x: float, strikes: Float64Array, shares: Float64Array, tau: float, vol: float
 ) -> float:
-    """Hedgers' option delta ``Σ_j n_j N(d1_j)`` at price ``x`` and ``tau`` years to expiry, shares.
-
-    At ``tau == 0`` each delta is the step 1 above the strike, 1/2 at it, 0 below.
-    """
-    total = 0.0
-    sd = vol * math.sqrt(tau) if tau > 0.0 else 0.0
-    for j in range(strikes.shape[0]):
-        k = strikes[j]
-        if sd > 0.0:
-            d1 = math.log(x / k) / sd + 0.5 * sd
-            total += shares[j] * 0.5 * math.erfc(-d1 * _SQRT_HALF)
-        elif x > k:
-            total += shares[j]
-        elif x == k:
-            total += 0.5 * shares[j]
-    return total
-
-
-hedger_delta = numba.njit(cache=True)(hedger_delta_python)
+    """Hedgers' option delta at ``x``, shares (see :func:`hedger_delta_gamma`)."""
+    return float(hedger_delta_gamma(x, strikes, shares, tau, vol)[0])
 
 
 def clearing_price_python(
@@ -82,60 +101,71 @@ def clearing_price_python(
     root reached from ``s_old`` in the direction of the excess demand ``−g(s_old)``.
     ``a`` is the price the exogenous flow alone would give, ``bound`` = ``lam ·
     s_old · Σ|n_j|`` bounds the hedgers' impact, so every root lies in
-    ``[a − bound, a + bound]``.
+    ``[a − bound, a + bound]``. The root is bracketed (first at ``a``, where a
+    long-gamma book always brackets it, then outward in doubling steps) and
+    polished by Newton steps safeguarded by bisection.
     """
     c = lam * s_old
     if c == 0.0:
         return a
-    g0 = s_old - a + c * (hedger_delta(s_old, strikes, shares, tau, vol) - d_old)
+    g0 = s_old - a + c * (hedger_delta_gamma(s_old, strikes, shares, tau, vol)[0] - d_old)
     if g0 == 0.0:
         return s_old
     d = 1.0 if g0 < 0.0 else -1.0  # price moves up while g < 0 (excess demand)
-    # bracket: the first point (from s_old, direction d) where d·g >= 0
     lo = s_old
-    g_lo = g0
+    # bracket: the first point (from s_old, direction d) where d·g >= 0
     end = a + d * bound
     if (end - s_old) * d <= 0.0:
         end = s_old + d * bound
+    step = abs(a - s_old)
+    floor = _MIN_STEP * s_old
+    if step < floor:
+        step = floor
+    x = s_old + d * step
     hi = end
     g_hi = 0.0
     found = False
-    for i in range(1, _SCAN_STEPS + 1):
-        x = s_old + (end - s_old) * i / _SCAN_STEPS
+    for _ in range(_MAX_SCAN):
+        if (x - end) * d >= 0.0:
+            x = end
         if x <= 0.0:
             x = 0.5 * lo
-        gx = x - a + c * (hedger_delta(x, strikes, shares, tau, vol) - d_old)
+        gx = x - a + c * (hedger_delta_gamma(x, strikes, shares, tau, vol)[0] - d_old)
         if gx * d >= 0.0:
             hi = x
             g_hi = gx
             found = True
             break
         lo = x
-        g_lo = gx
+        if x == end:
+            break
+        step *= 2.0
+        x = s_old + d * step
     if not found:
         return end
-    # Illinois false position inside [lo, hi] (g_lo·d < 0 <= g_hi·d)
-    side = 0
+    # safeguarded Newton inside [lo, hi] (d·g_lo < 0 <= d·g_hi)
+    x = hi
+    gx = g_hi
+    slope = 1.0 + c * hedger_delta_gamma(x, strikes, shares, tau, vol)[1]
+    tol = _TOL * s_old
     for _ in range(_MAX_ITER):
-        if abs(hi - lo) <= 1e-12 * s_old:
+        if gx == 0.0 or abs(hi - lo) <= tol:
             break
-        x = (lo * g_hi - hi * g_lo) / (g_hi - g_lo)
-        if not (min(lo, hi) < x < max(lo, hi)):
-            x = 0.5 * (lo + hi)
-        gx = x - a + c * (hedger_delta(x, strikes, shares, tau, vol) - d_old)
+        nx = x - gx / slope if slope != 0.0 else 0.5 * (lo + hi)
+        if not (min(lo, hi) < nx < max(lo, hi)):
+            nx = 0.5 * (lo + hi)
+        moved = abs(nx - x)
+        x = nx
+        dg = hedger_delta_gamma(x, strikes, shares, tau, vol)
+        gx = x - a + c * (dg[0] - d_old)
+        slope = 1.0 + c * dg[1]
         if gx * d >= 0.0:
             hi = x
-            g_hi = gx
-            if side == 1:
-                g_lo *= 0.5
-            side = 1
         else:
             lo = x
-            g_lo = gx
-            if side == -1:
-                g_hi *= 0.5
-            side = -1
-    return hi if g_hi == 0.0 else 0.5 * (lo + hi)
+        if moved <= tol:
+            break
+    return x
 
 
 clearing_price = numba.njit(cache=True)(clearing_price_python)
@@ -177,13 +207,13 @@ def pin_paths_python(
         total_abs += abs(shares[j])
     for p in numba.prange(n_paths):
         s = s0
-        d_old = hedger_delta(s, strikes, shares, tau_grid[0], vol)
+        d_old = hedger_delta_gamma(s, strikes, shares, tau_grid[0], vol)[0]
         for k in range(n_steps):
             dt = tau_grid[k] - tau_grid[k + 1]
             a = s * math.exp(vol * math.sqrt(dt) * z[p, k] - 0.5 * vol * vol * dt)
             tau = tau_grid[k + 1]
             s_new = clearing_price(s, d_old, a, lam, lam * s * total_abs, strikes, shares, tau, vol)
-            d_old = hedger_delta(s_new, strikes, shares, tau, vol)
+            d_old = hedger_delta_gamma(s_new, strikes, shares, tau, vol)[0] if lam > 0.0 else 0.0
             s = s_new
         out[p] = s
 
