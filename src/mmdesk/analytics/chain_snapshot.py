@@ -22,6 +22,12 @@ from mmdesk.pricing.implied_vol import implied_vol
 from mmdesk.typing import BoolArray, Float64Array
 
 
+def as_day(value: np.datetime64 | str | dt.date) -> np.datetime64:
+    """A date-like value as a datetime64[D] scalar."""
+    day: np.datetime64 = np.asarray(value).astype("datetime64[D]")[()]  # type: ignore[assignment]
+    return day
+
+
 @dataclass(frozen=True, eq=False)
 class ChainSnapshot:
     """Live options of one quote date, one row per option, with a vol for each.
@@ -118,7 +124,7 @@ def chain_snapshot(chain: OptionChain, date: np.datetime64 | str | dt.date) -> C
     ValueError
         No rows on ``date``, or no finite positive underlying price on it.
     """
-    day = np.datetime64(date, "D")
+    day = as_day(date)
     rows = chain.for_date(day)
     if len(rows) == 0:
         raise ValueError(f"date {day} has no quotes in the chain")

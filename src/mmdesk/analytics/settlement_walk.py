@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mmdesk.analytics.chain_snapshot import ChainSnapshot, chain_snapshot
+from mmdesk.analytics.chain_snapshot import ChainSnapshot, as_day, chain_snapshot
 from mmdesk.analytics.gex import DEFAULT_MULTIPLIER, DealerPosition, dealer_contracts
 from mmdesk.analytics.pinning import pin_ranking
 from mmdesk.market.chain import OptionChain
@@ -125,7 +125,7 @@ def walk_row(
         seed=np.random.SeedSequence(seed, spawn_key=(day,)),
     )
     return WalkRow(
-        expiry=np.datetime64(expiry, "D"),
+        expiry=as_day(expiry),
         date=snapshot.date,
         spot=spot,
         days=t * 365.0,
@@ -140,7 +140,7 @@ def walk_row(
 
 def settlement_price(chain: OptionChain, expiry: np.datetime64) -> float:
     """Underlying price on the expiry date (SPXW PM settlement proxy); NaN if not in the chain."""
-    rows = chain.for_date(np.datetime64(expiry, "D"))
+    rows = chain.for_date(as_day(expiry))
     price = rows.underlying_price[np.isfinite(rows.underlying_price)]
     return float(np.median(price)) if price.size else float("nan")
 
