@@ -73,9 +73,17 @@ class SurfaceFitConfig(BaseModel):
         Add the smooth spline correction (:mod:`mmdesk.surface.residual`) to
         each SVI slice, shrunk as far as needed to stay arbitrage-free.
     points_per_knot : int
-        Quotes per knot interval of the correction (4 to 24 intervals).
+        Quotes per knot interval of the correction (4 to ``max_knots`` intervals).
+    max_knots : int
+        Most knot intervals of the correction.
     smoothness : float
         Second-difference penalty of the correction's coefficients.
+    correction_band_penalty : float
+        Weight of leaving the band in the correction's fit.
+    g_iterations, g_margin, g_penalty : int, float, float
+        Sequential linearisation of ``g ≥ g_margin`` in the correction's fit:
+        rounds, margin, and the cost of a unit shortfall of g in "quotes out of
+        the band by one median half-width".
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -90,8 +98,13 @@ class SurfaceFitConfig(BaseModel):
     grid_margin: float = Field(0.02, ge=0.0)
     band_tol: float = Field(1e-6, ge=0.0)
     correction: bool = True
-    points_per_knot: int = Field(5, ge=2)
+    points_per_knot: int = Field(2, ge=2)
     smoothness: float = Field(1e-4, ge=0.0)
+    correction_band_penalty: float = Field(100.0, ge=0.0)
+    max_knots: int = Field(40, ge=4)
+    g_iterations: int = Field(8, ge=0)
+    g_margin: float = Field(1e-3, ge=0.0)
+    g_penalty: float = Field(1e2, ge=0.0)
 
 
 @dataclass(frozen=True)
@@ -373,32 +386,75 @@ def _lift(sm: SliceModel, kgrid: Float64Array, floor: Float64Array) -> SliceMode
     return SliceModel(sm.svi._replace(a=sm.svi.a + gap * (1.0 + 1e-9) + 1e-15), sm.corr)
 
 
+def _g_jacobian(
+    kg: Float64Array, w: Float64Array, w1: Float64Array
+) -> tuple[Float64Array, Float64Array, Float64Array]:
+    """Partial derivatives of Durrleman's g with respect to (w, w', w'') on the grid."""
+    u = 1.0 - kg * w1 / (2.0 * w)
+    dg_dw = 2.0 * u * kg * w1 / (2.0 * w * w) + 0.25 * w1 * w1 / (w * w)
+    dg_dw1 = -u * kg / w - 0.5 * w1 * (1.0 / w + 0.25)
+    return dg_dw, dg_dw1, np.full(kg.shape, 0.5)
+
+
 def _corrected(
     base: SVIParams,
     data: tuple[Float64Array, ...],
     kgrid: Float64Array,
     ceiling: Float64Array | None,
     cfg: SurfaceFitConfig,
+    kcal: Float64Array,
+    ceiling_cal: Float64Array | None,
 ) -> SplineCorrection:
-    """Spline correction of ``base``, shrunk to keep g ≥ 0 and the calendar ceiling."""
+    """Spline correction of ``base`` keeping g ≥ 0 (linearised, then shrunk) and the ceiling.
+
+    The fit sees the light grid ``kcal``; the final guard uses the full ``kgrid``.
+    """
     k, w_mid, wt_w, w_lo, w_hi = data[:5]
     n = k.size
     w0 = svi_total_variance(k, base)
     g0 = svi_total_variance(kgrid, base)
-    hi_grid = np.full(kgrid.size, np.inf) if ceiling is None else ceiling - g0
-    corr = fit_correction(
-        np.concatenate([k, kgrid]),
-        np.concatenate([w_mid - w0, np.zeros(kgrid.size)]),
-        np.concatenate([wt_w / wt_w.max(), np.zeros(kgrid.size)]),
-        np.concatenate([w_lo - w0, np.full(kgrid.size, -np.inf)]),
-        np.concatenate([w_hi - w0, hi_grid]),
-        cfg.band_penalty,
+    gc = svi_total_variance(kcal, base)
+    hi_cal = np.full(kcal.size, np.inf) if ceiling_cal is None else ceiling_cal - gc
+    args = (
+        np.concatenate([k, kcal]),
+        np.concatenate([w_mid - w0, np.zeros(kcal.size)]),
+        np.concatenate([wt_w / wt_w.max(), np.zeros(kcal.size)]),
+        np.concatenate([w_lo - w0, np.full(kcal.size, -np.inf)]),
+        np.concatenate([w_hi - w0, hi_cal]),
+        cfg.correction_band_penalty,
         cfg.smoothness,
-        int(np.clip(n // cfg.points_per_knot, 4, 24)),
+        int(np.clip(n // cfg.points_per_knot, 4, cfg.max_knots)),
         (float(k.min()), float(k.max())),
     )
+    corr = fit_correction(*args)
     if corr.coef.size == 0:
         return corr
+    Wc, Wc1, Wc2 = svi_derivatives(kcal, base)
+    inside = (kcal > corr.k_lo) & (kcal < corr.k_lo + (corr.coef.size + 3) * corr.h)
+    kin = kcal[inside]
+    B0, B1, B2 = (corr.basis(kin, o) for o in (0, 1, 2))
+    wt_n = wt_w / wt_w.max()
+    half_w = 0.5 * float(np.median(w_hi - w_lo))
+    g_unit = cfg.correction_band_penalty * float(np.mean(wt_n)) * half_w**2
+    rows: dict[int, tuple[Float64Array, float]] = {}
+    for _ in range(cfg.g_iterations):  # sequential linearisation of g >= margin
+        c = corr.coef
+        w, w1, w2 = Wc[inside] + B0 @ c, Wc1[inside] + B1 @ c, Wc2[inside] + B2 @ c
+        g = g_from_derivatives(kin, w, w1, w2)
+        bad = np.flatnonzero(g < cfg.g_margin)
+        if bad.size == 0:
+            break
+        dw, dw1, dw2 = _g_jacobian(kin[bad], w[bad], w1[bad])
+        J = dw[:, None] * B0[bad] + dw1[:, None] * B1[bad] + dw2[:, None] * B2[bad]
+        for r, jb in enumerate(bad.tolist()):
+            rows[jb] = (J[r], float(2 * cfg.g_margin - g[jb] + J[r] @ c))
+        keys = sorted(rows)
+        corr = fit_correction(
+            *args,
+            extra_rows=np.array([rows[j][0] for j in keys]),
+            extra_lo=np.array([rows[j][1] for j in keys]),
+            extra_penalty=cfg.g_penalty * g_unit,
+        )
     W, W1, W2 = svi_derivatives(kgrid, base)
     C0, C1, C2 = (corr.value(kgrid, o) for o in (0, 1, 2))
     cal0 = 0.0 if ceiling is None else max(float(np.max(g0 - ceiling)), 0.0)
@@ -539,7 +595,11 @@ def fit_slices(
         if not butterfly_free(p, kgrid):
             p, _ = repair_butterfly(p, anchor(i), kgrid)
             repaired[i][0] = True
-        corr = _corrected(p, data[i], kgrid, ceiling, cfg) if cfg.correction else None
+        corr = (
+            _corrected(p, data[i], kgrid, ceiling, cfg, kcal, ceiling_cal)
+            if cfg.correction
+            else None
+        )
         fitted[i] = SliceModel(p, corr if corr is not None else SplineCorrection.zero())
     slices = fitted
     for i in range(1, n):  # shortest first: lift any slice below its predecessor

@@ -133,6 +133,9 @@ def fit_correction(
     smoothness: float,
     n_knots: int,
     k_range: tuple[float, float],
+    extra_rows: Float64Array | None = None,
+    extra_lo: Float64Array | None = None,
+    extra_penalty: float = 0.0,
 ) -> SplineCorrection:
     """Penalised least-squares spline correction of a base smile.
 
@@ -155,6 +158,11 @@ def fit_correction(
         Knot intervals across ``k_range`` (≥ 4); ``n_knots − 3`` basis functions.
     k_range : (float, float)
         Support of the correction.
+    extra_rows, extra_lo : arrays, optional
+        Extra linear inequalities ``extra_rows @ coef ≥ extra_lo`` (e.g. linearised
+        Durrleman conditions), each penalised with weight ``extra_penalty``
+        when violated. ``extra_rows`` has one column per basis function
+        (``n_knots − 3``).
 
     Returns
     -------
@@ -171,11 +179,19 @@ def fit_correction(
     total = float(weight.sum())
     pen_w = np.where(weight > 0.0, weight, total / max(int((weight > 0).sum()), 1))
     pen_w = band_penalty * pen_w
+    if extra_rows is not None and extra_lo is not None and extra_rows.shape[0] > 0:
+        ne = extra_rows.shape[0]
+        Bm = np.vstack([Bm, extra_rows])
+        weight = np.concatenate([weight, np.zeros(ne)])
+        residual = np.concatenate([residual, np.zeros(ne)])
+        lo = np.concatenate([lo, extra_lo])
+        hi = np.concatenate([hi, np.full(ne, np.inf)])
+        pen_w = np.concatenate([pen_w, np.full(ne, extra_penalty)])
     D = np.diff(np.eye(m), n=2, axis=0)
     R = smoothness * total * (D.T @ D) + 1e-12 * total * np.eye(m)
     hi_f = np.where(np.isfinite(hi), hi, 0.0)
     lo_f = np.where(np.isfinite(lo), lo, 0.0)
-    state = np.zeros(k.size, dtype=np.int8)
+    state = np.zeros(Bm.shape[0], dtype=np.int8)
     c: Float64Array = np.zeros(m)
     for _ in range(30):
         wgt = weight + np.where(state != 0, pen_w, 0.0)
@@ -183,8 +199,10 @@ def fit_correction(
             state > 0, pen_w * hi_f, 0.0
         )
         tgt = tgt + np.where(state < 0, pen_w * lo_f, 0.0)
-        A = Bm.T @ (wgt[:, None] * Bm) + R
-        c = np.asarray(np.linalg.solve(A, Bm.T @ tgt), dtype=np.float64)
+        live = wgt > 0.0  # rows with no weight and no active bound drop out
+        Bl = Bm[live]
+        A = Bl.T @ (wgt[live, None] * Bl) + R
+        c = np.asarray(np.linalg.solve(A, Bl.T @ tgt[live]), dtype=np.float64)
         v = Bm @ c
         new = np.where(v > hi, 1, np.where(v < lo, -1, 0)).astype(np.int8)
         if np.array_equal(new, state):
