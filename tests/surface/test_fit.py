@@ -111,3 +111,16 @@ def test_fit_without_enough_quotes_raises() -> None:
     q = _chain(np.random.default_rng(1))[:1]
     with pytest.raises(ValueError, match="usable quotes"):
         fit_slices(q, SurfaceFitConfig(min_points=1000))
+
+
+def test_spline_kernel_and_twin_agree_with_the_dense_basis(rng: np.random.Generator) -> None:
+    from mmdesk.surface.residual import spline_value, spline_value_python
+
+    c = SplineCorrection(-0.3, 0.04, rng.standard_normal(9))
+    k = rng.uniform(-0.4, 0.2, 200)
+    for order in (0, 1, 2):
+        a, b = np.empty(k.size), np.empty(k.size)
+        spline_value_python(k, c.k_lo, c.h, c.coef, order, a)
+        spline_value(k, c.k_lo, c.h, c.coef, order, b)
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(a, c.basis(k, order) @ c.coef, rtol=1e-10, atol=1e-9)
