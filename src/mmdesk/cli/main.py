@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from mmdesk.cli import experiment, simulate
+from mmdesk.cli import experiment, gex, simulate
 from mmdesk.cli import surface as surface_cli
 
 app = typer.Typer(
@@ -22,3 +22,4 @@ app = typer.Typer(
 app.command("simulate")(simulate.simulate)
 app.add_typer(experiment.app, name="experiment")
 app.command("surface")(surface_cli.surface)
+app.command("gex")(gex.gex_command)
