@@ -63,8 +63,8 @@ def _print_table(
     snap: ChainSnapshot, table: GexTable, flip: float, width: float, console: Console
 ) -> None:
     near = np.abs(table.strike / snap.spot - 1.0) <= width
-    oi_call = {}
-    oi_put = {}
+    oi_call: dict[tuple[np.datetime64, float], float] = {}
+    oi_put: dict[tuple[np.datetime64, float], float] = {}
     for e, k, c, oi in zip(snap.expiry, snap.strike, snap.is_call, snap.open_interest, strict=True):
         (oi_call if c else oi_put)[(e, k)] = oi
     out = Table(
