@@ -124,3 +124,15 @@ def test_spline_kernel_and_twin_agree_with_the_dense_basis(rng: np.random.Genera
         spline_value(k, c.k_lo, c.h, c.coef, order, b)
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(a, c.basis(k, order) @ c.coef, rtol=1e-10, atol=1e-9)
+
+
+def test_basis_kernel_and_twin_agree(rng: np.random.Generator) -> None:
+    from mmdesk.surface.residual import spline_basis, spline_basis_python
+
+    k = rng.uniform(-0.4, 0.2, 50)
+    for order in (0, 1, 2):
+        a, b = np.empty((k.size, 9)), np.empty((k.size, 9))
+        spline_basis_python(k, -0.3, 0.04, order, a)
+        spline_basis(k, -0.3, 0.04, order, b)
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+        assert np.all((a != 0).sum(axis=1) <= 4)

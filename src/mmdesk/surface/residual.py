@@ -57,6 +57,38 @@ def spline_value_python(
 spline_value = numba.njit(cache=True)(spline_value_python)
 
 
+def spline_basis_python(
+    k: Float64Array, k_lo: float, h: float, order: int, out: Float64Array
+) -> None:
+    """Dense basis matrix ``out[i, j] = B^(order)((k_i − κ_j)/h)`` (4 non-zeros per row)."""
+    m = out.shape[1]
+    for i in range(k.shape[0]):
+        for j in range(m):
+            out[i, j] = 0.0
+        x = (k[i] - k_lo) / h
+        j_hi = int(np.floor(x))
+        for j in range(j_hi - 3, j_hi + 1):
+            if j < 0 or j >= m:
+                continue
+            u = x - (j + 2.0)
+            a = abs(u)
+            if a >= 2.0:
+                continue
+            if order == 0:
+                v = 2.0 / 3.0 - u * u + 0.5 * a * a * a if a <= 1.0 else (2.0 - a) ** 3 / 6.0
+            elif order == 1:
+                if a <= 1.0:
+                    v = (-2.0 * u + 1.5 * u * a) / h
+                else:
+                    v = -np.sign(u) * 0.5 * (2.0 - a) ** 2 / h
+            else:
+                v = (-2.0 + 3.0 * a if a <= 1.0 else 2.0 - a) / (h * h)
+            out[i, j] = v
+
+
+spline_basis = numba.njit(cache=True)(spline_basis_python)
+
+
 class SplineCorrection(NamedTuple):
     """Uniform cubic B-spline correction to total variance (zero outside its range).
 
@@ -82,27 +114,12 @@ class SplineCorrection(NamedTuple):
 
     def basis(self, k: FloatLike, order: int = 0) -> Float64Array:
         """Basis functions (or their ``order``-th k-derivative) at ``k``: shape ``(n, m)``."""
-        kk = np.asarray(k, dtype=np.float64).ravel()
-        m = self.coef.size
-        centres = self.k_lo + (np.arange(m) + 2.0) * self.h
-        u = (kk[:, None] - centres[None, :]) / self.h
-        a = np.abs(u)
-        inner = a <= 1.0
-        outer = (a > 1.0) & (a < 2.0)
-        if order == 0:
-            v = np.where(inner, 2.0 / 3.0 - u * u + 0.5 * a**3, 0.0)
-            v = np.where(outer, (2.0 - a) ** 3 / 6.0, v)
-        elif order == 1:
-            v = np.where(inner, -2.0 * u + 1.5 * u * a, 0.0)
-            v = np.where(outer, -np.sign(u) * 0.5 * (2.0 - a) ** 2, v)
-            v = v / self.h
-        elif order == 2:
-            v = np.where(inner, -2.0 + 3.0 * a, 0.0)
-            v = np.where(outer, 2.0 - a, v)
-            v = v / self.h**2
-        else:
+        if order not in (0, 1, 2):
             raise ValueError(f"order must be 0, 1 or 2, got {order!r}")
-        return np.asarray(v)
+        kk = np.ascontiguousarray(k, dtype=np.float64).ravel()
+        out = np.empty((kk.size, self.coef.size))
+        spline_basis(kk, float(self.k_lo), float(self.h), order, out)
+        return out
 
     def value(self, k: FloatLike, order: int = 0) -> Float64Array:
         """Correction (or its derivative) at ``k``, same shape as ``k``."""

@@ -507,9 +507,9 @@ def calibrate_svi(
         return float(obj + butterfly_penalty * neg2)
 
     # coarse grid over (m, log sigma), then Nelder-Mead polish from the best node
-    m_nodes = np.linspace(kmin, kmax, 9)
-    s_nodes = np.linspace(np.log(0.02 * width), np.log(1.5 * width), 9)
-    best_z = np.array([m_nodes[4], s_nodes[4]])
+    m_nodes = np.linspace(kmin, kmax, 7)
+    s_nodes = np.linspace(np.log(0.02 * width), np.log(1.5 * width), 7)
+    best_z = np.array([m_nodes[3], s_nodes[3]])
     best = np.inf
     for m0 in m_nodes:
         for s0 in s_nodes:
