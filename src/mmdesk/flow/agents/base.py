@@ -1,0 +1,133 @@
+"""What every flow agent shares: its view of the world and a few vectorised helpers.
+
+Agents are *simulator* participants: besides the public market data they may
+hold an :class:`Oracle` on the latent fair value (the informed see its future,
+the vol-informed its future realised vol, liquidity providers its present).
+The desk never gets an oracle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from mmdesk.typing import BoolArray, Float64Array, Int64Array
+from mmdesk.venue.listing import Listing
+from mmdesk.venue.ticks import TickTable
+
+#: Seconds per ACT/365 year.
+S_PER_YEAR: float = 365.0 * 86_400.0
+_SQRT_2PI = float(np.sqrt(2.0 * np.pi))
+
+
+class Oracle(Protocol):
+    """Simulator-side knowledge of the latent fair value (``mmdesk.sim`` implements it)."""
+
+    def fair_value(self, ts_ns: int) -> float:
+        """Latent fair value now (exogenous path plus price impact), currency."""
+        ...
+
+    def future_log_return(self, ts_ns: int, horizon_ns: int) -> float:
+        """Log return of the exogenous fair-value path from ``ts_ns`` to ``ts_ns + horizon_ns``."""
+        ...
+
+    def realised_vol(self, ts_ns: int, horizon_ns: int) -> float:
+        """Annualised realised vol of the exogenous path over ``[ts_ns, ts_ns + horizon_ns]``."""
+        ...
+
+    def variance_years(self, t0_ns: int, t1_ns: int) -> float:
+        """Variance time between two instants, years (public: the session clock is known)."""
+        ...
+
+    def activity(self, ts_ns: int) -> float:
+        """Intraday activity multiplier (mean 1 over a session) scaling arrival rates."""
+        ...
+
+
+@dataclass(frozen=True, eq=False)
+class AgentContext:
+    """Static facts every agent needs.
+
+    Attributes
+    ----------
+    listing
+        The option series (instrument ids 1..n; 0 is the underlying).
+    option_ticks, underlying_ticks
+        Tick tables (integer price units).
+    price_unit
+        Currency per integer price unit.
+    rate, div_yield
+        Continuously compounded rate and dividend yield per year.
+    oracle
+        The simulator's latent fair value.
+    """
+
+    listing: Listing
+    option_ticks: TickTable
+    underlying_ticks: TickTable
+    price_unit: float
+    rate: float
+    div_yield: float
+    oracle: Oracle
+
+
+def poisson_counts(
+    rng: np.random.Generator, rate_per_s: float, dt_s: float, n: int, activity: float
+) -> Int64Array:
+    """Arrivals of ``n`` independent Poisson streams over ``dt_s`` seconds.
+
+    Parameters
+    ----------
+    rate_per_s
+        Average arrivals per second of one stream (before seasonality).
+    activity
+        Intraday multiplier of the rate (dimensionless).
+    """
+    lam = max(rate_per_s * dt_s * activity, 0.0)
+    return rng.poisson(lam, size=n).astype(np.int64)
+
+
+def moneyness_weights(
+    strike: Float64Array,
+    spot: float,
+    tau: Float64Array,
+    vol: float,
+    width_sd: float,
+    tau_scale_years: float,
+    live: BoolArray,
+) -> Float64Array:
+    """Choice weights favouring near-the-money, short-dated (``tau_scale_years`` > 0) or
+    long-dated (``tau_scale_years`` < 0) series; zero for expired ones.
+
+    ``w = exp(-0.5 (ln(K/S) / (width_sd vol sqrt(tau)))**2) * exp(-tau / tau_scale_years)``,
+    normalised to sum to one. Units: tau in years, vol annualised.
+    """
+    sd = width_sd * vol * np.sqrt(tau)
+    z = np.log(strike / spot) / sd
+    w = np.exp(-0.5 * z * z)
+    if tau_scale_years != 0.0:
+        w = w * np.exp(-(tau - tau.min()) / tau_scale_years)
+    w = np.where(live, w, 0.0)
+    s = float(w.sum())
+    if not s > 0.0:
+        return np.where(live, 1.0, 0.0) / max(int(live.sum()), 1)
+    return np.asarray(w / s)
+
+
+def bs_vega(
+    spot: float, strike: Float64Array, tau: Float64Array, vol: Float64Array, rate: float, q: float
+) -> Float64Array:
+    """Black–Scholes vega per 1.00 of vol (currency per unit vol), vectorised."""
+    sq = np.sqrt(tau)
+    d1 = (np.log(spot / strike) + (rate - q + 0.5 * vol * vol) * tau) / (vol * sq)
+    return np.asarray(spot * np.exp(-q * tau) * np.exp(-0.5 * d1 * d1) / _SQRT_2PI * sq)
+
+
+def touch(bid: Int64Array, ask: Int64Array, instrument: Int64Array, side: Int64Array) -> Int64Array:
+    """Price an aggressive order of ``side`` must pay to hit the touch (-1 if that side is empty).
+
+    A buy lifts the best ask, a sell hits the best bid (integer units).
+    """
+    return np.where(side > 0, ask[instrument], bid[instrument])

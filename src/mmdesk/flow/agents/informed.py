@@ -1,0 +1,161 @@
+"""Informed directional flow: trades in the direction of the fair value's future move.
+
+At each arrival the agent observes a noisy signal of the exogenous fair value's
+log return over the next ``horizon_s`` seconds,
+
+    signal = r + sqrt(1/quality**2 - 1) * sd(r) * z,    corr(signal, r) = quality,
+
+with ``sd(r)`` the return's standard deviation under ``vol_guess``. If
+``|signal| > threshold_sd * sd(r)`` it buys (signal > 0) or sells: the
+underlying with probability ``underlying_share``, else calls when bullish and
+puts when bearish (buying), near the money in short expiries, with an IOC at
+the touch.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from mmdesk.flow.agents.base import AgentContext, moneyness_weights, poisson_counts
+from mmdesk.flow.agents.tags import AgentKind, tags_for
+from mmdesk.venue.participant import TIF_IOC, Commands, MarketView, ParticipantBase, make_orders
+
+_NS_PER_S = 1_000_000_000
+
+
+class InformedConfig(BaseModel):
+    """Informed directional traders.
+
+    Attributes
+    ----------
+    n_tags
+        Number of informed tags.
+    rate_per_s
+        Average arrivals per second per tag (an arrival may decide not to trade).
+    horizon_s
+        Horizon of the fair-value move they foresee, seconds.
+    quality
+        Correlation between their signal and the true move, in (0, 1].
+    threshold_sd
+        They trade only when ``|signal|`` exceeds this many return sd.
+    max_size
+        Option sizes uniform in 1..max_size contracts.
+    underlying_share
+        Probability of trading the underlying instead of an option.
+    underlying_lot
+        Shares per unit of size in the underlying.
+    width_sd, tau_scale_days
+        Option choice preferences (see :func:`moneyness_weights`).
+    timer_ms
+        Batch timer period, ms.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    n_tags: int = Field(default=3, ge=0, le=99)
+    rate_per_s: float = Field(default=0.02, ge=0.0)
+    horizon_s: float = Field(default=600.0, gt=0.0)
+    quality: float = Field(default=0.7, gt=0.0, le=1.0)
+    threshold_sd: float = Field(default=0.5, ge=0.0)
+    max_size: int = Field(default=20, ge=1)
+    underlying_share: float = Field(default=0.3, ge=0.0, le=1.0)
+    underlying_lot: int = Field(default=100, ge=1)
+    width_sd: float = Field(default=0.7, gt=0.0)
+    tau_scale_days: float = Field(default=5.0, gt=0.0)
+    timer_ms: int = Field(default=5000, ge=1)
+
+
+class InformedAgents(ParticipantBase):
+    """A group of informed directional tags sharing one timer."""
+
+    kind = AgentKind.INFORMED
+
+    def __init__(
+        self,
+        config: InformedConfig,
+        context: AgentContext,
+        participant_ids: tuple[int, ...],
+        rng: np.random.Generator,
+        vol_guess: float = 0.2,
+    ) -> None:
+        if len(participant_ids) != config.n_tags:
+            raise ValueError(
+                f"InformedAgents: {len(participant_ids)} participant_ids for n_tags={config.n_tags}"
+            )
+        self.config = config
+        self.ctx = context
+        self.participant_ids = tuple(participant_ids)
+        self.tags = tags_for(AgentKind.INFORMED, config.n_tags)
+        self.timer_ns = config.timer_ms * 1_000_000
+        self.rng = rng
+        self.vol_guess = vol_guess
+        self.view: MarketView | None = None
+
+    def on_market_data(self, view: MarketView) -> Commands | None:
+        """Keep the latest top of book."""
+        self.view = view
+        return None
+
+    def on_timer(self, now_ns: int) -> Commands | None:
+        """Trade this period's arrivals whose signal is strong enough."""
+        cfg, view, rng = self.config, self.view, self.rng
+        if view is None or cfg.n_tags == 0:
+            return None
+        oracle = self.ctx.oracle
+        counts = poisson_counts(
+            rng, cfg.rate_per_s, self.timer_ns / 1e9, cfg.n_tags, oracle.activity(now_ns)
+        )
+        n = int(counts.sum())
+        if n == 0:
+            return None
+        horizon_ns = int(cfg.horizon_s * _NS_PER_S)
+        r = oracle.future_log_return(now_ns, horizon_ns)
+        sd = self.vol_guess * math.sqrt(cfg.horizon_s / (252.0 * 23_400.0))
+        noise_sd = math.sqrt(max(1.0 / cfg.quality**2 - 1.0, 0.0)) * sd
+        signal = r + noise_sd * rng.standard_normal(n)
+        trade = np.abs(signal) > cfg.threshold_sd * sd
+        side = np.where(signal > 0, 1, -1)
+        owner = np.repeat(np.asarray(self.participant_ids, dtype=np.int64), counts)
+
+        lst = self.ctx.listing
+        spot = oracle.fair_value(now_ns) if not view.bid[0] > 0 else float(view.mid()[0])
+        tau = lst.tau(now_ns)
+        live = lst.live(now_ns)
+        w_call = moneyness_weights(
+            lst.strike,
+            spot,
+            tau,
+            self.vol_guess,
+            cfg.width_sd,
+            cfg.tau_scale_days / 365.0,
+            live & lst.is_call,
+        )
+        w_put = moneyness_weights(
+            lst.strike,
+            spot,
+            tau,
+            self.vol_guess,
+            cfg.width_sd,
+            cfg.tau_scale_days / 365.0,
+            live & ~lst.is_call,
+        )
+        calls = rng.choice(lst.n_options, size=n, p=w_call)
+        puts = rng.choice(lst.n_options, size=n, p=w_put)
+        is_und = rng.random(n) < cfg.underlying_share
+        size = rng.integers(1, cfg.max_size + 1, size=n)
+        # bullish: buy underlying / buy calls; bearish: sell underlying / buy puts
+        opt = np.where(side > 0, calls, puts)
+        instrument = np.where(is_und, 0, lst.instrument[opt])
+        order_side = np.where(is_und, side, 1)
+        qty = np.where(is_und, size * cfg.underlying_lot, size)
+        price = np.where(order_side > 0, view.ask[instrument], view.bid[instrument])
+        ok = trade & (price > 0)
+        if not ok.any():
+            return None
+        orders = make_orders(
+            instrument[ok], order_side[ok], price[ok], qty[ok], TIF_IOC, owner=owner[ok]
+        )
+        return Commands(orders=orders)

@@ -1,0 +1,280 @@
+"""Competing option market makers: every option quoted around each maker's own noisy theo.
+
+They give the book a market without the desk. Each maker ``m`` values every
+live option with Black–Scholes at the underlying mid it sees and the vol
+
+    vol_mi = consensus * (1 + skew * x_i + curvature * x_i**2) + eps_m + eta_mi,
+    x_i = ln(K_i / S) / sqrt(tau_i),
+
+where ``consensus`` is the market's shared vol estimate (a prior drawn at the
+start, ``vol_prior * exp(vol_prior_dispersion * z)``, updated from the realised
+variance of the underlying mids they sample every ``vol_sample_s`` seconds, the
+prior weighing as much as ``prior_weight_s`` seconds of observations),
+``eps_m`` a per-maker AR(1) vol error (sd ``vol_noise``) and ``eta_mi`` a
+per-option error (sd ``vol_noise_option``), both redrawn every
+``noise_refresh_s``. They quote ``theo ± half_spread`` rounded away from theo
+onto the tick grid, with
+
+    half_spread = max(min_half_spread, half_spread_vol * vega + half_spread_frac * theo),
+
+and ``quote_size`` contracts a side, never through the market (bids at most
+one tick below the best ask they see or send, asks one tick above the best
+bid). A leg is requoted only when its theo has moved more than
+``requote_frac`` × half_spread from the mid it was quoted around, and only
+changed legs are sent, except at a full refresh every ``full_refresh_s``
+(which also replenishes sides eaten by fills). Quotes whose bid would be below one tick
+are one-sided (ask only). The consensus moving toward the realised vol is how
+vol information reaches prices during a day. RFQs are answered around the same
+theo, the half-spread scaled by ``rfq_size_factor * qty / quote_size``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from mmdesk.flow.agents._kernels import bs_price_vega
+from mmdesk.flow.agents.base import AgentContext
+from mmdesk.flow.agents.tags import AgentKind, tags_for
+from mmdesk.typing import Float64Array
+from mmdesk.venue.participant import (
+    Commands,
+    MarketView,
+    ParticipantBase,
+    RfqAnswer,
+    RfqRequest,
+    make_quotes,
+)
+
+_NS_PER_S = 1_000_000_000
+
+
+class MarketMakerConfig(BaseModel):
+    """Competing option market makers (see the module docstring for the model)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    n_makers: int = Field(default=4, ge=0, le=99)
+    vol_prior: float = Field(default=0.20, gt=0.0)
+    vol_prior_dispersion: float = Field(default=0.2, ge=0.0)
+    prior_weight_s: float = Field(default=3600.0, gt=0.0)
+    vol_sample_s: float = Field(default=60.0, gt=0.0)
+    skew: float = -0.10
+    curvature: float = Field(default=0.05, ge=0.0)
+    vol_noise: float = Field(default=0.004, ge=0.0)
+    vol_noise_option: float = Field(default=0.002, ge=0.0)
+    noise_persistence: float = Field(default=0.9, ge=0.0, lt=1.0)
+    noise_refresh_s: float = Field(default=60.0, gt=0.0)
+    min_half_spread: float = Field(default=0.02, gt=0.0)
+    half_spread_vol: float = Field(default=0.005, ge=0.0)
+    half_spread_frac: float = Field(default=0.01, ge=0.0)
+    quote_size: int = Field(default=20, ge=1)
+    rfq_size_factor: float = Field(default=0.5, ge=0.0)
+    full_refresh_s: float = Field(default=30.0, gt=0.0)
+    requote_frac: float = Field(default=0.5, ge=0.0)
+    timer_ms: int = Field(default=5000, ge=1)
+
+
+class MarketMakers(ParticipantBase):
+    """A group of competing option market makers, requoting together on one timer."""
+
+    kind = AgentKind.MARKET_MAKER
+
+    def __init__(
+        self,
+        config: MarketMakerConfig,
+        context: AgentContext,
+        participant_ids: tuple[int, ...],
+        rng: np.random.Generator,
+    ) -> None:
+        if len(participant_ids) != config.n_makers:
+            raise ValueError(
+                f"MarketMakers: {len(participant_ids)} participant_ids for "
+                f"n_makers={config.n_makers}"
+            )
+        self.config = config
+        self.ctx = context
+        self.participant_ids = tuple(participant_ids)
+        self.tags = tags_for(AgentKind.MARKET_MAKER, config.n_makers)
+        self.timer_ns = config.timer_ms * 1_000_000
+        self.rng = rng
+        self.view: MarketView | None = None
+        m, n = config.n_makers, context.listing.n_options
+        #: vol the market believed at the start (annualised)
+        self.vol_open = config.vol_prior * math.exp(
+            config.vol_prior_dispersion * float(rng.standard_normal())
+        )
+        self._sum_r2 = 0.0
+        self._sum_vt = 0.0
+        self._last_sample_ns = -1
+        self._last_sample_mid = math.nan
+        self._eps = config.vol_noise * rng.standard_normal(m)
+        self._eta = config.vol_noise_option * rng.standard_normal((m, n))
+        self._last_refresh_ns = -1
+        self._prior_vt = config.prior_weight_s / (252.0 * 23_400.0)
+        self.last_spot = math.nan
+        self._last_full_ns = -1
+        self._strike_mn = np.tile(context.listing.strike, m)
+        self._call_mn = np.tile(context.listing.is_call, m)
+        zeros = np.zeros((m, n), dtype=np.int64)
+        self._sent_bid, self._sent_ask, self._sent_bq, self._sent_aq = zeros, zeros, zeros, zeros
+
+    @property
+    def consensus_vol(self) -> float:
+        """The market's current vol estimate (annualised): prior blended with realised."""
+        v0 = self.vol_open**2
+        return math.sqrt((self._prior_vt * v0 + self._sum_r2) / (self._prior_vt + self._sum_vt))
+
+    def on_market_data(self, view: MarketView) -> Commands | None:
+        """Keep the latest top of book."""
+        self.view = view
+        return None
+
+    def _observe(self, now_ns: int, spot: float) -> None:
+        cfg = self.config
+        if self._last_sample_ns < 0:
+            self._last_sample_ns, self._last_sample_mid = now_ns, spot
+            return
+        if now_ns - self._last_sample_ns >= cfg.vol_sample_s * _NS_PER_S:
+            r = math.log(spot / self._last_sample_mid)
+            self._sum_r2 += r * r
+            self._sum_vt += self.ctx.oracle.variance_years(self._last_sample_ns, now_ns)
+            self._last_sample_ns, self._last_sample_mid = now_ns, spot
+
+    def _refresh_noise(self, now_ns: int) -> None:
+        cfg, rng = self.config, self.rng
+        if self._last_refresh_ns >= 0 and (
+            now_ns - self._last_refresh_ns < cfg.noise_refresh_s * _NS_PER_S
+        ):
+            return
+        self._last_refresh_ns = now_ns
+        rho = cfg.noise_persistence
+        shock = math.sqrt(1.0 - rho * rho)
+        self._eps = rho * self._eps + shock * cfg.vol_noise * rng.standard_normal(self._eps.shape)
+        self._eta = rho * self._eta + shock * cfg.vol_noise_option * rng.standard_normal(
+            self._eta.shape
+        )
+
+    def theo(self, now_ns: int, spot: float) -> tuple[Float64Array, Float64Array]:
+        """Every maker's theo and vega for every option, each (n_makers, n_options), currency."""
+        cfg, ctx = self.config, self.ctx
+        lst = ctx.listing
+        tau = lst.tau(now_ns)
+        x = np.log(lst.strike / spot) / np.sqrt(tau)
+        smile = self.consensus_vol * (1.0 + cfg.skew * x + cfg.curvature * x * x)
+        vol = np.maximum(smile[None, :] + self._eps[:, None] + self._eta, 0.01)
+        m, n = vol.shape
+        theo = np.empty(m * n)
+        vega = np.empty(m * n)
+        bs_price_vega(
+            spot,
+            self._strike_mn,
+            np.tile(tau, m),
+            vol.ravel(),
+            ctx.rate,
+            ctx.div_yield,
+            self._call_mn,
+            theo,
+            vega,
+        )
+        return theo.reshape(m, n), vega.reshape(m, n)
+
+    def _spot(self, now_ns: int) -> float:
+        view = self.view
+        if view is not None and view.bid[0] > 0 and view.ask[0] > 0:
+            return 0.5 * (view.bid[0] + view.ask[0]) * view.price_unit
+        return self.ctx.oracle.fair_value(now_ns)
+
+    def on_timer(self, now_ns: int) -> Commands | None:
+        """Requote every live option for every maker (one mass quote per maker)."""
+        cfg, ctx = self.config, self.ctx
+        if cfg.n_makers == 0:
+            return None
+        spot = self._spot(now_ns)
+        self.last_spot = spot
+        self._observe(now_ns, spot)
+        self._refresh_noise(now_ns)
+        theo, vega = self.theo(now_ns, spot)
+        hs = np.maximum(
+            cfg.min_half_spread, cfg.half_spread_vol * vega + cfg.half_spread_frac * theo
+        )
+        ticks = ctx.option_ticks
+        unit = ctx.price_unit
+        shape = theo.shape
+        # hysteresis: a leg whose theo is still within requote_frac * half_spread of
+        # the mid it was quoted around is left alone (message traffic of real makers)
+        quoted_mid = 0.5 * (self._sent_bid + self._sent_ask) * unit
+        keep = (self._sent_ask > 0) & (np.abs(theo - quoted_mid) < cfg.requote_frac * hs)
+        bid = ticks.round_down(np.floor((theo - hs) / unit + 1e-9).astype(np.int64).ravel())
+        ask = ticks.round_up(np.ceil((theo + hs) / unit - 1e-9).astype(np.int64).ravel())
+        bid, ask = bid.reshape(shape), ask.reshape(shape)
+        bid = np.where(keep, self._sent_bid, bid)
+        ask = np.where(keep, self._sent_ask, ask)
+        # never quote through the market: bids at most one tick below the best ask
+        # (the other makers' new asks and the resting asks in the last view), and
+        # asks at least one tick above the best bid
+        inst1 = ctx.listing.instrument
+        best_ask = ask.min(axis=0)
+        best_bid = bid.max(axis=0)
+        if self.view is not None:
+            va, vb = self.view.ask[inst1], self.view.bid[inst1]
+            best_ask = np.where(va > 0, np.minimum(best_ask, va), best_ask)
+            best_bid = np.maximum(best_bid, vb)
+        bid = np.minimum(bid, ticks.tick_down(best_ask)[None, :])
+        ask = np.maximum(ask, ticks.tick_up(np.maximum(best_bid, 0))[None, :])
+        live = ctx.listing.live(now_ns)[None, :]
+        bid_qty = np.where((bid > 0) & live, cfg.quote_size, 0)
+        ask_qty = np.where(live, cfg.quote_size, 0) + np.zeros(shape, dtype=np.int64)
+        bid = np.where(bid_qty > 0, bid, 0)
+        m, n = theo.shape
+        # send only legs that changed, except on a full refresh (which also
+        # replenishes sides eaten by fills)
+        full = self._last_full_ns < 0 or now_ns - self._last_full_ns >= cfg.full_refresh_s * 1e9
+        if full:
+            self._last_full_ns = now_ns
+            send = np.ones(m * n, dtype=bool)
+        else:
+            send = (
+                (bid != self._sent_bid)
+                | (ask != self._sent_ask)
+                | (bid_qty != self._sent_bq)
+                | (ask_qty != self._sent_aq)
+            ).ravel()
+        self._sent_bid, self._sent_ask, self._sent_bq, self._sent_aq = bid, ask, bid_qty, ask_qty
+        if not send.any():
+            return None
+        owner = np.repeat(np.asarray(self.participant_ids, dtype=np.int64), n)[send]
+        inst = np.tile(ctx.listing.instrument, m)[send]
+        quotes = make_quotes(
+            inst,
+            bid.ravel()[send],
+            bid_qty.ravel()[send],
+            ask.ravel()[send],
+            ask_qty.ravel()[send],
+            owner=owner,
+        )
+        return Commands(quotes=quotes)
+
+    def on_rfq(self, request: RfqRequest) -> list[RfqAnswer]:
+        """Every maker's two-sided price for the full RFQ size (integer units)."""
+        cfg, ctx = self.config, self.ctx
+        now_ns = request.ts_ns
+        i = request.instrument - 1
+        if cfg.n_makers == 0 or not ctx.listing.live(now_ns)[i]:
+            return []
+        theo, vega = self.theo(now_ns, self._spot(now_ns))
+        hs = np.maximum(
+            cfg.min_half_spread,
+            cfg.half_spread_vol * vega[:, i] + cfg.half_spread_frac * theo[:, i],
+        ) * (1.0 + cfg.rfq_size_factor * request.qty / cfg.quote_size)
+        unit = ctx.price_unit
+        bid = ctx.option_ticks.round_down(
+            np.floor((theo[:, i] - hs) / unit + 1e-9).astype(np.int64)
+        )
+        ask = ctx.option_ticks.round_up(np.ceil((theo[:, i] + hs) / unit - 1e-9).astype(np.int64))
+        return [
+            RfqAnswer(request.rfq_id, pid, int(b) if b > 0 else -1, int(a))
+            for pid, b, a in zip(self.participant_ids, bid, ask, strict=True)
+        ]

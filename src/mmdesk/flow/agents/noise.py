@@ -1,0 +1,136 @@
+"""Noise / retail flow: random side, small size, mostly short-dated near-the-money options.
+
+Each noise tag is an independent Poisson stream (rate scaled by the intraday
+activity profile). An arrival picks an option with weights favouring near-the-
+money, short-dated series (:func:`~mmdesk.flow.agents.base.moneyness_weights`)
+— or, with probability ``underlying_share``, the underlying — a side at random,
+and a small size, and crosses the spread with an IOC at the touch. Arrivals
+inside one timer period are sent together at the timer (batching is what keeps
+a simulated day fast).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from mmdesk.flow.agents.base import AgentContext, moneyness_weights, poisson_counts
+from mmdesk.flow.agents.tags import AgentKind, tags_for
+from mmdesk.typing import Int64Array
+from mmdesk.venue.participant import (
+    TIF_IOC,
+    Commands,
+    MarketView,
+    ParticipantBase,
+    make_orders,
+)
+
+
+class NoiseConfig(BaseModel):
+    """Noise / retail traders.
+
+    Attributes
+    ----------
+    n_tags
+        Number of independent noise tags.
+    rate_per_s
+        Average orders per second per tag.
+    max_size
+        Option sizes are uniform in 1..max_size contracts.
+    underlying_share
+        Probability an order is in the underlying instead of an option.
+    underlying_lot
+        Underlying orders are ``lot × (1..max_size)`` shares.
+    width_sd
+        Moneyness preference: width of the strike weights in standard deviations.
+    tau_scale_days
+        Expiry preference: weights fall by e for every this many days of extra life.
+    timer_ms
+        Period of the agent's batch timer, ms.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    n_tags: int = Field(default=5, ge=0, le=99)
+    rate_per_s: float = Field(default=0.04, ge=0.0)
+    max_size: int = Field(default=10, ge=1)
+    underlying_share: float = Field(default=0.1, ge=0.0, le=1.0)
+    underlying_lot: int = Field(default=100, ge=1)
+    width_sd: float = Field(default=1.0, gt=0.0)
+    tau_scale_days: float = Field(default=7.0, gt=0.0)
+    timer_ms: int = Field(default=5000, ge=1)
+
+
+class NoiseAgents(ParticipantBase):
+    """A group of noise tags (one venue owner each) sharing one timer."""
+
+    kind = AgentKind.NOISE
+
+    def __init__(
+        self,
+        config: NoiseConfig,
+        context: AgentContext,
+        participant_ids: tuple[int, ...],
+        rng: np.random.Generator,
+        vol_guess: float = 0.2,
+    ) -> None:
+        if len(participant_ids) != config.n_tags:
+            raise ValueError(
+                f"NoiseAgents: {len(participant_ids)} participant_ids for n_tags={config.n_tags}"
+            )
+        self.config = config
+        self.ctx = context
+        self.participant_ids = tuple(participant_ids)
+        self.tags = tags_for(AgentKind.NOISE, config.n_tags)
+        self.timer_ns = config.timer_ms * 1_000_000
+        self.rng = rng
+        self.vol_guess = vol_guess
+        self.view: MarketView | None = None
+
+    def on_market_data(self, view: MarketView) -> Commands | None:
+        """Keep the latest top of book."""
+        self.view = view
+        return None
+
+    def on_timer(self, now_ns: int) -> Commands | None:
+        """Send this period's arrivals as IOC orders at the touch."""
+        cfg, view = self.config, self.view
+        if view is None or cfg.n_tags == 0:
+            return None
+        counts = poisson_counts(
+            self.rng,
+            cfg.rate_per_s,
+            self.timer_ns / 1e9,
+            cfg.n_tags,
+            self.ctx.oracle.activity(now_ns),
+        )
+        n = int(counts.sum())
+        if n == 0:
+            return None
+        owner = np.repeat(np.asarray(self.participant_ids, dtype=np.int64), counts)
+        return Commands(orders=self._orders(now_ns, view, owner, n))
+
+    def _orders(self, now_ns: int, view: MarketView, owner: Int64Array, n: int) -> np.ndarray:
+        cfg, lst, rng = self.config, self.ctx.listing, self.rng
+        spot = float(view.mid()[0]) if view.bid[0] > 0 and view.ask[0] > 0 else np.nan
+        if not np.isfinite(spot):
+            spot = self.ctx.oracle.fair_value(now_ns)
+        tau = lst.tau(now_ns)
+        w = moneyness_weights(
+            lst.strike,
+            spot,
+            tau,
+            self.vol_guess,
+            cfg.width_sd,
+            cfg.tau_scale_days / 365.0,
+            lst.live(now_ns),
+        )
+        is_und = rng.random(n) < cfg.underlying_share
+        opt = rng.choice(lst.n_options, size=n, p=w)
+        instrument = np.where(is_und, 0, lst.instrument[opt])
+        side = np.where(rng.random(n) < 0.5, 1, -1)
+        size = rng.integers(1, cfg.max_size + 1, size=n)
+        qty = np.where(is_und, size * cfg.underlying_lot, size)
+        price = np.where(side > 0, view.ask[instrument], view.bid[instrument])
+        ok = price > 0
+        return make_orders(instrument[ok], side[ok], price[ok], qty[ok], TIF_IOC, owner=owner[ok])

@@ -1,0 +1,617 @@
+"""The simulation event loop: one clock, the matching engine, latency, agents and a desk slot.
+
+Work is ordered by ``(time, phase, sequence)``; at each timestamp (see
+``docs/simulation.md``):
+
+0. **match** — every command message that reaches the venue at this time
+   (sent earlier + order-entry latency), in send order, is applied to the books
+   in one engine batch; aggressive underlying trades update the price impact;
+   fills update positions and open interest; RFQs in the messages are run;
+1. **react** — participants whose fills, order updates or pushed market data
+   arrive now (venue time + ack / market-data latency) handle them;
+2. **timers** — participants whose timer is due get the latest market view
+   they can see and act; reference marks are taken;
+3. **settle** — expiries due now are settled.
+
+Anything a handler returns is stamped with the current time and reaches the
+venue after the sender's order-entry latency (>= 1 ns), so it is matched at a
+later step: new commands never jump ahead of work already due.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from mmdesk.flow.agents.base import AgentContext
+from mmdesk.flow.agents.informed import InformedAgents
+from mmdesk.flow.agents.institutional import InstitutionalAgents
+from mmdesk.flow.agents.liquidity import LiquidityProviders
+from mmdesk.flow.agents.market_makers import MarketMakers
+from mmdesk.flow.agents.noise import NoiseAgents
+from mmdesk.flow.agents.tags import TAG_DESK
+from mmdesk.flow.agents.vol_informed import VolInformedAgents
+from mmdesk.market.events import EVENT_DTYPE, EventKind
+from mmdesk.sim.clock import SimClock, TradingCalendar
+from mmdesk.sim.config import ScenarioConfig
+from mmdesk.sim.fair_value import simulate_session_paths
+from mmdesk.sim.oracle import PathOracle
+from mmdesk.sim.seeds import SeedBank
+from mmdesk.typing import Float64Array, Int64Array
+from mmdesk.venue.commands import COMMAND_DTYPE, CommandKind
+from mmdesk.venue.config import DelayConfig, LatencyConfig
+from mmdesk.venue.engine import MatchingEngine
+from mmdesk.venue.impact import PriceImpact
+from mmdesk.venue.listing import Listing, build_listing
+from mmdesk.venue.participant import (
+    TIF_FOK,
+    TIF_IOC,
+    Commands,
+    MarketView,
+    ParticipantBase,
+    RfqRequest,
+    VenueInfo,
+)
+from mmdesk.venue.rfq import best_quotes, rfq_trade_rows
+from mmdesk.venue.settlement import OpenInterestBook
+
+EventArray = npt.NDArray[np.void]
+
+#: Owner id of the desk (its tag is ``TAG_DESK``).
+DESK_OWNER: int = 1
+#: First owner id given to agents.
+FIRST_AGENT_OWNER: int = 2
+
+_MATCH, _REACT, _TIMER, _SETTLE = 0, 1, 2, 3
+_KEEP_FLAGS = int(EventKind.FILL | EventKind.TRADE | EventKind.SETTLE)
+
+
+class _Link:
+    """Delays of one participant's link (ns), sampled from its own stream, FIFO if asked."""
+
+    def __init__(self, cfg: LatencyConfig, rng: np.random.Generator) -> None:
+        self.cfg = cfg
+        self.rng = rng
+        self._last = {"entry": 0, "ack": 0, "md": 0}
+
+    def _draw(self, d: DelayConfig) -> int:
+        if d.kind == "constant":
+            return int(d.mean_ns)
+        if d.kind == "exponential":
+            return int(d.floor_ns + self.rng.exponential(max(d.mean_ns - d.floor_ns, 0)))
+        return int(
+            d.floor_ns + (d.mean_ns - d.floor_ns) * np.exp(d.sigma * self.rng.standard_normal())
+        )
+
+    def arrival(self, which: str, sent_ns: int) -> int:
+        d = {"entry": self.cfg.order_entry, "ack": self.cfg.ack, "md": self.cfg.market_data}[which]
+        t = sent_ns + max(self._draw(d), 1)
+        if self.cfg.preserve_order:
+            t = max(t, self._last[which])
+            self._last[which] = t
+        return t
+
+
+@dataclass(eq=False)
+class RunResult:
+    """What a run leaves in memory.
+
+    Attributes
+    ----------
+    digest
+        SHA-256 of every venue row of the run, in order (the determinism check).
+    n_events, n_commands
+        Venue rows emitted (engine + RFQ + settlement) and commands processed.
+    wall_s, cpu_s
+        Wall-clock and process CPU seconds of :meth:`SimulationLoop.run` (the only
+        clock reads outside the simulated clock; CPU time is the fairer speed
+        figure on a shared machine).
+    journal
+        Kept rows (``LoopConfig.journal``), EVENT_DTYPE.
+    mark_ts, mark_mid, mark_fair
+        Reference marks: times (ns), mids of every instrument (currency, NaN if a
+        side is empty; shape (n_marks, n_instruments)), latent fair value.
+    mark_consensus_vol
+        The competing makers' consensus vol at each mark (NaN without makers).
+    """
+
+    digest: str
+    n_events: int
+    n_commands: int
+    wall_s: float
+    cpu_s: float
+    journal: EventArray
+    mark_ts: Int64Array
+    mark_mid: Float64Array
+    mark_fair: Float64Array
+    mark_consensus_vol: Float64Array
+
+    @property
+    def events_per_second(self) -> float:
+        """Venue rows per wall-clock second."""
+        return self.n_events / self.wall_s if self.wall_s > 0 else float("nan")
+
+    @property
+    def events_per_cpu_second(self) -> float:
+        """Venue rows per CPU second of the run."""
+        return self.n_events / self.cpu_s if self.cpu_s > 0 else float("nan")
+
+
+class SimulationLoop:
+    """A simulated venue with its agents, and an optional desk.
+
+    Parameters
+    ----------
+    config
+        The scenario.
+    desk
+        A participant with ``participant_ids == (DESK_OWNER,)`` and
+        ``tags == (TAG_DESK,)``, or None to run the market alone.
+    """
+
+    def __init__(self, config: ScenarioConfig, desk: Any = None) -> None:
+        self.config = config
+        cfg = config
+        self.bank = SeedBank(cfg.seed)
+        self.calendar = TradingCalendar(cfg.calendar)
+        cal = self.calendar
+        self.sessions = tuple(
+            (cal.session_open_ns(d), cal.session_close_ns(d)) for d in range(cfg.days)
+        )
+        self.listing = self._build_listing()
+        steps = max(1, cfg.calendar.session_s * 1000 // cfg.loop.path_step_ms)
+        paths = simulate_session_paths(
+            cfg.process,
+            cfg.spot,
+            cal,
+            cfg.session,
+            cfg.days,
+            steps,
+            1,
+            self.bank.generator("market.fair_value"),
+            self.bank.generator("market.gaps"),
+        )
+        self.impact = PriceImpact(cfg.impact, self.sessions[0][0])
+        self.oracle = PathOracle(paths, cal, cfg.session, self.impact, steps)
+        n_ins = self.listing.n_instruments
+        classes = np.ones(n_ins, dtype=np.int64)
+        classes[0] = 0
+        self.engine = MatchingEngine(cfg.venue, classes)
+        self.option_ticks = self.engine.tick_tables[1]
+        self.underlying_ticks = self.engine.tick_tables[0]
+        self.unit = self.engine.unit
+        self.context = AgentContext(
+            listing=self.listing,
+            option_ticks=self.option_ticks,
+            underlying_ticks=self.underlying_ticks,
+            price_unit=self.unit,
+            rate=cfg.rate,
+            div_yield=cfg.div_yield,
+            oracle=self.oracle,
+        )
+        self.participants: list[Any] = self._build_agents()
+        self.desk = desk
+        if desk is not None:
+            if tuple(desk.participant_ids) != (DESK_OWNER,) or tuple(desk.tags) != (TAG_DESK,):
+                raise ValueError(
+                    f"desk.participant_ids={desk.participant_ids} tags={desk.tags}: the desk "
+                    f"trades as owner {DESK_OWNER} with tag {TAG_DESK}"
+                )
+            self.participants.append(desk)
+        self._index_participants()
+        self.clock = SimClock(self.sessions[0][0])
+
+    # ------------------------------------------------------------------ construction
+    def _build_listing(self) -> Listing:
+        cfg = self.config
+        ch = cfg.chain
+        expiries = [self.calendar.session_close_ns(d) for d in ch.expiry_days]
+        half = (ch.strikes_per_expiry - 1) / 2.0
+        strikes = [
+            np.round(cfg.spot + (np.arange(ch.strikes_per_expiry) - half) * step, 6)
+            for step in ch.strike_steps
+        ]
+        for e, k in enumerate(strikes):
+            if k[0] <= 0:
+                raise ValueError(
+                    f"chain.strike_steps[{e}]={ch.strike_steps[e]} gives strike {k[0]} <= 0"
+                )
+        return build_listing(expiries, strikes, ch.multiplier)
+
+    def _build_agents(self) -> list[Any]:
+        a, ctx, bank = self.config.agents, self.context, self.bank
+        vol_guess = a.market_makers.vol_prior
+        next_id = FIRST_AGENT_OWNER
+
+        def ids(n: int) -> tuple[int, ...]:
+            nonlocal next_id
+            out = tuple(range(next_id, next_id + n))
+            next_id += n
+            return out
+
+        # order matters: providers first, so at a shared timestamp quotes precede takers
+        return [
+            LiquidityProviders(a.liquidity, ctx, ids(a.liquidity.n_providers)),
+            MarketMakers(
+                a.market_makers,
+                ctx,
+                ids(a.market_makers.n_makers),
+                bank.generator("flow.market_makers"),
+            ),
+            NoiseAgents(a.noise, ctx, ids(a.noise.n_tags), bank.generator("flow.noise"), vol_guess),
+            InformedAgents(
+                a.informed, ctx, ids(a.informed.n_tags), bank.generator("flow.informed"), vol_guess
+            ),
+            VolInformedAgents(
+                a.vol_informed,
+                ctx,
+                ids(a.vol_informed.n_tags),
+                bank.generator("flow.vol_informed"),
+                vol_guess,
+            ),
+            InstitutionalAgents(
+                a.institutional,
+                ctx,
+                ids(a.institutional.n_tags),
+                bank.generator("flow.institutional"),
+                vol_guess,
+            ),
+        ]
+
+    def _index_participants(self) -> None:
+        cap = self.config.venue.max_participants
+        self._owner_pidx = np.full(cap, -1, dtype=np.int64)
+        self._owner_tag = np.zeros(cap, dtype=np.int64)
+        self._links: list[_Link] = []
+        all_ids: list[int] = []
+        for k, p in enumerate(self.participants):
+            if len(p.participant_ids) != len(p.tags):
+                raise ValueError(f"participant {k}: participant_ids and tags differ in length")
+            for pid, tag in zip(p.participant_ids, p.tags, strict=True):
+                if not 0 <= pid < cap or self._owner_pidx[pid] >= 0:
+                    raise ValueError(f"participant {k}: owner id {pid} invalid or taken")
+                self._owner_pidx[pid] = k
+                self._owner_tag[pid] = tag
+                all_ids.append(pid)
+            is_desk = p is self.desk
+            lat = self.config.desk_latency if is_desk else self.config.agent_latency
+            self._links.append(_Link(lat, self.bank.generator(f"latency.{k}")))
+        self.oi = OpenInterestBook(self.listing, tuple(all_ids))
+        self._wants_fills = [
+            type(p).on_fill is not ParticipantBase.on_fill for p in self.participants
+        ]
+        self._wants_updates = [
+            bool(getattr(p, "wants_order_updates", False)) for p in self.participants
+        ]
+        self._push_md = [bool(getattr(p, "market_data_push", False)) for p in self.participants]
+        self._wants_settle = [
+            type(p).on_settlement is not ParticipantBase.on_settlement for p in self.participants
+        ]
+
+    def venue_info(self) -> VenueInfo:
+        """Static facts of this venue, as handed to ``on_start``."""
+        return VenueInfo(
+            listing=self.listing,
+            option_ticks=self.option_ticks,
+            underlying_ticks=self.underlying_ticks,
+            price_unit=self.unit,
+            sessions_ns=self.sessions,
+            rate=self.config.rate,
+            div_yield=self.config.div_yield,
+        )
+
+    # ------------------------------------------------------------------ commands
+    def _to_commands(self, ts: int, k: int, cmds: Commands) -> EventArray:
+        p = self.participants[k]
+        default_owner = int(p.participant_ids[0])
+        parts = []
+        if cmds.cancels.size:
+            c = np.zeros(cmds.cancels.size, dtype=COMMAND_DTYPE)
+            c["kind"] = CommandKind.CANCEL
+            c["order_id"] = cmds.cancels
+            c["owner"] = default_owner
+            parts.append(c)
+        q = cmds.quotes
+        if q.size:
+            c = np.zeros(q.size, dtype=COMMAND_DTYPE)
+            c["kind"] = CommandKind.QUOTE
+            c["owner"] = np.where(q["owner"] < 0, default_owner, q["owner"])
+            c["instrument"] = q["instrument"]
+            c["price"] = q["bid"]
+            c["qty"] = q["bid_qty"]
+            c["price2"] = q["ask"]
+            c["qty2"] = q["ask_qty"]
+            parts.append(c)
+        o = cmds.orders
+        if o.size:
+            c = np.zeros(o.size, dtype=COMMAND_DTYPE)
+            c["kind"] = np.where(
+                o["tif"] == TIF_IOC,
+                CommandKind.IOC,
+                np.where(o["tif"] == TIF_FOK, CommandKind.FOK, CommandKind.LIMIT),
+            )
+            c["owner"] = np.where(o["owner"] < 0, default_owner, o["owner"])
+            c["instrument"] = o["instrument"]
+            c["side"] = o["side"]
+            c["price"] = o["price"]
+            c["qty"] = o["qty"]
+            c["client_id"] = o["client_id"]
+            parts.append(c)
+        out = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        own = out["owner"]
+        if np.any(self._owner_pidx[own] != k):
+            raise ValueError(f"participant {k} sent commands for owners it does not hold")
+        out["tag"] = self._owner_tag[own]
+        out["ts"] = ts
+        return out
+
+    # ------------------------------------------------------------------ the run
+    def run(self) -> RunResult:
+        """Run the scenario from the first open to the last close; return the result."""
+        wall0 = time.perf_counter()
+        cpu0 = time.process_time()
+        cfg = self.config
+        heap: list[tuple[int, int, int, int, Any]] = []
+        seq = 0
+
+        def push(t: int, phase: int, kind: int, payload: Any) -> None:
+            nonlocal seq
+            heapq.heappush(heap, (t, phase, seq, kind, payload))
+            seq += 1
+
+        info = self.venue_info()
+        for p in self.participants:
+            start = getattr(p, "on_start", None)
+            if start is not None:
+                start(info)
+        open0 = self.sessions[0][0]
+        for k, p in enumerate(self.participants):
+            if p.timer_ns > 0:
+                push(open0, _TIMER, 0, (k, 0))
+        mark_ns = cfg.loop.mark_interval_ms * 1_000_000
+        if mark_ns > 0:
+            push(open0, _TIMER, 1, 0)
+        end_ns = self.sessions[-1][1]
+        for e_ns in self.listing.expiries_ns:
+            if int(e_ns) <= end_ns:
+                push(int(e_ns), _SETTLE, 0, None)
+
+        hasher = hashlib.sha256()
+        journal: list[EventArray] = []
+        keep = cfg.loop.journal
+        snaps: deque[tuple[int, Int64Array]] = deque()
+        tops0 = self.engine.tops()
+        snaps.append((open0, tops0))
+        last_seen = [-1] * len(self.participants)
+        marks_ts: list[int] = []
+        marks_mid: list[Float64Array] = []
+        marks_fair: list[float] = []
+        marks_vol: list[float] = []
+        n_events = 0
+        n_commands = 0
+        match_id = 1 << 40
+        rfq_id = 0
+        mm = next((p for p in self.participants if isinstance(p, MarketMakers)), None)
+        max_md = max(
+            (link.cfg.market_data.mean_ns + 10 * link.cfg.market_data.floor_ns + 1)
+            for link in self._links
+        )
+
+        def record(rows: EventArray) -> None:
+            nonlocal n_events
+            if rows.size == 0:
+                return
+            hasher.update(rows.tobytes())
+            n_events += rows.size
+            if keep == "all":
+                journal.append(rows)
+            elif keep == "fills":
+                sel = rows[(rows["flags"] & _KEEP_FLAGS) != 0]
+                if sel.size:
+                    journal.append(sel)
+
+        def send(t: int, k: int, cmds: Commands | None) -> None:
+            if cmds is None or len(cmds) == 0:
+                return
+            push(self._links[k].arrival("entry", t), _MATCH, 0, (k, cmds))
+
+        def view_at(t: int, k: int) -> MarketView | None:
+            lat_t = t - (self._links[k].cfg.market_data.mean_ns)
+            chosen = None
+            for ts_s, tops in reversed(snaps):
+                if ts_s <= lat_t:
+                    chosen = (ts_s, tops)
+                    break
+            if chosen is None:
+                return None
+            ts_s, tops = chosen
+            if ts_s == last_seen[k]:
+                return None
+            last_seen[k] = ts_s
+            return MarketView(
+                ts_exchange=ts_s,
+                ts_local=t,
+                bid=tops[:, 0],
+                ask=tops[:, 2],
+                bid_qty=tops[:, 1],
+                ask_qty=tops[:, 3],
+                last=np.full(tops.shape[0], -1),
+                price_unit=self.unit,
+            )
+
+        def deliver_private(t: int, rows: EventArray) -> None:
+            own = rows["owner"]
+            mine = own >= 0
+            if not mine.any():
+                return
+            pidx = np.where(mine, self._owner_pidx[np.maximum(own, 0)], -1)
+            is_fill = (rows["flags"] & int(EventKind.FILL)) != 0
+            for k in range(len(self.participants)):
+                if not (self._wants_fills[k] or self._wants_updates[k]):
+                    continue
+                sel = pidx == k
+                if not sel.any():
+                    continue
+                f = rows[sel & is_fill] if self._wants_fills[k] else rows[:0]
+                u = rows[sel & ~is_fill] if self._wants_updates[k] else rows[:0]
+                if f.size or u.size:
+                    push(self._links[k].arrival("ack", t), _REACT, 0, (k, f, u))
+
+        while heap:
+            t, phase, _, kind, payload = heapq.heappop(heap)
+            self.clock.advance_to(t)
+            if phase == _MATCH:
+                batch = [payload]
+                while heap and heap[0][0] == t and heap[0][1] == _MATCH:
+                    batch.append(heapq.heappop(heap)[4])
+                cmd_parts = []
+                rfqs = []
+                for k, cmds in batch:
+                    if cmds.cancels.size or cmds.quotes.size or cmds.orders.size:
+                        cmd_parts.append(self._to_commands(t, k, cmds))
+                    if cmds.rfqs.size:
+                        rfqs.append((k, cmds.rfqs))
+                if cmd_parts:
+                    commands = cmd_parts[0] if len(cmd_parts) == 1 else np.concatenate(cmd_parts)
+                    n_commands += commands.size
+                    ev = self.engine.process(commands)
+                    if ev.size:
+                        record(ev)
+                        flags = ev["flags"]
+                        und_trade = ((flags & int(EventKind.TRADE)) != 0) & (ev["instrument"] == 0)
+                        if und_trade.any():
+                            tr = ev[und_trade]
+                            self.impact.apply(
+                                tr["ts_exchange"], tr["side"].astype(np.int64) * tr["qty"]
+                            )
+                        fills = (flags & int(EventKind.FILL)) != 0
+                        if fills.any():
+                            self.oi.apply_fills(ev[fills])
+                        deliver_private(t, ev)
+                        if ((flags & int(EventKind.TOP)) != 0).any() or fills.any():
+                            snaps.append((t, self.engine.tops()))
+                            while len(snaps) > 2 and snaps[1][0] <= t - max_md:
+                                snaps.popleft()
+                            for k in range(len(self.participants)):
+                                if self._push_md[k]:
+                                    push(self._links[k].arrival("md", t), _REACT, 1, k)
+                for k, rows in rfqs:
+                    requester = self.participants[k]
+                    for r in rows:
+                        owner = (
+                            int(r["owner"])
+                            if r["owner"] >= 0
+                            else int(requester.participant_ids[0])
+                        )
+                        rfq_id += 1
+                        req = RfqRequest(
+                            rfq_id,
+                            t,
+                            int(r["instrument"]),
+                            int(r["qty"]),
+                            int(self._owner_tag[owner]),
+                        )
+                        answers = []
+                        for j, p in enumerate(self.participants):
+                            if j != k:
+                                answers.extend(p.on_rfq(req))
+                        quotes = best_quotes(req, owner, answers)
+                        side = int(requester.on_rfq_quotes(quotes))
+                        if side == 0:
+                            continue
+                        responder = (
+                            quotes.best_ask_participant if side > 0 else quotes.best_bid_participant
+                        )
+                        if responder < 0:
+                            continue
+                        match_id += 1
+                        rows3 = rfq_trade_rows(
+                            t,
+                            quotes,
+                            side,
+                            int(self._owner_tag[owner]),
+                            int(self._owner_tag[responder]),
+                            match_id,
+                        )
+                        record(rows3)
+                        self.oi.apply_fills(rows3[:2])
+                        deliver_private(t, rows3)
+            elif phase == _REACT:
+                if kind == 0:
+                    k, f, u = payload
+                    p = self.participants[k]
+                    if f.size:
+                        send(t, k, p.on_fill(f))
+                    if u.size:
+                        send(t, k, p.on_order_update(u))
+                else:
+                    k = payload
+                    v = view_at(t, k)
+                    if v is not None:
+                        send(t, k, self.participants[k].on_market_data(v))
+            elif phase == _TIMER:
+                if kind == 0:
+                    k, day = payload
+                    p = self.participants[k]
+                    v = view_at(t, k)
+                    if v is not None:
+                        send(t, k, p.on_market_data(v))
+                    send(t, k, p.on_timer(t))
+                    nxt, nday = t + p.timer_ns, day
+                    if nxt >= self.sessions[day][1]:
+                        nday = day + 1
+                        nxt = self.sessions[nday][0] if nday < len(self.sessions) else -1
+                    if nxt >= 0:
+                        push(nxt, _TIMER, 0, (k, nday))
+                else:
+                    tops = self.engine.tops()
+                    ok = (tops[:, 0] > 0) & (tops[:, 2] > 0)
+                    mid = np.where(ok, 0.5 * (tops[:, 0] + tops[:, 2]) * self.unit, np.nan)
+                    marks_ts.append(t)
+                    marks_mid.append(mid)
+                    marks_fair.append(self.oracle.fair_value(t))
+                    marks_vol.append(mm.consensus_vol if mm is not None else float("nan"))
+                    nxt = t + mark_ns
+                    day = next((d for d, (o, c) in enumerate(self.sessions) if t < c), -1)
+                    if day >= 0 and nxt >= self.sessions[day][1]:
+                        nxt = self.sessions[day + 1][0] if day + 1 < len(self.sessions) else -1
+                    if nxt >= 0:
+                        push(nxt, _TIMER, 1, 0)
+            else:
+                for e in self.oi.due_expiries(t):
+                    settle_px = self.oracle.fair_value(t)
+                    rows = self.oi.settle(e, settle_px, self.unit, cfg.settlement)
+                    record(rows)
+                    for k, p in enumerate(self.participants):
+                        if self._wants_settle[k]:
+                            mine = self._owner_pidx[np.maximum(rows["owner"], 0)] == k
+                            if mine.any():
+                                p.on_settlement(rows[mine])
+
+        wall = time.perf_counter() - wall0
+        cpu = time.process_time() - cpu0
+        jr = np.concatenate(journal) if journal else np.zeros(0, dtype=EVENT_DTYPE)
+        return RunResult(
+            digest=hasher.hexdigest(),
+            n_events=n_events,
+            n_commands=n_commands,
+            wall_s=wall,
+            cpu_s=cpu,
+            journal=jr,
+            mark_ts=np.asarray(marks_ts, dtype=np.int64),
+            mark_mid=np.asarray(marks_mid, dtype=np.float64).reshape(len(marks_ts), -1),
+            mark_fair=np.asarray(marks_fair, dtype=np.float64),
+            mark_consensus_vol=np.asarray(marks_vol, dtype=np.float64),
+        )
+
+
+def run_scenario(config: ScenarioConfig | None = None, desk: Any = None) -> RunResult:
+    """Build and run a scenario (the default one if ``config`` is None)."""
+    return SimulationLoop(config if config is not None else ScenarioConfig(), desk).run()
