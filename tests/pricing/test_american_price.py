@@ -11,6 +11,8 @@ import math
 import numpy as np
 import pytest
 import QuantLib as ql
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mmdesk.pricing import bs_price
 from mmdesk.pricing.american import AmericanMethod, american_price
@@ -451,3 +453,27 @@ def test_bad_method_and_dividends_raise_naming_the_field() -> None:
         american_price(100.0, 100.0, 0.5, 0.2, 0.05, 0.0, True, "tree", dividends=([0.1], [-1.0]))
     with pytest.raises(ValueError, match="steps"):
         american_price(100.0, 100.0, 0.5, 0.2, 0.05, 0.0, True, "tree", steps=1)
+
+
+_moneyness = st.floats(0.7, 1.4)
+_expiry = st.floats(0.02, 3.0)
+_vols = st.floats(0.05, 1.0)
+_rates = st.floats(0.0, 0.1)
+
+
+@pytest.mark.parametrize("method", ["baw", "bjs2002", "bjs1993", "tree"])
+@settings(max_examples=60, deadline=None)
+@given(m=_moneyness, t=_expiry, vol=_vols, r=_rates, q=_rates, is_call=st.booleans())
+def test_price_rises_with_vol_and_moves_the_right_way_with_strike(
+    method: str, m: float, t: float, vol: float, r: float, q: float, is_call: bool
+) -> None:
+    spot = 100.0 * m
+    strikes = np.array([99.0, 100.0, 101.0])
+    low, high = (american_price(spot, strikes, t, v, r, q, is_call, method, steps=101)
+                 for v in (vol, vol + 0.01))  # fmt: skip
+    tol = 1e-9 * max(1.0, float(np.max(high)))
+    assert np.all(high >= low - tol)
+    steps_in_strike = np.diff(low) * (-1.0 if is_call else 1.0)
+    assert np.all(steps_in_strike >= -tol)
+    # ... by no more than the strike step (|dV/dK| <= 1 for American options).
+    assert np.all(np.abs(np.diff(low)) <= 1.0 + tol)
