@@ -56,7 +56,6 @@ from mmdesk.pricing.normalised_black import (
     SQRT_THREE,
     TWO_PI_OVER_SQRT_TWENTY_SEVEN,
     normalised_black_and_vega_otm_call,
-    normalised_intrinsic,
 )
 from mmdesk.pricing.rational_cubic import (
     convex_control_left,
@@ -308,9 +307,9 @@ def normalised_implied_vol_python(beta: float, x: float, theta: float) -> tuple[
     Notes
     -----
     Classification, with tol = NO_INFORMATION_ULPS·ε·β (the price's own rounding):
-    β < 0 or β < ι - tol: BELOW_INTRINSIC; β > b_max·(1 + NO_INFORMATION_ULPS·ε):
-    ABOVE_MAX; β - ι <= tol, b_max - β <= tol, or an out-of-the-money value
-    below the smallest normal double: NO_VOL_INFORMATION. In-the-money options
+    β < 0 or β < ι - tol: BELOW_INTRINSIC; β > b_max + tol: ABOVE_MAX;
+    β - ι <= tol, b_max - β <= tol, or an out-of-the-money value below the
+    smallest normal double: NO_VOL_INFORMATION. In-the-money options
     are inverted on their out-of-the-money counterpart β - ι (put-call parity).
     """
     nan = math.nan
@@ -320,18 +319,21 @@ def normalised_implied_vol_python(beta: float, x: float, theta: float) -> tuple[
         return nan, _r.BELOW_INTRINSIC
     xc = x if theta > 0.0 else -x  # a put on x is a call on -x
     ax = abs(xc)
-    b_max_otm = math.exp(-0.5 * ax)  # maximum of the out-of-the-money call
     tol = NO_INFORMATION_ULPS * DBL_EPSILON * beta
-    if xc > 0.0:  # in the money: invert the out-of-the-money counterpart β - ι
-        if beta > math.exp(0.5 * xc) * (1.0 + NO_INFORMATION_ULPS * DBL_EPSILON):
-            return nan, _r.ABOVE_MAX
-        beta_otm = beta - normalised_intrinsic(xc, 1.0)
+    if xc > 0.0:
+        # In the money: invert the out-of-the-money counterpart β - ι, with
+        # ι = expm1(|x|/2) - expm1(-|x|/2) exactly as normalised_intrinsic, and
+        # b_max - ι = exp(-|x|/2) = 1 + expm1(-|x|/2), the counterpart's maximum.
+        e_minus = math.expm1(-0.5 * ax)
+        b_max_otm = 1.0 + e_minus
+        beta_otm = beta - (math.expm1(0.5 * ax) - e_minus)
         if beta_otm < -tol:
             return nan, _r.BELOW_INTRINSIC
     else:
-        if beta > b_max_otm * (1.0 + NO_INFORMATION_ULPS * DBL_EPSILON):
-            return nan, _r.ABOVE_MAX
+        b_max_otm = math.exp(-0.5 * ax)  # maximum of the out-of-the-money call
         beta_otm = beta
+    if beta_otm - b_max_otm > tol:
+        return nan, _r.ABOVE_MAX
     if beta_otm <= tol or beta_otm < DBL_MIN or b_max_otm - beta_otm <= tol:
         return nan, _r.NO_VOL_INFORMATION
     s = normalised_vol_otm_call(beta_otm, -ax, b_max_otm, IMPLIED_VOL_ITERATIONS)
