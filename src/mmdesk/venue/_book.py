@@ -865,6 +865,86 @@ def process(b: BookState, cmds: Any, start: int, ev: Any) -> int:
     return cmds.shape[0]
 
 
+def process_flat(
+    cmds: Any,
+    start: int,
+    ev: Any,
+    cls_tick_start: Any,
+    cls_tick_step: Any,
+    cls_tick_nb: Any,
+    cls_min_qty: Any,
+    cls_max_qty: Any,
+    cls_maker_fee: Any,
+    cls_taker_fee: Any,
+    ins_class: Any,
+    lad_base: Any,
+    lad_width: Any,
+    lad_off: Any,
+    best: Any,
+    n_rest: Any,
+    last_top: Any,
+    lvl_head: Any,
+    lvl_tail: Any,
+    lvl_qty: Any,
+    o_id: Any,
+    o_instr: Any,
+    o_side: Any,
+    o_price: Any,
+    o_qty: Any,
+    o_owner: Any,
+    o_tag: Any,
+    o_client: Any,
+    o_quote: Any,
+    o_prev: Any,
+    o_next: Any,
+    free_stack: Any,
+    quote_slot: Any,
+    state: Any,
+    params: Any,
+) -> int:
+    """:func:`process` with the BookState arrays as separate arguments.
+
+    Numba's dispatcher fingerprints plain array arguments in C but types a
+    NamedTuple argument in Python; this entry point keeps a call from Python at a
+    few microseconds. Call it as ``process_flat(cmds, start, ev, *book)``.
+    """
+    b = BookState(
+        cls_tick_start,
+        cls_tick_step,
+        cls_tick_nb,
+        cls_min_qty,
+        cls_max_qty,
+        cls_maker_fee,
+        cls_taker_fee,
+        ins_class,
+        lad_base,
+        lad_width,
+        lad_off,
+        best,
+        n_rest,
+        last_top,
+        lvl_head,
+        lvl_tail,
+        lvl_qty,
+        o_id,
+        o_instr,
+        o_side,
+        o_price,
+        o_qty,
+        o_owner,
+        o_tag,
+        o_client,
+        o_quote,
+        o_prev,
+        o_next,
+        free_stack,
+        quote_slot,
+        state,
+        params,
+    )
+    return process(b, cmds, start, ev)
+
+
 def queue_ahead(b: BookState, slot: int) -> int:
     """Open quantity queued ahead of ``slot`` at its price level (contracts/shares)."""
     total = 0
@@ -909,7 +989,7 @@ _KERNEL_NAMES = (
     "_sidx", "_emit", "_lvl", "_in_ladder", "_on_grid", "_check_price_qty", "_lookup",
     "_alloc", "_free", "_link", "_unlink", "_crosses", "_fillable", "_match", "_reject",
     "_enter", "_cancel_slot", "_do_replace", "_quote_leg", "_publish_top",
-    "_command_instrument", "_one", "process", "queue_ahead", "depth", "tops",
+    "_command_instrument", "_one", "process", "process_flat", "queue_ahead", "depth", "tops",
 )  # fmt: skip
 
 _py_globals: dict[str, Any] = dict(globals())
@@ -919,6 +999,24 @@ for _name in _KERNEL_NAMES:
 
 #: Pure-Python twin of :func:`process` (same source, no numba), the readable spec.
 process_python: Any = _py_globals["process"]
+process_flat_python: Any = _py_globals["process_flat"]
+
+
+def copy_events_python(src: Any, k: int) -> Any:
+    """A fresh copy of ``src[:k]`` (numpy's structured copy costs ~7 us of set-up per call)."""
+    out = np.empty(k, src.dtype)
+    for i in range(k):
+        out[i] = src[i]
+    return out
+
+
+copy_events = numba.njit(cache=True)(copy_events_python)
+
+#: error_model="numpy": integer % and // cannot raise (tick steps are validated > 0), so
+#: no exception path keeps LLVM from inlining the helpers. _nrt=False: the kernels
+#: allocate nothing, and without it every helper call increfs/decrefs each array of the
+#: BookState (measured ~190 ns per call against ~2 ns without).
+_JIT_OPTIONS: dict[str, Any] = {"cache": True, "error_model": "numpy", "_nrt": False}
 
 for _name in _KERNEL_NAMES:
-    globals()[_name] = numba.njit(cache=True)(globals()[_name])
+    globals()[_name] = numba.njit(**_JIT_OPTIONS)(globals()[_name])

@@ -30,6 +30,7 @@ from mmdesk.venue import _book
 from mmdesk.venue._book import BookState
 from mmdesk.venue.commands import COMMAND_DTYPE, CommandKind, make_commands, mass_quote
 from mmdesk.venue.config import VenueConfig
+from mmdesk.venue.fees import fee_rates
 from mmdesk.venue.ticks import TickTable, stack_tables
 
 __all__ = ["MatchingEngine"]
@@ -94,6 +95,7 @@ class MatchingEngine:
         params[_book.P_EMIT_TOP] = int(config.emit_top)
         params[_book.P_EMIT_TRADES] = int(config.emit_trades)
         params[_book.P_POST_ONLY] = int(config.quote_post_only)
+        maker_fee, taker_fee = fee_rates(config.classes)
         last_top = np.zeros((n, 4), dtype=np.int64)
         last_top[:, 0] = EMPTY_PRICE
         last_top[:, 2] = EMPTY_PRICE
@@ -103,8 +105,8 @@ class MatchingEngine:
             cls_tick_nb=nbands,
             cls_min_qty=np.array([c.min_qty for c in config.classes], dtype=np.int64),
             cls_max_qty=np.array([c.max_qty for c in config.classes], dtype=np.int64),
-            cls_maker_fee=np.array([c.fees.maker for c in config.classes], dtype=np.float64),
-            cls_taker_fee=np.array([c.fees.taker for c in config.classes], dtype=np.float64),
+            cls_maker_fee=maker_fee,
+            cls_taker_fee=taker_fee,
             ins_class=ins_class,
             lad_base=base,
             lad_width=width,
@@ -121,7 +123,7 @@ class MatchingEngine:
             params=params,
         )
         self._events = np.zeros(config.initial_event_capacity, dtype=EVENT_DTYPE)
-        self._process = _book.process_python if python else _book.process
+        self._process = _book.process_flat_python if python else _book.process_flat
         self._last_ts = np.iinfo(np.int64).min
         self.n_commands = 0
         self.n_events = 0
@@ -155,7 +157,7 @@ class MatchingEngine:
         i = 0
         while True:
             b = self._b  # the pool may have been replaced by _grow_pool
-            i = self._process(b, commands, i, self._events)
+            i = self._process(commands, i, self._events, *b)
             if i >= n:
                 break
             if b.state[_book.S_STATUS] == 1:
@@ -166,7 +168,8 @@ class MatchingEngine:
         k = int(b.state[_book.S_N_EVENTS])
         self.n_commands += n
         self.n_events += k
-        return self._events[:k].copy()
+        out: EventArray = _book.copy_events(self._events, k)
+        return out
 
     def _grow_events(self) -> None:
         k = int(self._b.state[_book.S_N_EVENTS])
