@@ -69,6 +69,10 @@ class SurfaceFitConfig(BaseModel):
         Fraction of the quoted log-moneyness range added to each side of the grid.
     band_tol : float
         Tolerance (annualised vol) of the inside-the-band count.
+    band_margins : tuple of float
+        The correction is fitted aiming at the band shrunk by each of these
+        fractions of its width on each side; the one leaving the most
+        two-sided quotes inside the full band is kept (ties: the first).
     correction : bool
         Add the smooth spline correction (:mod:`mmdesk.surface.residual`) to
         each SVI slice, shrunk as far as needed to stay arbitrage-free.
@@ -97,6 +101,7 @@ class SurfaceFitConfig(BaseModel):
     grid_points: int = Field(241, ge=11)
     grid_margin: float = Field(0.02, ge=0.0)
     band_tol: float = Field(1e-6, ge=0.0)
+    band_margins: tuple[float, ...] = (0.0, 0.1, 0.2)
     correction: bool = True
     points_per_knot: int = Field(2, ge=2)
     smoothness: float = Field(1e-4, ge=0.0)
@@ -378,6 +383,13 @@ def _summary(
     )
 
 
+def _inside(q: SliceQuotes, sm: SliceModel, tol: float) -> int:
+    """Number of two-sided quotes whose fitted vol lies in their bid/ask band."""
+    fit_vol = np.sqrt(np.maximum(sm.total_variance(q.k), 0.0) / q.t)
+    ok = (fit_vol >= q.bid_vol - tol) & (fit_vol <= q.ask_vol + tol)
+    return int(np.sum(ok & q.two_sided))
+
+
 def _lift(sm: SliceModel, kgrid: Float64Array, floor: Float64Array) -> SliceModel:
     """Raise the SVI level ``a`` until the smile clears ``floor`` on the grid."""
     gap = float(np.max(floor - sm.total_variance(kgrid)))
@@ -595,11 +607,20 @@ def fit_slices(
         if not butterfly_free(p, kgrid):
             p, _ = repair_butterfly(p, anchor(i), kgrid)
             repaired[i][0] = True
-        corr = (
-            _corrected(p, data[i], kgrid, ceiling, cfg, kcal, ceiling_cal)
-            if cfg.correction
-            else None
-        )
+        corr = None
+        if cfg.correction:
+            best = -1
+            q = qs[i]
+            for margin in cfg.band_margins:
+                inset = margin * (q.ask_vol[q.usable] - q.bid_vol[q.usable])
+                lo_m = (q.bid_vol[q.usable] + inset) ** 2 * q.t
+                hi_m = (q.ask_vol[q.usable] - inset) ** 2 * q.t
+                trial = _corrected(
+                    p, (k, w_mid, wt_w, lo_m, hi_m), kgrid, ceiling, cfg, kcal, ceiling_cal
+                )
+                inside = _inside(q, SliceModel(p, trial), cfg.band_tol)
+                if inside > best:
+                    best, corr = inside, trial
         fitted[i] = SliceModel(p, corr if corr is not None else SplineCorrection.zero())
     slices = fitted
     for i in range(1, n):  # shortest first: lift any slice below its predecessor
