@@ -621,6 +621,8 @@ def fit_slices(
                 inside = _inside(q, SliceModel(p, trial), cfg.band_tol)
                 if inside > best:
                     best, corr = inside, trial
+                if best == int(q.two_sided.sum()):
+                    break  # every two-sided quote already inside
         fitted[i] = SliceModel(p, corr if corr is not None else SplineCorrection.zero())
     slices = fitted
     for i in range(1, n):  # shortest first: lift any slice below its predecessor
