@@ -33,7 +33,7 @@ PARALLEL_THRESHOLD = 4096
 
 
 def njit_serial_and_parallel(
-    py_func: Callable[..., Any],
+    py_func: Callable[..., Any], **options: Any
 ) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """Compile a flat kernel twice: serial (small chains) and ``parallel=True`` (prange).
 
@@ -42,6 +42,7 @@ def njit_serial_and_parallel(
     one Python function both ways would let the serial dispatcher load the
     parallel machine code (thread start-up on every one-option call).  The
     parallel kernel is therefore compiled from a renamed clone of ``py_func``.
+    ``options`` go to both ``numba.njit`` calls (e.g. ``error_model="numpy"``).
 
     Returns
     -------
@@ -57,8 +58,8 @@ def njit_serial_and_parallel(
     )
     clone.__qualname__ = py_func.__qualname__ + "_parallel"
     clone.__doc__ = py_func.__doc__
-    serial = numba.njit(cache=True)(py_func)
-    parallel = numba.njit(parallel=True, cache=True)(clone)
+    serial = numba.njit(cache=True, **options)(py_func)
+    parallel = numba.njit(parallel=True, cache=True, **options)(clone)
     return serial, parallel
 
 

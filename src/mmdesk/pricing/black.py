@@ -6,8 +6,9 @@ vol points).  Inputs broadcast numpy-style; scalars in give a Python float out.
 
 Calls are priced from the call formula and puts from the put formula (never by
 parity), and N(·) is evaluated from Cody's rational approximations with the
-density φ(d1) computed once (``normal.norm_cdf_given_pdf``; φ(d2) = φ(d1)·S_q/K_r),
-so out-of-the-money prices keep their relative accuracy far into the wings.
+density supplied (``_vecmath.vnorm_cdf_given_pdf``), so out-of-the-money prices
+keep their relative accuracy far into the wings.  The per-option formulas live in
+:func:`mmdesk.pricing.greeks.bs_greeks_one_python`; the kernels here keep the price.
 
 Limits and invalid input (per option, never an exception in the middle of a chain):
 
@@ -24,7 +25,7 @@ import numba
 import numpy as np
 
 from mmdesk.pricing._broadcast import flatten_inputs, njit_serial_and_parallel
-from mmdesk.pricing.normal import INV_SQRT_2PI, norm_cdf_given_pdf
+from mmdesk.pricing.greeks import bs_greeks_one
 from mmdesk.typing import BoolLike, Float64Array, FloatLike
 
 _INF = math.inf
@@ -40,42 +41,15 @@ def bs_price_kernel_python(
     is_call: np.ndarray,
     out: Float64Array,
 ) -> None:
-    """Black–Scholes–Merton prices of flat option arrays into ``out`` (the readable spec).
+    """Black–Scholes–Merton prices of flat option arrays into ``out`` (1-D, one length).
 
-    All arrays are 1-D of one length; see :func:`bs_price` for units.
+    Each option is the price field of :func:`mmdesk.pricing.greeks.bs_greeks_one_python`
+    (the formulas are written once); compiled, the unused greeks are eliminated
+    and the branch-free loop vectorises.  See :func:`bs_price` for units.
     """
     for i in numba.prange(spot.shape[0]):
-        s = spot[i]
-        k = strike[i]
-        tt = t[i]
-        v = vol[i]
-        r = rate[i]
-        q = div_yield[i]
-        if not (
-            0.0 < s < _INF
-            and 0.0 < k < _INF
-            and 0.0 <= tt < _INF
-            and 0.0 <= v < _INF
-            and abs(r) < _INF
-            and abs(q) < _INF
-        ):
-            out[i] = math.nan
-            continue
-        w = 1.0 if is_call[i] else -1.0
-        sq = s * math.exp(-q * tt)  # spot less the dividends' value, S·e^{-qT}
-        kr = k * math.exp(-r * tt)  # present value of the strike, K·e^{-rT}
-        sd = v * math.sqrt(tt)  # total standard deviation σ√T
-        if sd > 0.0:
-            ratio = sq / kr
-            d1 = math.log(ratio) / sd + 0.5 * sd
-            d2 = d1 - sd
-            pdf1 = INV_SQRT_2PI * math.exp(-0.5 * d1 * d1)  # φ(d1)
-            pdf2 = pdf1 * ratio if pdf1 > 0.0 else INV_SQRT_2PI * math.exp(-0.5 * d2 * d2)
-            n1 = norm_cdf_given_pdf(w * d1, pdf1)  # N(w·d1)
-            n2 = norm_cdf_given_pdf(w * d2, pdf2)  # N(w·d2)
-            out[i] = w * (sq * n1 - kr * n2)
-        else:
-            out[i] = max(w * (sq - kr), 0.0)
+        g = bs_greeks_one(spot[i], strike[i], t[i], vol[i], rate[i], div_yield[i], is_call[i])
+        out[i] = g[0]
 
 
 def black76_kernel_python(
@@ -87,40 +61,22 @@ def black76_kernel_python(
     is_call: np.ndarray,
     out: Float64Array,
 ) -> None:
-    """Black-76 prices of flat option arrays into ``out`` (the readable spec).
+    """Black-76 prices of flat option arrays into ``out``: BSM on the forward with q = r.
 
-    All arrays are 1-D of one length; see :func:`black76_price` for units.
+    With S = F and q = r, S·e^{-qT} = F·e^{-rT} and d1 = ln(F/K)/(σ√T) + σ√T/2,
+    so the BSM price is e^{-rT}(w F N(w d1) − w K N(w d2)), Black-76's formula.
     """
     for i in numba.prange(forward.shape[0]):
-        f = forward[i]
-        k = strike[i]
-        tt = t[i]
-        v = vol[i]
         r = rate[i]
-        if not (0.0 < f < _INF and 0.0 < k < _INF and 0.0 <= tt < _INF and 0.0 <= v < _INF):
-            out[i] = math.nan
-            continue
-        if not abs(r) < _INF:
-            out[i] = math.nan
-            continue
-        w = 1.0 if is_call[i] else -1.0
-        df = math.exp(-r * tt)
-        sd = v * math.sqrt(tt)
-        if sd > 0.0:
-            ratio = f / k
-            d1 = math.log(ratio) / sd + 0.5 * sd
-            d2 = d1 - sd
-            pdf1 = INV_SQRT_2PI * math.exp(-0.5 * d1 * d1)
-            pdf2 = pdf1 * ratio if pdf1 > 0.0 else INV_SQRT_2PI * math.exp(-0.5 * d2 * d2)
-            n1 = norm_cdf_given_pdf(w * d1, pdf1)
-            n2 = norm_cdf_given_pdf(w * d2, pdf2)
-            out[i] = df * w * (f * n1 - k * n2)
-        else:
-            out[i] = df * max(w * (f - k), 0.0)
+        out[i] = bs_greeks_one(forward[i], strike[i], t[i], vol[i], r, r, is_call[i])[0]
 
 
-bs_price_kernel, bs_price_kernel_parallel = njit_serial_and_parallel(bs_price_kernel_python)
-black76_kernel, black76_kernel_parallel = njit_serial_and_parallel(black76_kernel_python)
+bs_price_kernel, bs_price_kernel_parallel = njit_serial_and_parallel(
+    bs_price_kernel_python, error_model="numpy"
+)
+black76_kernel, black76_kernel_parallel = njit_serial_and_parallel(
+    black76_kernel_python, error_model="numpy"
+)
 
 
 def bs_price(

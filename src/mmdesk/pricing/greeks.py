@@ -32,7 +32,8 @@ import numba
 import numpy as np
 
 from mmdesk.pricing._broadcast import flatten_inputs, njit_serial_and_parallel
-from mmdesk.pricing.normal import INV_SQRT_2PI, norm_cdf_given_pdf
+from mmdesk.pricing._vecmath import vexp, vlog, vnorm_cdf_given_pdf
+from mmdesk.pricing.normal import INV_SQRT_2PI
 from mmdesk.typing import BoolLike, Float64Array, FloatLike
 
 _INF = math.inf
@@ -66,6 +67,95 @@ class Greeks(NamedTuple):
     charm: Float64Array
 
 
+def bs_greeks_one_python(
+    s: float, k: float, tt: float, v: float, r: float, q: float, is_call: bool
+) -> tuple[float, float, float, float, float, float, float, float, float]:
+    """Price and eight greeks of one option, in :class:`Greeks` field order (the readable spec).
+
+    Branch-free (every path is computed and one selected) so that the loop over
+    options vectorises; ``vexp``/``vlog``/``vnorm_cdf_given_pdf`` are library-call-
+    free exp, log and Φ (see ``_vecmath``).  With w = +1 for calls and −1 for puts,
+    S_q = S·e^{-qT}, K_r = K·e^{-rT}, s = σ√T, N_i = N(w·d_i), φ = φ(d1):
+
+    * price = w(S_q N_1 − K_r N_2)
+    * delta = w e^{-qT} N_1,  gamma = e^{-qT} φ/(S s),  vega = S_q φ √T
+    * theta = −S_q φ σ/(2√T) + w(q S_q N_1 − r K_r N_2)
+    * rho = w T K_r N_2
+    * vanna = −e^{-qT} φ d2/σ,  volga = vega d1 d2/σ
+    * charm = q·delta − e^{-qT} φ (2(r − q)T − d2 s)/(2 T s)
+
+    At ``t == 0`` or ``vol == 0`` the deterministic limit (price the discounted
+    intrinsic of the forward, delta a step of height e^{-qT} with one half at
+    the money, gamma/vega/vanna/volga zero, theta and rho of the intrinsic,
+    charm q·delta).  Invalid inputs give NaN in every output.
+    """
+    valid = (
+        (s > 0.0)
+        & (s < _INF)
+        & (k > 0.0)
+        & (k < _INF)
+        & (tt >= 0.0)
+        & (tt < _INF)
+        & (v >= 0.0)
+        & (v < _INF)
+        & (abs(r) < _INF)
+        & (abs(q) < _INF)
+    )
+    # Harmless stand-ins where the input is invalid (the result is NaN anyway).
+    s = s if valid else 1.0
+    k = k if valid else 1.0
+    tt = tt if valid else 1.0
+    v = v if valid else 1.0
+    r = r if valid else 0.0
+    q = q if valid else 0.0
+    w = 1.0 if is_call else -1.0
+    dq = vexp(-q * tt)
+    sq = s * dq  # S·e^{-qT}
+    kr = k * vexp(-r * tt)  # K·e^{-rT}
+    sqt = math.sqrt(tt)
+    live = v * sqt > 0.0  # otherwise the deterministic limit
+    tl = tt if live else 1.0
+    vl = v if live else 1.0
+    sqtl = sqt if live else 1.0
+    sd = vl * sqtl  # σ√T
+    d1 = vlog(sq / kr) / sd + 0.5 * sd
+    d2 = d1 - sd
+    pdf = INV_SQRT_2PI * vexp(-0.5 * d1 * d1)  # φ(d1)
+    n1 = vnorm_cdf_given_pdf(w * d1, pdf)  # N(w·d1)
+    n2 = vnorm_cdf_given_pdf(w * d2, INV_SQRT_2PI * vexp(-0.5 * d2 * d2))  # N(w·d2)
+    dq_pdf = dq * pdf
+    sq_n1 = sq * n1
+    kr_n2 = kr * n2
+    delta = w * dq * n1
+    vega = s * dq_pdf * sqtl
+    price = w * (sq_n1 - kr_n2)
+    gamma = dq_pdf / (s * sd)
+    theta = -0.5 * s * dq_pdf * vl / sqtl + w * (q * sq_n1 - r * kr_n2)
+    rho = w * tl * kr_n2
+    vanna = -dq_pdf * d2 / vl
+    volga = vega * d1 * d2 / vl
+    charm = q * delta - dq_pdf * (2.0 * (r - q) * tl - d2 * sd) / (2.0 * tl * sd)
+    # Deterministic limit: the option is worth its forward's discounted intrinsic.
+    moneyness = w * (sq - kr)
+    weight = 1.0 if moneyness > 0.0 else (0.5 if moneyness == 0.0 else 0.0)
+    delta0 = weight * w * dq
+    nan = math.nan
+    return (
+        (price if live else max(moneyness, 0.0)) if valid else nan,
+        (delta if live else delta0) if valid else nan,
+        (gamma if live else 0.0) if valid else nan,
+        (vega if live else 0.0) if valid else nan,
+        (theta if live else weight * w * (q * sq - r * kr)) if valid else nan,
+        (rho if live else weight * w * tt * kr) if valid else nan,
+        (vanna if live else 0.0) if valid else nan,
+        (volga if live else 0.0) if valid else nan,
+        (charm if live else q * delta0) if valid else nan,
+    )
+
+
+bs_greeks_one = numba.njit(cache=True, error_model="numpy", inline="always")(bs_greeks_one_python)
+
+
 def bs_greeks_kernel_python(
     spot: Float64Array,
     strike: Float64Array,
@@ -76,89 +166,27 @@ def bs_greeks_kernel_python(
     is_call: np.ndarray,
     out: Float64Array,
 ) -> None:
-    """Price and eight greeks of flat option arrays into rows of ``out`` (the readable spec).
+    """Price and eight greeks of flat option arrays into rows of ``out`` (shape ``(9, n)``).
 
-    ``out`` has shape ``(9, n)``; rows in :class:`Greeks` field order.  One log,
-    one sqrt and three exps per option (the normal CDFs reuse φ(d1), see
-    ``normal.norm_cdf_given_pdf``); everything else is shared
-    arithmetic.  With w = +1 for calls and −1 for puts, S_q = S·e^{-qT},
-    K_r = K·e^{-rT}, s = σ√T, N_i = N(w·d_i) and φ = φ(d1) (note S_q·φ(d1) = K_r·φ(d2)):
-
-    * price = w(S_q N_1 − K_r N_2)
-    * delta = w e^{-qT} N_1,  gamma = e^{-qT} φ/(S s),  vega = S_q φ √T
-    * theta = −S_q φ σ/(2√T) + w(q S_q N_1 − r K_r N_2)
-    * rho = w T K_r N_2
-    * vanna = −e^{-qT} φ d2/σ,  volga = vega d1 d2/σ
-    * charm = q·delta − e^{-qT} φ (2(r − q)T − d2 s)/(2 T s)
-
-    At ``t == 0`` or ``vol == 0`` the deterministic limit is returned (price the
-    discounted intrinsic of the forward, delta a step of height e^{-qT} with one
-    half at the money, gamma/vega/vanna/volga/charm zero).  Invalid inputs give
-    NaN in every row.
+    One pass over the options; each is :func:`bs_greeks_one_python`.  Compiled
+    with ``error_model="numpy"`` the loop has no branches and vectorises.
     """
     for i in numba.prange(spot.shape[0]):
-        s = spot[i]
-        k = strike[i]
-        tt = t[i]
-        v = vol[i]
-        r = rate[i]
-        q = div_yield[i]
-        if not (
-            0.0 < s < _INF
-            and 0.0 < k < _INF
-            and 0.0 <= tt < _INF
-            and 0.0 <= v < _INF
-            and abs(r) < _INF
-            and abs(q) < _INF
-        ):
-            for row in range(9):
-                out[row, i] = math.nan
-            continue
-        w = 1.0 if is_call[i] else -1.0
-        dq = math.exp(-q * tt)
-        sq = s * dq
-        kr = k * math.exp(-r * tt)
-        sqt = math.sqrt(tt)
-        sd = v * sqt
-        if sd > 0.0:
-            ratio = sq / kr
-            d1 = math.log(ratio) / sd + 0.5 * sd
-            d2 = d1 - sd
-            pdf = INV_SQRT_2PI * math.exp(-0.5 * d1 * d1)  # φ(d1)
-            pdf2 = pdf * ratio if pdf > 0.0 else INV_SQRT_2PI * math.exp(-0.5 * d2 * d2)
-            n1 = norm_cdf_given_pdf(w * d1, pdf)  # N(w·d1)
-            n2 = norm_cdf_given_pdf(w * d2, pdf2)  # N(w·d2)
-            dq_pdf = dq * pdf
-            sq_n1 = sq * n1
-            kr_n2 = kr * n2
-            delta = w * dq * n1
-            vega = s * dq_pdf * sqt
-            out[0, i] = w * (sq_n1 - kr_n2)
-            out[1, i] = delta
-            out[2, i] = dq_pdf / (s * sd)
-            out[3, i] = vega
-            out[4, i] = -0.5 * s * dq_pdf * v / sqt + w * (q * sq_n1 - r * kr_n2)
-            out[5, i] = w * tt * kr_n2
-            out[6, i] = -dq_pdf * d2 / v
-            out[7, i] = vega * d1 * d2 / v
-            out[8, i] = q * delta - dq_pdf * (2.0 * (r - q) * tt - d2 * sd) / (2.0 * tt * sd)
-        else:
-            # Deterministic limit: the option is worth its forward's discounted intrinsic.
-            moneyness = w * (sq - kr)
-            weight = 1.0 if moneyness > 0.0 else (0.5 if moneyness == 0.0 else 0.0)
-            delta = weight * w * dq
-            out[0, i] = max(moneyness, 0.0)
-            out[1, i] = delta
-            out[2, i] = 0.0
-            out[3, i] = 0.0
-            out[4, i] = weight * w * (q * sq - r * kr)
-            out[5, i] = weight * w * tt * kr
-            out[6, i] = 0.0
-            out[7, i] = 0.0
-            out[8, i] = q * delta
+        g = bs_greeks_one(spot[i], strike[i], t[i], vol[i], rate[i], div_yield[i], is_call[i])
+        out[0, i] = g[0]
+        out[1, i] = g[1]
+        out[2, i] = g[2]
+        out[3, i] = g[3]
+        out[4, i] = g[4]
+        out[5, i] = g[5]
+        out[6, i] = g[6]
+        out[7, i] = g[7]
+        out[8, i] = g[8]
 
 
-bs_greeks_kernel, bs_greeks_kernel_parallel = njit_serial_and_parallel(bs_greeks_kernel_python)
+bs_greeks_kernel, bs_greeks_kernel_parallel = njit_serial_and_parallel(
+    bs_greeks_kernel_python, error_model="numpy"
+)
 
 
 def bs_greeks(

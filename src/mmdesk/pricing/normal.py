@@ -7,15 +7,9 @@ Two CDFs:
   ``pdf = φ(x)``: W. J. Cody's rational Chebyshev approximations of erf/erfc
   ("Rational Chebyshev approximations for the error function", Math. Comp. 23
   (1969) 631-638; netlib ``specfun/calerf``) with the factor ``exp(-x²/2)``
-  taken from the caller's φ instead of a fresh exponential.  The pricing
-  kernels compute φ(d1) once for gamma/vega, get φ(d2) = φ(d1)·S_q/K_r for
-  free, and so price and greeks need no exponential inside the CDFs.
-
-``norm_cdf(x) = erfc(-x/sqrt(2))/2`` uses the C library's ``erfc`` (math.erfc in
-Python, libm's ``erfc`` in numba), which is accurate to a few ulp *relative*
-for all x: ``norm_cdf(-38.0)`` is about 2.9e-316, not 0, and has no
-cancellation — unlike ``(1 + erf(x/sqrt(2)))/2``, which loses all relative
-accuracy for x below about -5.
+  taken from the caller's φ instead of a fresh exponential.  The vectorised
+  pricing kernels use the branch-free twin ``_vecmath.vnorm_cdf_given_pdf``
+  (same coefficients), with φ from ``_vecmath.vexp``.
 """
 
 from __future__ import annotations
