@@ -7,13 +7,14 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pytest
 
 from mmdesk.flow.agents.tags import TAG_DESK, AgentKind, kind_of_tag
 from mmdesk.market.events import EventKind
 from mmdesk.market.sessions import SessionConfig
 from mmdesk.sim.clock import TradingCalendarConfig
 from mmdesk.sim.config import ScenarioConfig
-from mmdesk.sim.loop import DESK_OWNER, SimulationLoop, run_scenario
+from mmdesk.sim.loop import DESK_OWNER, SimulationLoop, first_free_owner, run_scenario
 from mmdesk.venue.participant import (
     TIF_IOC,
     Commands,
@@ -155,3 +156,29 @@ def test_options_expire_and_settle_on_schedule_in_a_multi_day_run() -> None:
     expired = loop.listing.expiry_index == 0
     assert not loop.oi.positions[:, expired].any()
     assert loop.oi.open_interest[~expired].sum() > 0
+
+
+def test_extra_participants_take_the_next_free_owner_ids_and_trade_under_their_tags() -> None:
+    cfg = short(seed=4)
+
+    class Hedger(BuyerDesk):
+        def __init__(self) -> None:
+            super().__init__(qty=200, at_s=30)
+            self.participant_ids = (first_free_owner(cfg),)
+            self.tags = (700,)
+
+    h = Hedger()
+    loop = SimulationLoop(cfg, extra=[h])
+    loop.run()
+    assert h.participant_ids[0] == 2 + sum(len(p.tags) for p in loop.participants[:-1])
+    assert np.concatenate(h.fills)["qty"].sum() == 200
+    assert loop.oi.participant_ids[-1] == h.participant_ids[0]
+    with pytest.raises(ValueError, match="owner id"):
+        SimulationLoop(cfg, extra=[Hedger(), Hedger()])
+
+
+def test_a_loop_runs_once() -> None:
+    loop = SimulationLoop(short(seed=1))
+    loop.run()
+    with pytest.raises(RuntimeError, match="already run"):
+        loop.run()

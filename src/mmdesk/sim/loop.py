@@ -24,6 +24,7 @@ import hashlib
 import heapq
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,9 +47,10 @@ from mmdesk.sim.oracle import PathOracle
 from mmdesk.sim.seeds import SeedBank
 from mmdesk.typing import Float64Array, Int64Array
 from mmdesk.venue.commands import COMMAND_DTYPE, CommandKind
-from mmdesk.venue.config import DelayConfig, LatencyConfig
+from mmdesk.venue.config import LatencyConfig
 from mmdesk.venue.engine import MatchingEngine
 from mmdesk.venue.impact import PriceImpact
+from mmdesk.venue.latency import DelaySampler
 from mmdesk.venue.listing import Listing, build_listing
 from mmdesk.venue.participant import (
     TIF_FOK,
@@ -74,25 +76,30 @@ _KEEP_FLAGS = int(EventKind.FILL | EventKind.TRADE | EventKind.SETTLE)
 
 
 class _Link:
-    """Delays of one participant's link (ns), sampled from its own stream, FIFO if asked."""
+    """One participant's link: F's delay samplers (``venue.latency``), FIFO per path if asked.
+
+    Constant delays (the default) are read without touching the generator.
+    """
 
     def __init__(self, cfg: LatencyConfig, rng: np.random.Generator) -> None:
         self.cfg = cfg
-        self.rng = rng
+        self._samplers = {
+            "entry": DelaySampler(cfg.order_entry, rng),
+            "ack": DelaySampler(cfg.ack, rng),
+            "md": DelaySampler(cfg.market_data, rng),
+        }
+        self._const = {
+            k: (int(v.config.mean_ns) if v.config.kind == "constant" else -1)
+            for k, v in self._samplers.items()
+        }
         self._last = {"entry": 0, "ack": 0, "md": 0}
 
-    def _draw(self, d: DelayConfig) -> int:
-        if d.kind == "constant":
-            return int(d.mean_ns)
-        if d.kind == "exponential":
-            return int(d.floor_ns + self.rng.exponential(max(d.mean_ns - d.floor_ns, 0)))
-        return int(
-            d.floor_ns + (d.mean_ns - d.floor_ns) * np.exp(d.sigma * self.rng.standard_normal())
-        )
-
     def arrival(self, which: str, sent_ns: int) -> int:
-        d = {"entry": self.cfg.order_entry, "ack": self.cfg.ack, "md": self.cfg.market_data}[which]
-        t = sent_ns + max(self._draw(d), 1)
+        """Arrival time (ns) of a message sent at ``sent_ns`` on path ``which`` (>= 1 ns later)."""
+        d = self._const[which]
+        if d < 0:
+            d = int(self._samplers[which].sample(1)[0])
+        t = sent_ns + max(d, 1)
         if self.cfg.preserve_order:
             t = max(t, self._last[which])
             self._last[which] = t
@@ -154,9 +161,13 @@ class SimulationLoop:
     desk
         A participant with ``participant_ids == (DESK_OWNER,)`` and
         ``tags == (TAG_DESK,)``, or None to run the market alone.
+    extra
+        More participants (e.g. issue 8's hedgers), with owner ids from
+        :func:`first_free_owner` up and their own tags; they come after the
+        built-in agents and before the desk in every same-time ordering.
     """
 
-    def __init__(self, config: ScenarioConfig, desk: Any = None) -> None:
+    def __init__(self, config: ScenarioConfig, desk: Any = None, extra: Sequence[Any] = ()) -> None:
         self.config = config
         cfg = config
         self.bank = SeedBank(cfg.seed)
@@ -197,6 +208,7 @@ class SimulationLoop:
             oracle=self.oracle,
         )
         self.participants: list[Any] = self._build_agents()
+        self.participants.extend(extra)
         self.desk = desk
         if desk is not None:
             if tuple(desk.participant_ids) != (DESK_OWNER,) or tuple(desk.tags) != (TAG_DESK,):
@@ -207,6 +219,7 @@ class SimulationLoop:
             self.participants.append(desk)
         self._index_participants()
         self.clock = SimClock(self.sessions[0][0])
+        self._ran = False
 
     # ------------------------------------------------------------------ construction
     def _build_listing(self) -> Listing:
@@ -308,64 +321,282 @@ class SimulationLoop:
         )
 
     # ------------------------------------------------------------------ commands
-    def _to_commands(self, ts: int, k: int, cmds: Commands) -> EventArray:
-        p = self.participants[k]
-        default_owner = int(p.participant_ids[0])
-        parts = []
-        if cmds.cancels.size:
-            c = np.zeros(cmds.cancels.size, dtype=COMMAND_DTYPE)
-            c["kind"] = CommandKind.CANCEL
-            c["order_id"] = cmds.cancels
-            c["owner"] = default_owner
-            parts.append(c)
-        q = cmds.quotes
-        if q.size:
-            c = np.zeros(q.size, dtype=COMMAND_DTYPE)
-            c["kind"] = CommandKind.QUOTE
-            c["owner"] = np.where(q["owner"] < 0, default_owner, q["owner"])
-            c["instrument"] = q["instrument"]
-            c["price"] = q["bid"]
-            c["qty"] = q["bid_qty"]
-            c["price2"] = q["ask"]
-            c["qty2"] = q["ask_qty"]
-            parts.append(c)
-        o = cmds.orders
-        if o.size:
-            c = np.zeros(o.size, dtype=COMMAND_DTYPE)
-            c["kind"] = np.where(
-                o["tif"] == TIF_IOC,
-                CommandKind.IOC,
-                np.where(o["tif"] == TIF_FOK, CommandKind.FOK, CommandKind.LIMIT),
-            )
-            c["owner"] = np.where(o["owner"] < 0, default_owner, o["owner"])
-            c["instrument"] = o["instrument"]
-            c["side"] = o["side"]
-            c["price"] = o["price"]
-            c["qty"] = o["qty"]
-            c["client_id"] = o["client_id"]
-            parts.append(c)
-        out = parts[0] if len(parts) == 1 else np.concatenate(parts)
-        own = out["owner"]
-        if np.any(self._owner_pidx[own] != k):
-            raise ValueError(f"participant {k} sent commands for owners it does not hold")
-        out["tag"] = self._owner_tag[own]
+    def _to_commands(self, ts: int, batch: list[tuple[int, Commands]]) -> EventArray:
+        """One COMMAND_DTYPE batch from the messages of several participants, in send order.
+
+        Within one message: cancels, then the mass quote, then the orders.
+        """
+        n = sum(c.cancels.size + c.quotes.size + c.orders.size for _, c in batch)
+        out = np.zeros(n, dtype=COMMAND_DTYPE)
         out["ts"] = ts
+        i = 0
+        for k, cmds in batch:
+            default_owner = int(self.participants[k].participant_ids[0])
+            j0 = i
+            m = cmds.cancels.size
+            if m:
+                c = out[i : i + m]
+                c["kind"] = CommandKind.CANCEL
+                c["order_id"] = cmds.cancels
+                c["owner"] = default_owner
+                i += m
+            q = cmds.quotes
+            m = q.size
+            if m:
+                c = out[i : i + m]
+                c["kind"] = CommandKind.QUOTE
+                own = q["owner"]
+                c["owner"] = np.where(own < 0, default_owner, own)
+                c["instrument"] = q["instrument"]
+                c["price"] = q["bid"]
+                c["qty"] = q["bid_qty"]
+                c["price2"] = q["ask"]
+                c["qty2"] = q["ask_qty"]
+                i += m
+            o = cmds.orders
+            m = o.size
+            if m:
+                c = out[i : i + m]
+                tif = o["tif"]
+                c["kind"] = np.where(
+                    tif == TIF_IOC,
+                    CommandKind.IOC,
+                    np.where(tif == TIF_FOK, CommandKind.FOK, CommandKind.LIMIT),
+                )
+                own = o["owner"]
+                c["owner"] = np.where(own < 0, default_owner, own)
+                c["instrument"] = o["instrument"]
+                c["side"] = o["side"]
+                c["price"] = o["price"]
+                c["qty"] = o["qty"]
+                c["client_id"] = o["client_id"]
+                i += m
+            if i > j0 and np.any(self._owner_pidx[out["owner"][j0:i]] != k):
+                raise ValueError(f"participant {k} sent commands for owners it does not hold")
+        out["tag"] = self._owner_tag[out["owner"]]
         return out
 
     # ------------------------------------------------------------------ the run
+    def _push(self, t: int, phase: int, kind: int, payload: Any) -> None:
+        heapq.heappush(self._heap, (t, phase, self._seq, kind, payload))
+        self._seq += 1
+
+    def _record(self, rows: EventArray) -> None:
+        """Hash (always) and keep (per ``LoopConfig.journal``) venue rows."""
+        if rows.size == 0:
+            return
+        self._hasher.update(rows.tobytes())
+        self._n_events += rows.size
+        keep = self.config.loop.journal
+        if keep == "all":
+            self._journal.append(rows)
+        elif keep == "fills":
+            sel = rows[(rows["flags"] & _KEEP_FLAGS) != 0]
+            if sel.size:
+                self._journal.append(sel)
+
+    def _send(self, t: int, k: int, cmds: Commands | None) -> None:
+        """Commands from participant ``k`` at ``t`` reach the venue after its entry latency."""
+        if cmds is None or len(cmds) == 0:
+            return
+        self._push(self._links[k].arrival("entry", t), _MATCH, 0, (k, cmds))
+
+    def _view_at(self, t: int, k: int) -> MarketView | None:
+        """The newest snapshot participant ``k`` can see at ``t`` (None if none or already seen)."""
+        lat_t = t - self._links[k].cfg.market_data.mean_ns
+        chosen = None
+        for ts_s, tops in reversed(self._snaps):
+            if ts_s <= lat_t:
+                chosen = (ts_s, tops)
+                break
+        if chosen is None:
+            return None
+        ts_s, tops = chosen
+        if ts_s == self._last_seen[k]:
+            return None
+        self._last_seen[k] = ts_s
+        return MarketView(
+            ts_exchange=ts_s,
+            ts_local=t,
+            bid=tops[:, 0],
+            ask=tops[:, 2],
+            bid_qty=tops[:, 1],
+            ask_qty=tops[:, 3],
+            last=np.full(tops.shape[0], -1),
+            price_unit=self.unit,
+        )
+
+    def _deliver_private(self, t: int, rows: EventArray) -> None:
+        """Schedule each participant's own rows (fills; updates if wanted) after ack latency."""
+        own = rows["owner"]
+        mine = own >= 0
+        if not mine.any():
+            return
+        pidx = np.where(mine, self._owner_pidx[np.maximum(own, 0)], -1)
+        is_fill = (rows["flags"] & int(EventKind.FILL)) != 0
+        for k in range(len(self.participants)):
+            if not (self._wants_fills[k] or self._wants_updates[k]):
+                continue
+            sel = pidx == k
+            if not sel.any():
+                continue
+            f = rows[sel & is_fill] if self._wants_fills[k] else rows[:0]
+            u = rows[sel & ~is_fill] if self._wants_updates[k] else rows[:0]
+            if f.size or u.size:
+                self._push(self._links[k].arrival("ack", t), _REACT, 0, (k, f, u))
+
+    def _match(self, t: int, batch: list[tuple[int, Commands]]) -> None:
+        """Phase 0: one engine batch of every message arriving at ``t``, then its RFQs."""
+        to_engine = [(k, c) for k, c in batch if c.cancels.size or c.quotes.size or c.orders.size]
+        if to_engine:
+            commands = self._to_commands(t, to_engine)
+            self._n_commands += commands.size
+            ev = self.engine.process(commands)
+            if ev.size:
+                self._after_engine(t, ev)
+        for k, cmds in batch:
+            if cmds.rfqs.size:
+                self._run_rfqs(t, k, cmds.rfqs)
+
+    def _after_engine(self, t: int, ev: EventArray) -> None:
+        self._record(ev)
+        flags = ev["flags"]
+        und_trade = ((flags & int(EventKind.TRADE)) != 0) & (ev["instrument"] == 0)
+        if und_trade.any():
+            tr = ev[und_trade]
+            self.impact.apply(tr["ts_exchange"], tr["side"].astype(np.int64) * tr["qty"])
+        fills = (flags & int(EventKind.FILL)) != 0
+        if fills.any():
+            self.oi.apply_fills(ev[fills])
+        self._deliver_private(t, ev)
+        if ((flags & int(EventKind.TOP)) != 0).any() or fills.any():
+            snaps = self._snaps
+            snaps.append((t, self.engine.tops()))
+            while len(snaps) > 2 and snaps[1][0] <= t - self._max_md:
+                snaps.popleft()
+            for k in range(len(self.participants)):
+                if self._push_md[k]:
+                    self._push(self._links[k].arrival("md", t), _REACT, 1, k)
+
+    def _run_rfqs(self, t: int, k: int, rows: npt.NDArray[np.void]) -> None:
+        """Run participant ``k``'s RFQs: collect answers, show the best, trade or walk."""
+        requester = self.participants[k]
+        for r in rows:
+            owner = int(r["owner"]) if r["owner"] >= 0 else int(requester.participant_ids[0])
+            self._rfq_id += 1
+            tag = int(self._owner_tag[owner])
+            req = RfqRequest(self._rfq_id, t, int(r["instrument"]), int(r["qty"]), tag)
+            answers = []
+            for j, p in enumerate(self.participants):
+                if j != k:
+                    answers.extend(p.on_rfq(req))
+            quotes = best_quotes(req, owner, answers)
+            side = int(requester.on_rfq_quotes(quotes))
+            if side == 0:
+                continue
+            responder = quotes.best_ask_participant if side > 0 else quotes.best_bid_participant
+            if responder < 0:
+                continue
+            self._match_id += 1
+            rows3 = rfq_trade_rows(
+                t, quotes, side, tag, int(self._owner_tag[responder]), self._match_id
+            )
+            self._record(rows3)
+            self.oi.apply_fills(rows3[:2])
+            self._deliver_private(t, rows3)
+
+    def _react(self, t: int, kind: int, payload: Any) -> None:
+        """Phase 1: own rows or pushed market data arrive at a participant."""
+        if kind == 0:
+            k, f, u = payload
+            p = self.participants[k]
+            if f.size:
+                self._send(t, k, p.on_fill(f))
+            if u.size:
+                self._send(t, k, p.on_order_update(u))
+        else:
+            k = payload
+            v = self._view_at(t, k)
+            if v is not None:
+                self._send(t, k, self.participants[k].on_market_data(v))
+
+    def _next_in_session(self, t: int, period: int, day: int) -> tuple[int, int]:
+        """Next timer time after ``t`` (ns) and its day; -1 after the last close."""
+        nxt = t + period
+        if nxt >= self.sessions[day][1]:
+            day += 1
+            nxt = self.sessions[day][0] if day < len(self.sessions) else -1
+        return nxt, day
+
+    def _timer(self, t: int, kind: int, payload: Any) -> None:
+        """Phase 2: a participant's timer, or a reference mark."""
+        if kind == 0:
+            k, day = payload
+            p = self.participants[k]
+            v = self._view_at(t, k)
+            if v is not None:
+                self._send(t, k, p.on_market_data(v))
+            self._send(t, k, p.on_timer(t))
+            nxt, nday = self._next_in_session(t, p.timer_ns, day)
+            if nxt >= 0:
+                self._push(nxt, _TIMER, 0, (k, nday))
+            return
+        day = payload
+        tops = self.engine.tops()
+        ok = (tops[:, 0] > 0) & (tops[:, 2] > 0)
+        self._marks_ts.append(t)
+        self._marks_mid.append(np.where(ok, 0.5 * (tops[:, 0] + tops[:, 2]) * self.unit, np.nan))
+        self._marks_fair.append(self.oracle.fair_value(t))
+        mm = self._makers
+        self._marks_vol.append(mm.consensus_vol if mm is not None else float("nan"))
+        nxt, nday = self._next_in_session(t, self.config.loop.mark_interval_ms * 1_000_000, day)
+        if nxt >= 0:
+            self._push(nxt, _TIMER, 1, nday)
+
+    def _settle(self, t: int) -> None:
+        """Phase 3: settle every expiry due at ``t`` at the latent fair value."""
+        for e in self.oi.due_expiries(t):
+            rows = self.oi.settle(e, self.oracle.fair_value(t), self.unit, self.config.settlement)
+            self._record(rows)
+            for k, p in enumerate(self.participants):
+                if self._wants_settle[k]:
+                    mine = self._owner_pidx[np.maximum(rows["owner"], 0)] == k
+                    if mine.any():
+                        p.on_settlement(rows[mine])
+
+    def _reset_run(self) -> None:
+        self._heap: list[tuple[int, int, int, int, Any]] = []
+        self._seq = 0
+        self._hasher = hashlib.sha256()
+        self._journal: list[EventArray] = []
+        open0 = self.sessions[0][0]
+        self._snaps: deque[tuple[int, Int64Array]] = deque([(open0, self.engine.tops())])
+        self._last_seen = [-1] * len(self.participants)
+        self._marks_ts: list[int] = []
+        self._marks_mid: list[Float64Array] = []
+        self._marks_fair: list[float] = []
+        self._marks_vol: list[float] = []
+        self._n_events = 0
+        self._n_commands = 0
+        self._match_id = 1 << 40
+        self._rfq_id = 0
+        self._makers = next((p for p in self.participants if isinstance(p, MarketMakers)), None)
+        self._max_md = max(
+            link.cfg.market_data.mean_ns + 10 * link.cfg.market_data.floor_ns + 1
+            for link in self._links
+        )
+
     def run(self) -> RunResult:
-        """Run the scenario from the first open to the last close; return the result."""
+        """Run the scenario from the first open to the last close; return the result.
+
+        A loop runs once (build a new one to run again).
+        """
+        if self._ran:
+            raise RuntimeError("SimulationLoop.run: this loop has already run; build a new one")
+        self._ran = True
         wall0 = time.perf_counter()
         cpu0 = time.process_time()
-        cfg = self.config
-        heap: list[tuple[int, int, int, int, Any]] = []
-        seq = 0
-
-        def push(t: int, phase: int, kind: int, payload: Any) -> None:
-            nonlocal seq
-            heapq.heappush(heap, (t, phase, seq, kind, payload))
-            seq += 1
-
+        self._reset_run()
         info = self.venue_info()
         for p in self.participants:
             start = getattr(p, "on_start", None)
@@ -374,96 +605,15 @@ class SimulationLoop:
         open0 = self.sessions[0][0]
         for k, p in enumerate(self.participants):
             if p.timer_ns > 0:
-                push(open0, _TIMER, 0, (k, 0))
-        mark_ns = cfg.loop.mark_interval_ms * 1_000_000
-        if mark_ns > 0:
-            push(open0, _TIMER, 1, 0)
+                self._push(open0, _TIMER, 0, (k, 0))
+        if self.config.loop.mark_interval_ms > 0:
+            self._push(open0, _TIMER, 1, 0)
         end_ns = self.sessions[-1][1]
         for e_ns in self.listing.expiries_ns:
             if int(e_ns) <= end_ns:
-                push(int(e_ns), _SETTLE, 0, None)
+                self._push(int(e_ns), _SETTLE, 0, None)
 
-        hasher = hashlib.sha256()
-        journal: list[EventArray] = []
-        keep = cfg.loop.journal
-        snaps: deque[tuple[int, Int64Array]] = deque()
-        tops0 = self.engine.tops()
-        snaps.append((open0, tops0))
-        last_seen = [-1] * len(self.participants)
-        marks_ts: list[int] = []
-        marks_mid: list[Float64Array] = []
-        marks_fair: list[float] = []
-        marks_vol: list[float] = []
-        n_events = 0
-        n_commands = 0
-        match_id = 1 << 40
-        rfq_id = 0
-        mm = next((p for p in self.participants if isinstance(p, MarketMakers)), None)
-        max_md = max(
-            (link.cfg.market_data.mean_ns + 10 * link.cfg.market_data.floor_ns + 1)
-            for link in self._links
-        )
-
-        def record(rows: EventArray) -> None:
-            nonlocal n_events
-            if rows.size == 0:
-                return
-            hasher.update(rows.tobytes())
-            n_events += rows.size
-            if keep == "all":
-                journal.append(rows)
-            elif keep == "fills":
-                sel = rows[(rows["flags"] & _KEEP_FLAGS) != 0]
-                if sel.size:
-                    journal.append(sel)
-
-        def send(t: int, k: int, cmds: Commands | None) -> None:
-            if cmds is None or len(cmds) == 0:
-                return
-            push(self._links[k].arrival("entry", t), _MATCH, 0, (k, cmds))
-
-        def view_at(t: int, k: int) -> MarketView | None:
-            lat_t = t - (self._links[k].cfg.market_data.mean_ns)
-            chosen = None
-            for ts_s, tops in reversed(snaps):
-                if ts_s <= lat_t:
-                    chosen = (ts_s, tops)
-                    break
-            if chosen is None:
-                return None
-            ts_s, tops = chosen
-            if ts_s == last_seen[k]:
-                return None
-            last_seen[k] = ts_s
-            return MarketView(
-                ts_exchange=ts_s,
-                ts_local=t,
-                bid=tops[:, 0],
-                ask=tops[:, 2],
-                bid_qty=tops[:, 1],
-                ask_qty=tops[:, 3],
-                last=np.full(tops.shape[0], -1),
-                price_unit=self.unit,
-            )
-
-        def deliver_private(t: int, rows: EventArray) -> None:
-            own = rows["owner"]
-            mine = own >= 0
-            if not mine.any():
-                return
-            pidx = np.where(mine, self._owner_pidx[np.maximum(own, 0)], -1)
-            is_fill = (rows["flags"] & int(EventKind.FILL)) != 0
-            for k in range(len(self.participants)):
-                if not (self._wants_fills[k] or self._wants_updates[k]):
-                    continue
-                sel = pidx == k
-                if not sel.any():
-                    continue
-                f = rows[sel & is_fill] if self._wants_fills[k] else rows[:0]
-                u = rows[sel & ~is_fill] if self._wants_updates[k] else rows[:0]
-                if f.size or u.size:
-                    push(self._links[k].arrival("ack", t), _REACT, 0, (k, f, u))
-
+        heap = self._heap
         while heap:
             t, phase, _, kind, payload = heapq.heappop(heap)
             self.clock.advance_to(t)
@@ -471,145 +621,40 @@ class SimulationLoop:
                 batch = [payload]
                 while heap and heap[0][0] == t and heap[0][1] == _MATCH:
                     batch.append(heapq.heappop(heap)[4])
-                cmd_parts = []
-                rfqs = []
-                for k, cmds in batch:
-                    if cmds.cancels.size or cmds.quotes.size or cmds.orders.size:
-                        cmd_parts.append(self._to_commands(t, k, cmds))
-                    if cmds.rfqs.size:
-                        rfqs.append((k, cmds.rfqs))
-                if cmd_parts:
-                    commands = cmd_parts[0] if len(cmd_parts) == 1 else np.concatenate(cmd_parts)
-                    n_commands += commands.size
-                    ev = self.engine.process(commands)
-                    if ev.size:
-                        record(ev)
-                        flags = ev["flags"]
-                        und_trade = ((flags & int(EventKind.TRADE)) != 0) & (ev["instrument"] == 0)
-                        if und_trade.any():
-                            tr = ev[und_trade]
-                            self.impact.apply(
-                                tr["ts_exchange"], tr["side"].astype(np.int64) * tr["qty"]
-                            )
-                        fills = (flags & int(EventKind.FILL)) != 0
-                        if fills.any():
-                            self.oi.apply_fills(ev[fills])
-                        deliver_private(t, ev)
-                        if ((flags & int(EventKind.TOP)) != 0).any() or fills.any():
-                            snaps.append((t, self.engine.tops()))
-                            while len(snaps) > 2 and snaps[1][0] <= t - max_md:
-                                snaps.popleft()
-                            for k in range(len(self.participants)):
-                                if self._push_md[k]:
-                                    push(self._links[k].arrival("md", t), _REACT, 1, k)
-                for k, rows in rfqs:
-                    requester = self.participants[k]
-                    for r in rows:
-                        owner = (
-                            int(r["owner"])
-                            if r["owner"] >= 0
-                            else int(requester.participant_ids[0])
-                        )
-                        rfq_id += 1
-                        req = RfqRequest(
-                            rfq_id,
-                            t,
-                            int(r["instrument"]),
-                            int(r["qty"]),
-                            int(self._owner_tag[owner]),
-                        )
-                        answers = []
-                        for j, p in enumerate(self.participants):
-                            if j != k:
-                                answers.extend(p.on_rfq(req))
-                        quotes = best_quotes(req, owner, answers)
-                        side = int(requester.on_rfq_quotes(quotes))
-                        if side == 0:
-                            continue
-                        responder = (
-                            quotes.best_ask_participant if side > 0 else quotes.best_bid_participant
-                        )
-                        if responder < 0:
-                            continue
-                        match_id += 1
-                        rows3 = rfq_trade_rows(
-                            t,
-                            quotes,
-                            side,
-                            int(self._owner_tag[owner]),
-                            int(self._owner_tag[responder]),
-                            match_id,
-                        )
-                        record(rows3)
-                        self.oi.apply_fills(rows3[:2])
-                        deliver_private(t, rows3)
+                self._match(t, batch)
             elif phase == _REACT:
-                if kind == 0:
-                    k, f, u = payload
-                    p = self.participants[k]
-                    if f.size:
-                        send(t, k, p.on_fill(f))
-                    if u.size:
-                        send(t, k, p.on_order_update(u))
-                else:
-                    k = payload
-                    v = view_at(t, k)
-                    if v is not None:
-                        send(t, k, self.participants[k].on_market_data(v))
+                self._react(t, kind, payload)
             elif phase == _TIMER:
-                if kind == 0:
-                    k, day = payload
-                    p = self.participants[k]
-                    v = view_at(t, k)
-                    if v is not None:
-                        send(t, k, p.on_market_data(v))
-                    send(t, k, p.on_timer(t))
-                    nxt, nday = t + p.timer_ns, day
-                    if nxt >= self.sessions[day][1]:
-                        nday = day + 1
-                        nxt = self.sessions[nday][0] if nday < len(self.sessions) else -1
-                    if nxt >= 0:
-                        push(nxt, _TIMER, 0, (k, nday))
-                else:
-                    tops = self.engine.tops()
-                    ok = (tops[:, 0] > 0) & (tops[:, 2] > 0)
-                    mid = np.where(ok, 0.5 * (tops[:, 0] + tops[:, 2]) * self.unit, np.nan)
-                    marks_ts.append(t)
-                    marks_mid.append(mid)
-                    marks_fair.append(self.oracle.fair_value(t))
-                    marks_vol.append(mm.consensus_vol if mm is not None else float("nan"))
-                    nxt = t + mark_ns
-                    day = next((d for d, (o, c) in enumerate(self.sessions) if t < c), -1)
-                    if day >= 0 and nxt >= self.sessions[day][1]:
-                        nxt = self.sessions[day + 1][0] if day + 1 < len(self.sessions) else -1
-                    if nxt >= 0:
-                        push(nxt, _TIMER, 1, 0)
+                self._timer(t, kind, payload)
             else:
-                for e in self.oi.due_expiries(t):
-                    settle_px = self.oracle.fair_value(t)
-                    rows = self.oi.settle(e, settle_px, self.unit, cfg.settlement)
-                    record(rows)
-                    for k, p in enumerate(self.participants):
-                        if self._wants_settle[k]:
-                            mine = self._owner_pidx[np.maximum(rows["owner"], 0)] == k
-                            if mine.any():
-                                p.on_settlement(rows[mine])
+                self._settle(t)
 
-        wall = time.perf_counter() - wall0
-        cpu = time.process_time() - cpu0
-        jr = np.concatenate(journal) if journal else np.zeros(0, dtype=EVENT_DTYPE)
+        n_marks = len(self._marks_ts)
         return RunResult(
-            digest=hasher.hexdigest(),
-            n_events=n_events,
-            n_commands=n_commands,
-            wall_s=wall,
-            cpu_s=cpu,
-            journal=jr,
-            mark_ts=np.asarray(marks_ts, dtype=np.int64),
-            mark_mid=np.asarray(marks_mid, dtype=np.float64).reshape(len(marks_ts), -1),
-            mark_fair=np.asarray(marks_fair, dtype=np.float64),
-            mark_consensus_vol=np.asarray(marks_vol, dtype=np.float64),
+            digest=self._hasher.hexdigest(),
+            n_events=self._n_events,
+            n_commands=self._n_commands,
+            wall_s=time.perf_counter() - wall0,
+            cpu_s=time.process_time() - cpu0,
+            journal=(np.concatenate(self._journal) if self._journal else np.zeros(0, EVENT_DTYPE)),
+            mark_ts=np.asarray(self._marks_ts, dtype=np.int64),
+            mark_mid=np.asarray(self._marks_mid, dtype=np.float64).reshape(n_marks, -1),
+            mark_fair=np.asarray(self._marks_fair, dtype=np.float64),
+            mark_consensus_vol=np.asarray(self._marks_vol, dtype=np.float64),
         )
+
+
+def first_free_owner(config: ScenarioConfig) -> int:
+    """The first venue owner id not used by the desk or the scenario's built-in agents."""
+    a = config.agents
+    return FIRST_AGENT_OWNER + (
+        a.liquidity.n_providers
+        + a.market_makers.n_makers
+        + a.noise.n_tags
+        + a.informed.n_tags
+        + a.vol_informed.n_tags
+        + a.institutional.n_tags
+    )
 
 
 def run_scenario(config: ScenarioConfig | None = None, desk: Any = None) -> RunResult:
