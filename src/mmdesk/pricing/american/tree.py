@@ -24,7 +24,9 @@ on ``S* = S - PV(dividends paid in (0, t])`` (discounted at ``rate``), which
 follows a geometric Brownian motion with the given ``vol``; at a node at time
 ``t_i`` the stock price is ``S*_node + PV_{t_i}(dividends paid after t_i and
 up to t)``, and the exercise value uses that stock price.  A dividend whose
-ex-date falls on a tree time counts as already paid at that time.  This is
+ex-date falls on a tree time counts as already paid at that time; at the step
+before an ex-date the exercise value also includes committing to exercise at
+the ex-date itself (see the roll-back loop).  This is
 QuantLib's ``FdBlackScholesVanillaEngine(..., cashDividendModel=Escrowed)``
 model (the tests compare against it); note that the same cash dividends in
 QuantLib's default ``Spot`` model (the stock drops by the dividend, ``vol``
@@ -190,12 +192,40 @@ def lr_tree_one_python(
         for k in range(n_div):
             if ti < div_times[k] <= t:
                 pv_rest += div_amounts[k] * math.exp(-rate * (div_times[k] - ti))
+        # Exercise right at an ex-dividend time inside (t_i, t_i+1] (a call just
+        # before it, a put just after), decided at t_i: worth
+        # omega * (S*_i e^{-q tau} + PV_i(dividends still attached) - K e^{-r tau}).
+        # Without it the tree could only exercise at t_i, up to dt early (an O(dt) error).
+        best_scale = 0.0
+        best_shift = -math.inf
+        for k in range(n_div):
+            tk = div_times[k]
+            if ti < tk <= t and tk <= ti + dt:
+                tau = tk - ti
+                attached = 0.0
+                for m in range(n_div):
+                    tm = div_times[m]
+                    if (tm >= tk if is_call else tm > tk) and tm <= t:
+                        attached += div_amounts[m] * math.exp(-rate * (tm - ti))
+                scale = math.exp(-div_yield * tau)
+                shift_k = omega * (attached - strike * math.exp(-rate * tau))
+                if shift_k > best_shift:  # same scale for all k up to e^{-q tau}
+                    best_scale = omega * scale
+                    best_shift = shift_k
         if early:
             base = x0 * down**i
             shift = pv_rest - strike
-            for j in range(i + 1):
-                cont = disc_pd * values[j] + disc_pu * values[j + 1]
-                values[j] = max(cont, omega * (base * powers[j] + shift))
+            if best_shift > -math.inf:
+                for j in range(i + 1):
+                    cont = disc_pd * values[j] + disc_pu * values[j + 1]
+                    node = base * powers[j]
+                    now = omega * (node + shift)
+                    at_dividend = best_scale * node + best_shift
+                    values[j] = max(cont, max(now, at_dividend))
+            else:
+                for j in range(i + 1):
+                    cont = disc_pd * values[j] + disc_pu * values[j + 1]
+                    values[j] = max(cont, omega * (base * powers[j] + shift))
         else:
             for j in range(i + 1):
                 values[j] = disc_pd * values[j] + disc_pu * values[j + 1]
