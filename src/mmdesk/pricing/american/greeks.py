@@ -42,6 +42,7 @@ import numpy as np
 from mmdesk.pricing.american._common import (
     CODE_TREE,
     METHOD_CODE,
+    AmericanMethod,
     american_price_one,
 )
 from mmdesk.pricing.american.baw import QL_CRITICAL_PRICE_TOLERANCE
@@ -215,7 +216,7 @@ def american_greeks(
     rate: FloatLike,
     div_yield: FloatLike,
     is_call: BoolLike,
-    method: str = "baw",
+    method: AmericanMethod | str = AmericanMethod.BAW,
     *,
     dividends: DividendsLike | None = None,
     steps: int = DEFAULT_STEPS,

@@ -37,6 +37,7 @@ import numpy as np
 from mmdesk.pricing._broadcast import flatten_inputs
 from mmdesk.pricing.american._common import (
     METHOD_CODE,
+    AmericanMethod,
     american_price_one,
     zero_vol_value,
 )
@@ -209,7 +210,7 @@ def american_implied_vol_with_reason(
     rate: FloatLike,
     div_yield: FloatLike,
     is_call: BoolLike,
-    method: str = "baw",
+    method: AmericanMethod | str = AmericanMethod.BAW,
     *,
     dividends: DividendsLike | None = None,
     steps: int = DEFAULT_STEPS,
@@ -285,7 +286,7 @@ def american_implied_vol(
     rate: FloatLike,
     div_yield: FloatLike,
     is_call: BoolLike,
-    method: str = "baw",
+    method: AmericanMethod | str = AmericanMethod.BAW,
     *,
     dividends: DividendsLike | None = None,
     steps: int = DEFAULT_STEPS,
