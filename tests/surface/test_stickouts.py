@@ -58,9 +58,29 @@ def test_thresholds_in_ticks_and_half_spreads_both_apply() -> None:
     j = int(np.flatnonzero(K == 115.0)[0])
     surface = fit_slices([_quotes()])
     small = _quotes(j, -0.08)  # ask 0.03 below theo: less than one half-spread (0.05)
-    out = find_stickouts(surface, [small], StickoutConfig(min_ticks=0.0, tick_above=0.01))
+    out = find_stickouts(
+        surface, [small], StickoutConfig(min_ticks=0.0, min_half_spreads=1.0, tick_above=0.01)
+    )
     assert out.filter(pl.col("signal") == "ask_below_theo").height == 0
     out = find_stickouts(
         surface, [small], StickoutConfig(min_ticks=0.0, min_half_spreads=0.5, tick_above=0.01)
     )
     assert out.filter(pl.col("signal") == "ask_below_theo")["strike"].to_list() == [115.0]
+
+
+def test_iv_outlier_is_standardised_by_the_quotes_own_width() -> None:
+    K = np.arange(70.0, 131.0, 2.5)
+    j = int(np.flatnonzero(K == 107.5)[0])
+    surface = fit_slices([_quotes()])
+    moved = _quotes(j, 0.3)  # 6 half-spreads off: an outlier of the smile
+    out = find_stickouts(surface, [moved], StickoutConfig(z_threshold=3.0))
+    iv = out.filter(pl.col("signal") == "iv_outlier")
+    assert iv["strike"].to_list() == [107.5]
+    assert iv["z"][0] > 3.0
+
+
+def test_smooth_reference_drops_the_corrections() -> None:
+    surface = fit_slices([_quotes()])
+    smooth = surface.smooth()
+    assert all(sm.corr.coef.size == 0 for sm in smooth.slices)
+    assert smooth.labels == surface.labels

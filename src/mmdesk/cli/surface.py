@@ -10,11 +10,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from mmdesk.market.instruments import ExerciseStyle
 from mmdesk.market.loaders import load_chain
 from mmdesk.surface.chain_fit import chain_slice_quotes, snapshot
 from mmdesk.surface.fit import SurfaceFitConfig, fit_slices
 from mmdesk.surface.plot import smile_figure, write_html, write_png
-from mmdesk.surface.stickouts import find_stickouts
+from mmdesk.surface.stickouts import StickoutConfig, find_stickouts
 
 
 def _default_date(chain: object) -> str:
@@ -38,6 +39,13 @@ def surface(
     ),
     top: Annotated[int, typer.Option("--top", help="Stickouts to list.")] = 15,
     png: Annotated[bool, typer.Option("--png/--no-png", help="Also write a PNG.")] = True,
+    smooth: Annotated[
+        bool,
+        typer.Option(
+            "--smooth/--theo",
+            help="Screen stickouts against the SVI-only smile instead of the full theo surface.",
+        ),
+    ] = False,
 ) -> None:
     """Fit an arbitrage-checked SVI surface to FILE and list the stickouts."""
     console = Console()
@@ -77,8 +85,18 @@ def surface(
     status = "[green]passes[/]" if fitted.ok else "[red]FAILS[/]"
     console.print(f"static no-arbitrage (butterfly and calendar on the check grid): {status}")
 
-    sticks = find_stickouts(fitted, quotes)
-    st = Table(title=f"top {top} stickouts of {sticks.height}, by edge")
+    # European chains: screen calls and puts at every strike; American chains: the OTM
+    # set only (deep in-the-money European equivalents carry the de-Americanisation error)
+    european = snap.exercise == ExerciseStyle.EUROPEAN
+    all_quotes = chain_slice_quotes(snap, otm_only=False)[0] if european else quotes
+    tick = (0.05, 0.10) if snap.underlying.upper().startswith("SPX") else (0.01, 0.05)
+    sticks = find_stickouts(
+        fitted.smooth() if smooth else fitted,
+        all_quotes,
+        StickoutConfig(tick_below=tick[0], tick_above=tick[1]),
+    )
+    ref = "SVI-only smile" if smooth else "theo surface"
+    st = Table(title=f"top {top} stickouts of {sticks.height} vs the {ref}, by edge")
     for col in ("expiry", "strike", "C/P", "signal", "bid", "ask", "theo", "edge",
                 "ticks", "half-spr", "mid vol", "fit vol", "z"):  # fmt: skip
         st.add_column(col, justify="right")

@@ -65,8 +65,13 @@ def european_quotes(chain: OptionChain) -> tuple[Float64Array, Float64Array, For
     return res.european_bid, res.european_ask, res.forwards, spot
 
 
-def chain_slice_quotes(chain: OptionChain) -> tuple[list[SliceQuotes], float]:
+def chain_slice_quotes(
+    chain: OptionChain, *, otm_only: bool = True
+) -> tuple[list[SliceQuotes], float]:
     """Prepare :class:`SliceQuotes` for every expiry of a one-date chain.
+
+    ``otm_only=False`` keeps calls and puts at every strike (stickout screening);
+    the fit takes the OTM set.
 
     Returns
     -------
@@ -94,6 +99,7 @@ def chain_slice_quotes(chain: OptionChain) -> tuple[list[SliceQuotes], float]:
                 ask[rows],
                 label=str(expiry),
                 rows=rows,
+                otm_only=otm_only,
             )
         )
     return out, spot

@@ -26,7 +26,7 @@ from an :class:`~mmdesk.market.chain.OptionChain`):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -348,6 +348,16 @@ class FittedSurface:
     def ok(self) -> bool:
         """True when every slice passes the butterfly and calendar checks."""
         return self.arbitrage.ok
+
+    def smooth(self) -> FittedSurface:
+        """The same surface with the spline corrections removed (SVI slices only).
+
+        A smoother reference for stickout screening; its arbitrage report is
+        recomputed and is not guaranteed to pass.
+        """
+        slices = tuple(SliceModel(sm.svi, SplineCorrection.zero()) for sm in self.slices)
+        report = check_smiles([sm.derivatives(self.kgrid) for sm in slices], self.kgrid)
+        return replace(self, slices=slices, arbitrage=report)
 
 
 def _weights(q: SliceQuotes, floor: float) -> Float64Array:
@@ -672,6 +682,7 @@ def slice_quotes(
     *,
     label: str = "",
     rows: np.ndarray | None = None,
+    otm_only: bool = True,
 ) -> SliceQuotes:
     """Prepare one expiry's quotes: keep the OTM option per strike, imply bid/mid/ask vols.
 
@@ -689,11 +700,14 @@ def slice_quotes(
         Expiry label.
     rows : int array, optional
         Row numbers in the source chain, carried through.
+    otm_only : bool
+        Keep only the out-of-the-money option at each strike (the fit's input).
 
     Returns
     -------
     SliceQuotes
-        Puts with ``K < F`` and calls with ``K ≥ F``, sorted by strike.
+        Puts with ``K < F`` and calls with ``K ≥ F`` (every option when
+        ``otm_only`` is False, e.g. to screen stickouts), sorted by strike.
     """
     from mmdesk.pricing.implied_vol import black76_implied_vol
 
@@ -707,7 +721,7 @@ def slice_quotes(
     b = np.asarray(bid, dtype=np.float64).ravel()
     a = np.asarray(ask, dtype=np.float64).ravel()
     r = np.arange(K.size) if rows is None else np.asarray(rows).ravel()
-    otm = np.where(c, K >= forward, K < forward)
+    otm = np.where(c, K >= forward, K < forward) if otm_only else np.ones(K.size, dtype=bool)
     idx = np.flatnonzero(otm)
     idx = idx[np.argsort(K[idx], kind="stable")]
     K, c, b, a, r = K[idx], c[idx], b[idx], a[idx], r[idx]

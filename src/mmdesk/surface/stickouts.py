@@ -8,13 +8,16 @@ Two kinds, one polars DataFrame (:func:`find_stickouts`):
   ``bid − theo`` or ``theo − ask``; it is also reported in ticks and in
   half-spreads.
 - ``iv_outlier``: the mid implied vol's residual to the fit, standardised by
-  the robust scale of the expiry's residuals (1.4826 × median absolute
-  deviation), beyond ``z_threshold``; edge is ``|mid − theo|``.
+  ``sqrt(h² + s²)`` — ``h`` the quote's own half-width in vol (deep in-the-money
+  vols are ill-determined), ``s`` the robust scale of the expiry's residuals
+  (1.4826 × median absolute deviation) — beyond ``z_threshold``; edge is
+  ``|mid − theo|``.
 
 Theo is the Black-76 price at the fitted vol on the slice's implied forward and
-discount. Quotes are those the fit saw (the out-of-the-money option at each
-strike); for American chains bid, ask and theo are European-equivalent
-(early-exercise premium removed), so edges are comparable.
+discount. Any set of :class:`~mmdesk.surface.fit.SliceQuotes` can be screened
+(the CLI screens calls and puts at every strike: ``chain_slice_quotes(...,
+otm_only=False)``); for American chains bid, ask and theo are
+European-equivalent (early-exercise premium removed), so edges are comparable.
 """
 
 from __future__ import annotations
@@ -46,8 +49,8 @@ class StickoutConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     min_ticks: float = Field(1.0, ge=0.0)
-    min_half_spreads: float = Field(1.0, ge=0.0)
-    z_threshold: float = Field(3.0, gt=0.0)
+    min_half_spreads: float = Field(0.5, ge=0.0)
+    z_threshold: float = Field(2.0, gt=0.0)
     tick_below: float = Field(0.05, gt=0.0)
     tick_above: float = Field(0.10, gt=0.0)
     tick_break: float = Field(3.0, ge=0.0)
@@ -118,8 +121,10 @@ def find_stickouts(
         scale = (
             1.4826 * float(np.median(np.abs(resid[ok] - np.median(resid[ok])))) if ok.any() else 0.0
         )
+        # noise of a mid vol: the quote's own half-width in vol, plus the fit's robust scale
+        noise = np.sqrt((0.5 * (q.ask_vol - q.bid_vol)) ** 2 + scale**2)
         with np.errstate(divide="ignore", invalid="ignore"):
-            z = np.where(ok & (scale > 0), resid / scale, np.nan)
+            z = np.where(ok & (noise > 0), resid / noise, np.nan)
         for signal, edge in (
             ("bid_above_theo", q.bid - theo),
             ("ask_below_theo", theo - q.ask),
