@@ -49,6 +49,7 @@ class BuyerDesk(ParticipantBase):
         self.qty, self.at_s = qty, at_s
         self.views: list[MarketView] = []
         self.fills: list[npt.NDArray[np.void]] = []
+        self.trades: list[npt.NDArray[np.void]] = []
         self.sent_at = -1
         self.info: VenueInfo | None = None
         self.open_ns = -1
@@ -63,6 +64,10 @@ class BuyerDesk(ParticipantBase):
 
     def on_fill(self, fills: npt.NDArray[np.void]) -> Commands | None:
         self.fills.append(fills)
+        return None
+
+    def on_trades(self, rows: npt.NDArray[np.void]) -> Commands | None:
+        self.trades.append(rows)
         return None
 
     def on_timer(self, now_ns: int) -> Commands | None:
@@ -97,6 +102,12 @@ def test_the_desk_plugs_in_sees_stale_data_and_trades_with_tagged_counterparties
     assert {kind_of_tag(int(t)) for t in fills["tag"]} == {AgentKind.LIQUIDITY_PROVIDER}
     entry = loop.config.desk_latency.order_entry.mean_ns
     assert np.all(fills["ts_exchange"] == desk.sent_at + entry)  # order-entry latency
+    # the public tape: every trade, aggressor side, including the desk's own buy
+    tape = np.concatenate(desk.trades)
+    assert np.all((tape["flags"] & int(EventKind.TRADE)) != 0)
+    own = tape[tape["match_id"] == fills["match_id"][0]]
+    assert own.size == 1 and own["side"][0] == 1 and own["instrument"][0] == 0
+    assert desk.views[-1].last[0] > 0
 
 
 def test_aggressive_buying_moves_the_price_up_and_the_permanent_part_persists() -> None:

@@ -167,6 +167,9 @@ class SimulationLoop:
         built-in agents and before the desk in every same-time ordering.
     """
 
+    _last_trade: Int64Array
+    _max_md: int
+
     def __init__(self, config: ScenarioConfig, desk: Any = None, extra: Sequence[Any] = ()) -> None:
         self.config = config
         cfg = config
@@ -304,6 +307,7 @@ class SimulationLoop:
             bool(getattr(p, "wants_order_updates", False)) for p in self.participants
         ]
         self._push_md = [bool(getattr(p, "market_data_push", False)) for p in self.participants]
+        self._wants_trades = [callable(getattr(p, "on_trades", None)) for p in self.participants]
         self._wants_settle = [
             type(p).on_settlement is not ParticipantBase.on_settlement for p in self.participants
         ]
@@ -405,13 +409,13 @@ class SimulationLoop:
         """The newest snapshot participant ``k`` can see at ``t`` (None if none or already seen)."""
         lat_t = t - self._links[k].cfg.market_data.mean_ns
         chosen = None
-        for ts_s, tops in reversed(self._snaps):
+        for ts_s, tops, last in reversed(self._snaps):
             if ts_s <= lat_t:
-                chosen = (ts_s, tops)
+                chosen = (ts_s, tops, last)
                 break
         if chosen is None:
             return None
-        ts_s, tops = chosen
+        ts_s, tops, last = chosen
         if ts_s == self._last_seen[k]:
             return None
         self._last_seen[k] = ts_s
@@ -422,7 +426,7 @@ class SimulationLoop:
             ask=tops[:, 2],
             bid_qty=tops[:, 1],
             ask_qty=tops[:, 3],
-            last=np.full(tops.shape[0], -1),
+            last=last,
             price_unit=self.unit,
         )
 
@@ -469,9 +473,17 @@ class SimulationLoop:
         if fills.any():
             self.oi.apply_fills(ev[fills])
         self._deliver_private(t, ev)
+        trades = (flags & int(EventKind.TRADE)) != 0
+        if trades.any():
+            tr = ev[trades]
+            self._last_trade = self._last_trade.copy()
+            self._last_trade[tr["instrument"]] = tr["price"]  # later rows win
+            for k in range(len(self.participants)):
+                if self._wants_trades[k]:
+                    self._push(self._links[k].arrival("md", t), _REACT, 2, (k, tr))
         if ((flags & int(EventKind.TOP)) != 0).any() or fills.any():
             snaps = self._snaps
-            snaps.append((t, self.engine.tops()))
+            snaps.append((t, self.engine.tops(), self._last_trade))
             while len(snaps) > 2 and snaps[1][0] <= t - self._max_md:
                 snaps.popleft()
             for k in range(len(self.participants)):
@@ -514,11 +526,14 @@ class SimulationLoop:
                 self._send(t, k, p.on_fill(f))
             if u.size:
                 self._send(t, k, p.on_order_update(u))
-        else:
+        elif kind == 1:
             k = payload
             v = self._view_at(t, k)
             if v is not None:
                 self._send(t, k, self.participants[k].on_market_data(v))
+        else:
+            k, rows = payload
+            self._send(t, k, self.participants[k].on_trades(rows))
 
     def _next_in_session(self, t: int, period: int, day: int) -> tuple[int, int]:
         """Next timer time after ``t`` (ns) and its day; -1 after the last close."""
@@ -570,7 +585,10 @@ class SimulationLoop:
         self._hasher = hashlib.sha256()
         self._journal: list[EventArray] = []
         open0 = self.sessions[0][0]
-        self._snaps: deque[tuple[int, Int64Array]] = deque([(open0, self.engine.tops())])
+        self._last_trade = np.full(self.listing.n_instruments, -1, dtype=np.int64)
+        self._snaps: deque[tuple[int, Int64Array, Int64Array]] = deque(
+            [(open0, self.engine.tops(), self._last_trade)]
+        )
         self._last_seen = [-1] * len(self.participants)
         self._marks_ts: list[int] = []
         self._marks_mid: list[Float64Array] = []

@@ -244,7 +244,10 @@ class Participant(Protocol):
     :meth:`on_timer`; True: every book change is pushed after market-data
     latency, for a desk that reacts to ticks) and ``wants_order_updates``
     (bool, default False: ACK/CANCEL/REJECT rows are not delivered). An
-    optional ``on_start(info: VenueInfo)`` is called once before the run.
+    optional ``on_start(info: VenueInfo)`` is called once before the run, and
+    an optional ``on_trades(rows) -> Commands | None`` receives every public
+    TRADE row (EVENT_DTYPE, ``side`` = aggressor) after market-data latency
+    (for VPIN, markouts, the tape).
 
     Attributes
     ----------
