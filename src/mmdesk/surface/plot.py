@@ -60,15 +60,16 @@ def smile_figure(
 ) -> go.Figure:
     """One subplot per expiry: bid–ask IV bars, mid, fitted smile, stickouts (vol points)."""
     panels = _panels(surface, quotes, stickouts)
-    rows = max(1, math.ceil(len(panels) / COLS))
+    cols = max(1, min(COLS, len(panels)))
+    rows = max(1, math.ceil(len(panels) / cols))
     fig = make_subplots(
         rows=rows,
-        cols=COLS,
+        cols=cols,
         subplot_titles=[str(p["title"]) for p in panels],
         vertical_spacing=min(0.08, 0.9 / rows),
     )
     for i, p in enumerate(panels):
-        r, c = i // COLS + 1, i % COLS + 1
+        r, c = i // cols + 1, i % cols + 1
         mid = np.asarray(p["mid"])
         fig.add_trace(
             go.Scatter(
@@ -114,7 +115,11 @@ def smile_figure(
             row=r,
             col=c,
         )
-    fig.update_layout(height=300 * rows, width=1200, title="Implied vol (vol points) by strike")
+    fig.update_layout(
+        height=320 * rows + 80,
+        width=380 * cols + 220,
+        title="Implied vol (vol points) by strike: bid–ask bars, fit, stickouts",
+    )
     return fig
 
 
