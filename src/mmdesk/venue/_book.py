@@ -29,8 +29,8 @@ from typing import Any, NamedTuple
 import numba
 import numpy as np
 
-from mmdesk.market.events import EMPTY_PRICE, NO_ID, PUBLIC, EventKind, Reason
-from mmdesk.venue.commands import CommandKind
+from mmdesk.market.events import EMPTY_PRICE, EVENT_DTYPE, NO_ID, PUBLIC, EventKind, Reason
+from mmdesk.venue.commands import COMMAND_DTYPE, CommandKind
 
 # ---- constants (frozen into the kernels)
 _EMPTY = EMPTY_PRICE
@@ -1018,5 +1018,68 @@ copy_events = numba.njit(cache=True)(copy_events_python)
 #: BookState (measured ~190 ns per call against ~2 ns without).
 _JIT_OPTIONS: dict[str, Any] = {"cache": True, "error_model": "numpy", "_nrt": False}
 
+#: dtype and rank of every BookState array (the engine allocates exactly these).
+BOOK_LAYOUT: dict[str, tuple[type, int]] = {
+    "cls_tick_start": (np.int64, 2), "cls_tick_step": (np.int64, 2), "cls_tick_nb": (np.int64, 1),
+    "cls_min_qty": (np.int64, 1), "cls_max_qty": (np.int64, 1),
+    "cls_maker_fee": (np.float64, 1), "cls_taker_fee": (np.float64, 1),
+    "ins_class": (np.int64, 1), "lad_base": (np.int64, 1), "lad_width": (np.int64, 1),
+    "lad_off": (np.int64, 1), "best": (np.int64, 2), "n_rest": (np.int64, 2),
+    "last_top": (np.int64, 2), "lvl_head": (np.int32, 1), "lvl_tail": (np.int32, 1),
+    "lvl_qty": (np.int64, 1), "o_id": (np.int64, 1), "o_instr": (np.int32, 1),
+    "o_side": (np.int8, 1), "o_price": (np.int64, 1), "o_qty": (np.int64, 1),
+    "o_owner": (np.int32, 1), "o_tag": (np.int32, 1), "o_client": (np.int64, 1),
+    "o_quote": (np.int8, 1), "o_prev": (np.int32, 1), "o_next": (np.int32, 1),
+    "free_stack": (np.int32, 1), "quote_slot": (np.int32, 3), "state": (np.int64, 1),
+    "params": (np.int64, 1),
+}  # fmt: skip
+
+
+def _signatures() -> dict[str, Any]:
+    """Explicit signatures for the helpers called with many argument-type mixes.
+
+    Without them numba compiles one specialisation per call site's mix of int8 /
+    int32 / int64 / literal arguments (28 of ``_emit`` alone), which dominated the
+    cold compile time; with them every call casts to int64.
+    """
+    from numba import types as nt
+
+    book = numba.typeof(
+        BookState(**{k: np.zeros((1,) * nd, dt) for k, (dt, nd) in BOOK_LAYOUT.items()})
+    )
+    ev = numba.typeof(np.zeros(1, EVENT_DTYPE))
+    cmd = numba.from_dtype(COMMAND_DTYPE)
+    i8 = nt.int64
+    b1 = nt.boolean
+    return {
+        "_emit": nt.none(book, ev, *([i8] * 14), nt.float64),
+        "_reject": nt.none(book, ev, cmd, i8, i8, i8, i8),
+        "_sidx": i8(i8),
+        "_lvl": i8(book, i8, i8),
+        "_in_ladder": b1(book, i8, i8),
+        "_on_grid": b1(book, i8, i8),
+        "_check_price_qty": i8(book, i8, i8, i8),
+        "_lookup": i8(book, i8),
+        "_alloc": i8(book),
+        "_free": nt.none(book, i8),
+        "_link": nt.none(book, i8),
+        "_unlink": nt.none(book, i8),
+        "_crosses": b1(i8, i8, i8),
+        "_fillable": b1(book, i8, i8, i8, i8, i8),
+        "_match": nt.Tuple((i8, b1))(book, ev, i8, i8, i8, i8),
+        "_enter": i8(book, ev, i8, i8, i8, i8, i8, i8, i8, i8, i8, b1),
+        "_cancel_slot": nt.none(book, ev, i8, i8, i8),
+        "_do_replace": nt.none(book, ev, i8, i8, i8, i8),
+        "_quote_leg": nt.none(book, ev, cmd),
+        "_publish_top": nt.none(book, ev, i8, i8),
+        "_command_instrument": i8(book, cmd),
+        "_one": nt.none(book, ev, cmd, i8),
+    }
+
+
+_SIGNATURES = _signatures()
 for _name in _KERNEL_NAMES:
-    globals()[_name] = numba.njit(**_JIT_OPTIONS)(globals()[_name])
+    if _name in _SIGNATURES:
+        globals()[_name] = numba.njit(_SIGNATURES[_name], **_JIT_OPTIONS)(globals()[_name])
+    else:
+        globals()[_name] = numba.njit(**_JIT_OPTIONS)(globals()[_name])
