@@ -408,3 +408,35 @@ def test_r18_same_commands_give_byte_identical_events_and_twin_agrees() -> None:
         fills = int(has_kind(ev, EventKind.FILL).sum())
     assert fills > 50  # the stream really trades
     assert digests[0] == digests[1] == digests[2]  # buffer growth and the twin change nothing
+
+
+@pytest.mark.parametrize("stp", [STPMode.CANCEL_RESTING, STPMode.CANCEL_NEWEST])
+def test_book_invariants_hold_on_random_streams(stp: STPMode) -> None:
+    """Never crossed; level sizes = sum of their orders; fills pair up buy/sell; no self-trade."""
+    eng = make_engine(stp=stp)
+    batches = _random_stream(25, seed=5 + int(stp), eng=eng)
+    replay = make_engine(stp=stp)
+    opened: dict[int, int] = {}
+    for cmd in batches:
+        ev = replay.process(cmd)
+        tops = replay.tops()
+        both = (tops[:, 0] > 0) & (tops[:, 2] > 0)
+        assert (tops[both, 0] < tops[both, 2]).all()
+        taker = rows(ev, EventKind.FILL | EventKind.TAKER)
+        maker = rows(ev, EventKind.FILL | EventKind.MAKER)
+        assert taker["match_id"].tolist() == maker["match_id"].tolist()
+        assert (taker["qty"] == maker["qty"]).all() and (taker["side"] == -maker["side"]).all()
+        assert (taker["owner"] != maker["owner"]).all()
+        for r in rows(ev, EventKind.ACK):
+            opened[int(r["order_id"])] = int(r["qty"])
+    b = replay._b
+    live = np.flatnonzero(b.o_id >= 0)
+    assert len(live) == replay.open_orders()
+    for i in range(replay.n_instruments):
+        for side in (1, -1):
+            px, qty = replay.depth(i, side, levels=4096)
+            mine = live[(b.o_instr[live] == i) & (b.o_side[live] == side)]
+            assert qty.sum() == b.o_qty[mine].sum()
+            for p, q in zip(px.tolist(), qty.tolist(), strict=True):
+                assert q == b.o_qty[mine[b.o_price[mine] == p]].sum()
+    assert len(opened) > 100
