@@ -73,7 +73,7 @@ def test_order_outside_the_collar_is_denied_with_its_reason() -> None:
 
 
 def test_option_order_beyond_its_headroom_is_denied() -> None:
-    gate = RiskGate(LimitsConfig(option_position=10.0))
+    gate = RiskGate(LimitsConfig(option_position=10.0, breach_fraction=1.0))
     assert gate.check_option_order(1, 0, 10.0, 2.0, 2.0, 0.01, _book(), RISK).allowed
     denied = gate.check_option_order(2, 0, 11.0, 2.0, 2.0, 0.01, _book(), RISK)
     assert denied.reason is RiskReason.DENY_LIMIT
@@ -96,3 +96,22 @@ def test_limits_change_only_with_an_audited_event() -> None:
     assert "risk manager" in event.detail and "(1000.0, 2000.0)" in event.detail
     with pytest.raises(AttributeError):
         gate.limits = LimitsConfig(vega=1e9)  # type: ignore[misc]
+
+
+def test_quotes_are_sized_to_the_breach_fraction_of_the_hard_limit() -> None:
+    gate = RiskGate(LimitsConfig(option_position=100.0, delta=1e9, breach_fraction=0.9))
+    bid, ask = gate.quote_sizes(_book(position=50.0), RISK, np.array([500.0]), np.array([500.0]))
+    # long 50: may buy up to 0.9 × 100 − 50 = 40 more, sell up to 50 + 90 = 140
+    assert bid[0] == 40.0 and ask[0] == 140.0
+
+
+def test_exposure_past_the_breach_fraction_but_inside_the_limit_is_a_breach() -> None:
+    gate = RiskGate(LimitsConfig(vega=1_000.0, expiry_vega=1_000.0, breach_fraction=0.9))
+    limit = np.array([400.0])
+    assert gate.update(1, _book(vega=950.0), limit, 0.0, 0.0) is GateState.REDUCING
+    assert gate.events[-1].reason is RiskReason.BREACH
+
+
+def test_resume_fraction_above_breach_fraction_is_refused() -> None:
+    with pytest.raises(ValueError, match="resume_fraction"):
+        LimitsConfig(breach_fraction=0.7, resume_fraction=0.8)

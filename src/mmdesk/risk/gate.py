@@ -3,8 +3,10 @@
 States (nautilus_trader's vocabulary):
 
 - ACTIVE: quote and hedge freely inside the limits; quotes are sized so a
-  full fill of any one of them cannot breach a limit.
-- REDUCING: some exposure is over its limit (a fill raced a requote, a limit
+  full fill of any one of them cannot take an exposure past ``breach_fraction``
+  of its hard limit (the rest of the limit absorbs fills racing a requote and
+  greeks drifting with the market, so the hard limit is never crossed).
+- REDUCING: some exposure is over ``breach_fraction`` of its limit (a fill raced a requote, a limit
   was lowered, the market moved the greeks). Only risk-reducing quotes and
   orders pass; the desk widens its quotes and runs its automatic unwind. Back
   to ACTIVE once every exposure is below ``resume_fraction`` of its limit.
@@ -17,12 +19,12 @@ why and the old and new values as an event.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum
 
 import numpy as np
 
-from mmdesk.risk.headroom import BookExposure, ContractRisk, quote_headroom
+from mmdesk.risk.headroom import BookExposure, ContractRisk, quote_headroom, sweep_scale
 from mmdesk.risk.limits import LimitsConfig
 from mmdesk.typing import Float64Array
 
@@ -49,6 +51,7 @@ class RiskReason(IntEnum):
     DENY_ORDER_RATE = 8
     DENY_HALTED = 9
     DENY_REDUCING_ONLY = 10
+    UNWIND = 11
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +118,15 @@ class RiskGate:
         self.events: list[RiskEvent] = []
         self._tokens = limits.order_burst
         self._token_ts = start_ns
+        self.last_utilisation: dict[str, float] = {}
+
+    @property
+    def quoting_limits(self) -> LimitsConfig:
+        """The limits quotes and orders are sized against: the hard ones × ``breach_fraction``."""
+        return self._limits.scaled(self._limits.breach_fraction)
+
+    def _scaled_risk(self, risk: ContractRisk) -> ContractRisk:
+        return replace(risk, strike_limit=risk.strike_limit * self._limits.breach_fraction)
 
     @property
     def limits(self) -> LimitsConfig:
@@ -123,6 +135,10 @@ class RiskGate:
 
     def _record(self, ts_ns: int, reason: RiskReason, detail: str) -> None:
         self.events.append(RiskEvent(ts_ns, self.state, reason, detail))
+
+    def note(self, ts_ns: int, reason: RiskReason, detail: str) -> None:
+        """Journal a decision taken under the gate's authority (e.g. an automatic unwind)."""
+        self._record(ts_ns, reason, detail)
 
     def change_limits(self, ts_ns: int, new: LimitsConfig, who: str, why: str) -> None:
         """Replace the limits; the only way to change them, and always journaled."""
@@ -165,7 +181,8 @@ class RiskGate:
             self._record(ts_ns, RiskReason.DRAWDOWN, f"drawdown {pnl_peak_drawdown:.2f}")
             return self.state
         use = utilisation(book, self.limits, strike_limit)
-        over = [k for k, v in use.items() if v > 1.0]
+        self.last_utilisation = use
+        over = [k for k, v in use.items() if v > self.limits.breach_fraction]
         if self.state is GateState.ACTIVE and over:
             self.state = GateState.REDUCING
             self._record(ts_ns, RiskReason.BREACH, ", ".join(f"{k}={use[k]:.3f}" for k in over))
@@ -181,13 +198,27 @@ class RiskGate:
         bid_size: Float64Array,
         ask_size: Float64Array,
     ) -> tuple[Float64Array, Float64Array]:
-        """Cap desired quote sizes by the headroom of each quote (zero when HALTED)."""
+        """Cap desired quote sizes by each quote's headroom and by the sweep guard.
+
+        Zero when HALTED. Each quote alone stays within ``breach_fraction`` of
+        every limit; ``sweep_share`` of all of them together within the hard limit.
+        """
         if self.state is GateState.HALTED:
             return np.zeros_like(bid_size), np.zeros_like(ask_size)
         max_bid, max_ask = quote_headroom(
-            book, risk, self.limits, reducing=self.state is GateState.REDUCING
+            book,
+            self._scaled_risk(risk),
+            self.quoting_limits,
+            reducing=self.state is GateState.REDUCING,
         )
-        return np.minimum(bid_size, max_bid), np.minimum(ask_size, max_ask)
+        return sweep_scale(
+            book,
+            risk,
+            self.limits,
+            np.minimum(bid_size, max_bid),
+            np.minimum(ask_size, max_ask),
+            self.limits.sweep_share,
+        )
 
     def allow_messages(self, ts_ns: int, n: int = 1) -> bool:
         """Token-bucket order-rate limit: may ``n`` more messages leave at ``ts_ns``?"""
@@ -222,7 +253,10 @@ class RiskGate:
         if not self.in_collar(price, theo, tick):
             return self._deny(ts_ns, RiskReason.DENY_COLLAR, f"option {option} {price} vs {theo}")
         max_bid, max_ask = quote_headroom(
-            book, risk, self.limits, reducing=self.state is GateState.REDUCING
+            book,
+            self._scaled_risk(risk),
+            self.quoting_limits,
+            reducing=self.state is GateState.REDUCING,
         )
         room = max_bid[option] if signed_qty > 0 else max_ask[option]
         if abs(signed_qty) > room:
@@ -252,8 +286,9 @@ class RiskGate:
         reduces = abs(new_delta) < abs(book.delta)
         if self.state is GateState.HALTED and not reduces:
             return self._deny(ts_ns, RiskReason.DENY_HALTED, f"hedge {signed_shares}")
-        within = abs(new_delta) <= self.limits.delta and (
-            book.notional + abs(signed_shares) * spot <= self.limits.notional
+        quoting = self.quoting_limits
+        within = abs(new_delta) <= quoting.delta and (
+            book.notional + abs(signed_shares) * spot <= quoting.notional
         )
         if not (within or reduces):
             return self._deny(ts_ns, RiskReason.DENY_LIMIT, f"hedge {signed_shares} → {new_delta}")

@@ -10,6 +10,13 @@ breach a limit.
 
 In REDUCING state, a quote whose fill would increase the magnitude of any
 breached exposure gets zero headroom: only risk-reducing quotes stay.
+
+Many quotes can fill at once (a sweep, or competitors requoting through the
+book) before the desk reacts. :func:`sweep_scale` shrinks all the quotes that
+add to an exposure in one direction so that ``sweep_share`` of their combined
+worst case still fits inside the hard limit (``sweep_share = 1``: every quote
+filling at once cannot breach; smaller values assume only part of the book is
+swept in one reaction time).
 """
 
 from __future__ import annotations
@@ -205,3 +212,89 @@ def _increases_breach(
     grows |= (book.strike_contracts[risk.strike_cell] > risk.strike_limit) & opening
     grows |= (np.abs(book.position) > limits.option_position) & opening
     return grows
+
+
+def _direction_factors(
+    current: Float64Array,
+    limit: float | Float64Array,
+    per_unit: Float64Array,
+    bid: Float64Array,
+    ask: Float64Array,
+    group: np.ndarray,
+    n_groups: int,
+    share: float,
+) -> tuple[Float64Array, Float64Array]:
+    """Scale factors (bid, ask) per quote for one signed exposure summed per group."""
+    up_b = bid * np.maximum(per_unit, 0.0)
+    up_a = ask * np.maximum(-per_unit, 0.0)
+    dn_b = bid * np.maximum(-per_unit, 0.0)
+    dn_a = ask * np.maximum(per_unit, 0.0)
+    up = np.bincount(group, up_b + up_a, n_groups) * share
+    dn = np.bincount(group, dn_b + dn_a, n_groups) * share
+    room_up = np.maximum(limit - current, 0.0)
+    room_dn = np.maximum(limit + current, 0.0)
+    f_up = np.where(up > room_up, room_up / np.where(up > 0.0, up, 1.0), 1.0)[group]
+    f_dn = np.where(dn > room_dn, room_dn / np.where(dn > 0.0, dn, 1.0), 1.0)[group]
+    f_bid = np.where(per_unit > 0.0, f_up, np.where(per_unit < 0.0, f_dn, 1.0))
+    f_ask = np.where(per_unit > 0.0, f_dn, np.where(per_unit < 0.0, f_up, 1.0))
+    return f_bid, f_ask
+
+
+def sweep_scale(
+    book: BookExposure,
+    risk: ContractRisk,
+    limits: LimitsConfig,
+    bid_size: Float64Array,
+    ask_size: Float64Array,
+    share: float,
+) -> tuple[Float64Array, Float64Array]:
+    """Shrink quote sizes so ``share`` of all quotes filling together stays inside the limits.
+
+    For every signed exposure (name delta, gamma, vega; per-expiry vega and
+    gamma) and every gross one (contracts per expiry, notional), the quotes that
+    move it toward one limit are scaled by a common factor so that ``share`` ×
+    their summed worst case fits in the room left to that limit.
+
+    Parameters
+    ----------
+    book, risk, limits
+        As in :func:`quote_headroom` (use the hard limits).
+    bid_size, ask_size : ndarray
+        Sizes already capped per quote (contracts).
+    share : float
+        Share of the combined worst case assumed to fill at once (0..1; 0 = off).
+
+    Returns
+    -------
+    bid, ask : ndarray
+        Sizes, floored to whole contracts.
+    """
+    if share <= 0.0:
+        return bid_size, ask_size
+    n = risk.delta.shape[0]
+    one = np.zeros(n, dtype=np.int64)
+    e = risk.expiry
+    n_exp = book.expiry_vega.shape[0]
+    fb = np.ones(n)
+    fa = np.ones(n)
+    terms = (
+        (np.array([book.delta]), limits.delta, risk.delta, one, 1),
+        (np.array([book.gamma]), limits.gamma, risk.gamma, one, 1),
+        (np.array([book.vega]), limits.vega, risk.vega, one, 1),
+        (book.expiry_vega, limits.expiry_vega, risk.vega, e, n_exp),
+        (book.expiry_gamma, limits.expiry_gamma, risk.gamma, e, n_exp),
+    )
+    for current, limit, per_unit, group, n_groups in terms:
+        b, a = _direction_factors(
+            current, limit, per_unit, bid_size, ask_size, group, n_groups, share
+        )
+        fb = np.minimum(fb, b)
+        fa = np.minimum(fa, a)
+    # gross counts: every contract quoted may open a position
+    total = np.bincount(e, bid_size + ask_size, n_exp) * share
+    room = np.maximum(limits.expiry_contracts - book.expiry_contracts, 0.0)
+    f = np.where(total > room, room / np.where(total > 0.0, total, 1.0), 1.0)[e]
+    notional = float(np.sum((bid_size + ask_size) * risk.notional)) * share
+    room_n = max(limits.notional - book.notional, 0.0)
+    f = np.minimum(f, room_n / notional if notional > room_n else 1.0)
+    return np.floor(bid_size * np.minimum(fb, f)), np.floor(ask_size * np.minimum(fa, f))

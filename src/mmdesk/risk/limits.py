@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class LimitsConfig(BaseModel):
@@ -53,6 +53,21 @@ class LimitsConfig(BaseModel):
         0.25, ge=0.0, description="max distance of a price from theo, fraction of theo"
     )
     # breach procedure
+    breach_fraction: float = Field(
+        0.9,
+        gt=0.0,
+        le=1.0,
+        description="share of each hard limit at which the book counts as breached (REDUCING) "
+        "and up to which quotes are sized; the rest absorbs fills racing a requote and greeks "
+        "drifting with the market, so the hard limit itself is never crossed",
+    )
+    sweep_share: float = Field(
+        0.1,
+        ge=0.0,
+        le=1.0,
+        description="share of all resting quotes' combined worst case assumed to fill at once "
+        "(quotes adding to an exposure are scaled so it fits the hard limit; 1 = every quote)",
+    )
     resume_fraction: float = Field(
         0.8, gt=0.0, le=1.0, description="return to ACTIVE once every exposure is below this share"
     )
@@ -60,6 +75,31 @@ class LimitsConfig(BaseModel):
     unwind_cost_budget: float = Field(
         5_000.0, ge=0.0, description="currency the automatic unwind may pay in spread per day"
     )
+
+    @model_validator(mode="after")
+    def _check_fractions(self) -> LimitsConfig:
+        if self.resume_fraction > self.breach_fraction:
+            raise ValueError(
+                f"resume_fraction={self.resume_fraction} must not exceed "
+                f"breach_fraction={self.breach_fraction}"
+            )
+        return self
+
+    def scaled(self, fraction: float) -> LimitsConfig:
+        """The exposure limits (greeks, notional, contracts) times ``fraction``; the rest as is."""
+        names = (
+            "delta",
+            "gamma",
+            "vega",
+            "notional",
+            "expiry_vega",
+            "expiry_gamma",
+            "expiry_contracts",
+            "strike_contracts",
+            "strike_contracts_near_expiry",
+            "option_position",
+        )
+        return self.model_copy(update={n: getattr(self, n) * fraction for n in names})
 
     def strike_limit(self, days_to_expiry: float) -> float:
         """Per-strike gross contract limit for an expiry ``days_to_expiry`` away."""

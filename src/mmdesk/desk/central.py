@@ -1,0 +1,920 @@
+"""The central market-making book: a venue participant that prices, quotes, hedges and limits.
+
+One cycle (on every underlying move, every own fill and every timer tick):
+
+1. **theo** — reprice the chain at the underlying mid (one vectorised call);
+   the surface is recalibrated on its schedule from the others' quotes;
+2. **risk** — aggregate the book's greeks per name, expiry and strike; the risk
+   gate updates its state (ACTIVE / REDUCING / HALTED) and journals why;
+3. **quotes** — GLFT half-spread and greek-factor skew per option, on the
+   tick grid, clamped inside the others' market, sized by the gate's headroom
+   (a full fill of any quote keeps every exposure within ``breach_fraction``
+   of its limit), pulled outside the collar; only changed legs are sent, and
+   only if the order-rate limit allows;
+4. **unwind** — while REDUCING, one IOC order that closes part of the
+   position doing most for the breached exposures per unit of spread paid,
+   within the day's ``unwind_cost_budget``;
+5. **hedge** — the hedging policy's band; a hedge is an IOC in the
+   underlying checked by the gate.
+
+Everything the desk sends or decides lands in its :class:`~mmdesk.desk.journal.Journal`.
+The book never reads another participant's state: it sees market data, its
+own fills and settlements, and the static :class:`~mmdesk.venue.participant.VenueInfo`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+
+from mmdesk.desk.config import CentralBookConfig
+from mmdesk.desk.hedger import DeltaHedger, HedgeOrder
+from mmdesk.desk.intensity_fit import IntensityEstimator
+from mmdesk.desk.journal import Journal
+from mmdesk.desk.quoter import (
+    N_MONEYNESS_BUCKETS,
+    Pricing,
+    QuoteInputs,
+    grid_quotes,
+    imbalance_signal,
+    intensity_bucket,
+    price_quotes,
+    rfq_prices,
+    tick_size,
+)
+from mmdesk.desk.theo import TheoEngine, TheoState
+from mmdesk.flow.agents.tags import TAG_DESK
+from mmdesk.hedging import HedgeInputs
+from mmdesk.market.events import EventKind
+from mmdesk.risk.gate import GateState, RiskGate, RiskReason
+from mmdesk.risk.headroom import BookExposure, ContractRisk
+from mmdesk.risk.positions import ChainLayout, Positions
+from mmdesk.typing import Float64Array, Int64Array
+from mmdesk.venue.participant import (
+    TIF_IOC,
+    Commands,
+    MarketView,
+    ParticipantBase,
+    RfqAnswer,
+    RfqRequest,
+    VenueInfo,
+    make_orders,
+    make_quotes,
+)
+
+_KIND_HEDGE = 1
+_KIND_UNWIND = 2
+_NS_PER_DAY = 86_400 * 1_000_000_000
+_F_FILL = int(EventKind.FILL)
+_F_QUOTE = int(EventKind.QUOTE)
+_F_RFQ = int(EventKind.RFQ)
+_F_TAKER = int(EventKind.TAKER)
+
+
+class CentralBook(ParticipantBase):
+    """The central market-making book as a venue participant.
+
+    Parameters
+    ----------
+    config : CentralBookConfig
+        Settings.
+    clock : callable, optional
+        Returns the current time in ns (the simulator's injected clock). Without
+        it the book uses the timestamps of what it receives.
+    owner_id : int
+        Venue owner id of the desk (the simulator's desk slot is 1).
+    """
+
+    def __init__(
+        self,
+        config: CentralBookConfig | None = None,
+        clock: Callable[[], int] | None = None,
+        owner_id: int = 1,
+    ) -> None:
+        self.config = config if config is not None else CentralBookConfig()
+        self.clock = clock
+        #: optional callback with the clock time at every timer tick (progress bars)
+        self.progress: Callable[[int], None] | None = None
+        self.participant_ids = (int(owner_id),)
+        self.tags = (TAG_DESK,)
+        self.timer_ns = self.config.timer_ms * 1_000_000
+        self.market_data_push = self.config.react_to_ticks
+        self.wants_order_updates = False
+        self.journal = Journal()
+        self.gate = RiskGate(self.config.limits)
+        self.hedger = DeltaHedger(self.config.hedger)
+        self.view: MarketView | None = None
+        self.theo: TheoState | None = None
+        self.pricing: Pricing | None = None
+        self._started = False
+        self._now_seen = 0
+        self.counters: dict[str, int] = {
+            "requotes": 0,
+            "legs_sent": 0,
+            "clamped_sides": 0,
+            "collar_pulled_sides": 0,
+            "hedges_sent": 0,
+            "hedges_denied": 0,
+            "unwinds_sent": 0,
+            "rfq_answered": 0,
+            "rfq_declined": 0,
+            "option_fills": 0,
+            "hedge_fills": 0,
+            "calibrations": 0,
+        }
+
+    # ------------------------------------------------------------------ set-up
+    def on_start(self, info: VenueInfo) -> None:
+        """Build the chain-dependent state from the venue's static facts."""
+        cfg = self.config
+        self.info = info
+        lst = info.listing
+        self.listing = lst
+        self.n = lst.n_options
+        self.unit = float(info.price_unit)
+        self.opt_ticks = info.option_ticks
+        self.und_ticks = info.underlying_ticks
+        self.und_tick_units = int(self.und_ticks.steps[0])
+        self.theo_engine = TheoEngine(
+            cfg.theo,
+            lst.strike,
+            lst.expiry_ns,
+            lst.expiry_index,
+            lst.is_call,
+            info.rate,
+            info.div_yield,
+        )
+        self.layout = ChainLayout.from_arrays(lst.expiry_ns, lst.strike, lst.multiplier)
+        self.positions = Positions(self.layout)
+        self.m = float(lst.multiplier)
+        n_exp = self.layout.n_expiries
+        self._cell_expiry = np.zeros(self.layout.n_strike_cells, dtype=np.int64)
+        self._cell_expiry[self.layout.strike_cell] = self.layout.expiry
+        self.estimator = IntensityEstimator(cfg.intensity, n_exp * N_MONEYNESS_BUCKETS)
+        self.intensity_a = np.full(n_exp * N_MONEYNESS_BUCKETS, cfg.intensity.prior_a)
+        self.intensity_k = np.full(n_exp * N_MONEYNESS_BUCKETS, cfg.intensity.prior_k)
+        self.sent_bid = np.zeros(self.n, dtype=np.int64)
+        self.sent_ask = np.zeros(self.n, dtype=np.int64)
+        self.sent_bq = np.zeros(self.n, dtype=np.int64)
+        self.sent_aq = np.zeros(self.n, dtype=np.int64)
+        self.bucket = np.zeros(self.n, dtype=np.int64)
+        self.sessions = info.sessions_ns
+        start = info.sessions_ns[0][0] if info.sessions_ns else 0
+        self.gate = RiskGate(cfg.limits, start_ns=start)
+        self._now_seen = start
+        self._last_requote_ns = -(1 << 62)
+        self._fresh_requote_due = False
+        self._last_snapshot_ns = -(1 << 62)
+        self._last_exposure_ns = start
+        self._last_refit_ns = start
+        self._last_unwind_ns = -(1 << 62)
+        self._events_journaled = 0
+        self._day = -1
+        self._day_open_value = 0.0
+        self._peak_value = 0.0
+        self._unwind_spent = 0.0
+        self._next_client = 1
+        self.book: BookExposure | None = None
+        self.risk: ContractRisk | None = None
+        self._started = True
+
+    # ------------------------------------------------------------------ helpers
+    def _now(self, hint: int = 0) -> int:
+        if self.clock is not None:
+            t = int(self.clock())
+        else:
+            t = max(self._now_seen, int(hint))
+        self._now_seen = max(self._now_seen, t)
+        return t
+
+    def _spot(self) -> float | None:
+        v = self.view
+        if v is None or v.bid[0] <= 0 or v.ask[0] <= 0:
+            return None
+        return 0.5 * float(v.bid[0] + v.ask[0]) * self.unit
+
+    def _client_id(self, kind: int) -> int:
+        cid = (self._next_client << 2) | kind
+        self._next_client += 1
+        return cid
+
+    def _strike_limits(self, now_ns: int) -> Float64Array:
+        lim = self.gate.limits
+        days = (self.listing.expiries_ns - np.int64(now_ns)).astype(np.float64) / _NS_PER_DAY
+        near = min(lim.strike_contracts, lim.strike_contracts_near_expiry)
+        per_expiry = np.where(days <= lim.pin_window_days, near, lim.strike_contracts)
+        return np.asarray(per_expiry[self._cell_expiry], dtype=np.float64)
+
+    def _other_tops(self) -> tuple[Int64Array, Int64Array]:
+        """Others' best bid/ask per option (units; -1 where only the desk's own quote is known)."""
+        v = self.view
+        assert v is not None
+        bid = v.bid[1:].astype(np.int64)
+        ask = v.ask[1:].astype(np.int64)
+        bid = np.where((self.sent_bq > 0) & (bid == self.sent_bid), -1, bid)
+        ask = np.where((self.sent_aq > 0) & (ask == self.sent_ask), -1, ask)
+        return bid, ask
+
+    def value(self) -> float:
+        """Mark-to-theo value of the book (currency): cash + shares·S + Σ q·m·theo."""
+        if self.theo is None:
+            return self.positions.cash
+        theo = np.where(self.theo.live, self.theo.theo, 0.0)
+        return self.positions.value(theo, self.theo.spot)
+
+    # ------------------------------------------------------------------ cycle parts
+    def _reprice(self, now_ns: int, force: bool = False) -> bool:
+        spot = self._spot()
+        if spot is None:
+            return False
+        th = self.theo
+        stale = th is None or now_ns - th.ts_ns >= int(self.config.reprice_s * 1e9)
+        if force or stale or spot != th.spot:  # type: ignore[union-attr]
+            self.theo = self.theo_engine.reprice(now_ns, spot)
+        return True
+
+    def _update_risk(self, now_ns: int) -> None:
+        th = self.theo
+        assert th is not None
+        strike_limit = self._strike_limits(now_ns)
+        self.strike_limit_cells = strike_limit
+        self.risk = self.positions.contract_risk(th.delta, th.gamma, th.vega, th.spot, strike_limit)
+        self.book = self.positions.exposure(self.risk, th.spot)
+        self._roll_day(now_ns)
+        value = self.value()
+        self._peak_value = max(self._peak_value, value)
+        self.gate.update(
+            now_ns, self.book, strike_limit, value - self._day_open_value, value - self._peak_value
+        )
+        self._journal_events()
+
+    def _roll_day(self, now_ns: int) -> None:
+        day = -1
+        for d, (open_ns, _close) in enumerate(self.sessions):
+            if now_ns >= open_ns:
+                day = d
+        if day != self._day:
+            self._day = day
+            self._day_open_value = self.value()
+            if day <= 0:
+                self._peak_value = self._day_open_value
+            self._unwind_spent = 0.0
+
+    def _journal_events(self) -> None:
+        ev = self.gate.events
+        if self._events_journaled == len(ev):
+            return
+        new = ev[self._events_journaled :]
+        self._events_journaled = len(ev)
+        self.journal.append(
+            "risk_events",
+            ts_ns=np.array([e.ts_ns for e in new], dtype=np.int64),
+            state=np.array([e.state.name for e in new], dtype=object),
+            reason=np.array([e.reason.name for e in new], dtype=object),
+            detail=np.array([e.detail for e in new], dtype=object),
+        )
+
+    def _price(self) -> Pricing:
+        th = self.theo
+        book = self.book
+        assert th is not None and book is not None
+        eng = self.theo_engine
+        fwd = th.spot * np.exp((eng.rate - eng.div_yield) * th.tau)
+        k = np.log(self.listing.strike / fwd)
+        self.bucket = intensity_bucket(self.listing.expiry_index, k, th.vol, th.tau)
+        live_exp = np.flatnonzero(self.listing.expiries_ns > np.int64(th.ts_ns))
+        front = int(live_exp[0]) if live_exp.size else 0
+        v = self.view
+        signal = 0.0
+        if v is not None:
+            signal = imbalance_signal(
+                float(v.bid_qty[0]), float(v.ask_qty[0]), self.config.quoter.imbalance_coefficient
+            )
+        widen = self.gate.limits.reducing_widen if self.gate.state is GateState.REDUCING else 1.0
+        x = QuoteInputs(
+            theo=th.theo,
+            delta=th.delta,
+            vega=th.vega,
+            tau=th.tau,
+            log_moneyness=k,
+            expiry=self.listing.expiry_index,
+            multiplier=self.m,
+            book_delta=book.delta,
+            book_vega=book.expiry_vega,
+            spot=th.spot,
+            spot_vol=float(eng.fallback_vol[front]),
+            volvol=eng.volvol,
+            vol_uncertainty=eng.vol_uncertainty,
+            intensity_a=self.intensity_a[self.bucket],
+            intensity_k=self.intensity_k[self.bucket],
+            signal=signal,
+            widen=widen,
+        )
+        self.pricing = price_quotes(x, self.config.quoter, self.opt_ticks)
+        return self.pricing
+
+    def _quotes(self, now_ns: int, passive_only: bool = False) -> npt.NDArray[np.void] | None:
+        th = self.theo
+        assert th is not None and self.book is not None and self.risk is not None
+        n = self.n
+        if self.gate.state is GateState.HALTED:
+            bid = np.zeros(n, dtype=np.int64)
+            ask = np.zeros(n, dtype=np.int64)
+            bq = np.zeros(n, dtype=np.int64)
+            aq = np.zeros(n, dtype=np.int64)
+        else:
+            pricing = self._price()
+            # clamp against the whole visible market, own resting quotes included: when the
+            # desk is alone at the top the others sit behind it, so that bound is safe
+            v = self.view
+            assert v is not None
+            bid, ask, clamped = grid_quotes(
+                pricing, self.opt_ticks, v.bid[1:].astype(np.int64), v.ask[1:].astype(np.int64)
+            )
+            self.counters["clamped_sides"] += clamped
+            self._clamped_recent = clamped
+            size = float(self.config.quoter.quote_size)
+            ready = th.live & self.theo_engine.fitted[self.listing.expiry_index]
+            want_b = np.where(ready & (bid > 0), size, 0.0)
+            want_a = np.where(ready & (ask > 0), size, 0.0)
+            cap_b, cap_a = self.gate.quote_sizes(self.book, self.risk, want_b, want_a)
+            # the collar: no quote further from theo than the gate allows
+            lim = self.gate.limits
+            tick = tick_size(self.opt_ticks, th.theo)
+            width = np.maximum(lim.collar_ticks * tick, lim.collar_fraction * np.abs(th.theo))
+            out_b = np.abs(bid * self.unit - th.theo) > width
+            out_a = np.abs(ask * self.unit - th.theo) > width
+            self.counters["collar_pulled_sides"] += int(np.sum(out_b & (cap_b > 0)))
+            self.counters["collar_pulled_sides"] += int(np.sum(out_a & (cap_a > 0)))
+            bq = np.where(out_b, 0, cap_b).astype(np.int64)
+            aq = np.where(out_a, 0, cap_a).astype(np.int64)
+            if passive_only:
+                # the view may be older than the fill that triggered this requote: resting
+                # prices may only move away from the market until fresh market data arrives
+                bid = np.where(self.sent_bq > 0, np.minimum(bid, self.sent_bid), bid)
+                ask = np.where(self.sent_aq > 0, np.maximum(ask, self.sent_ask), ask)
+            bid = np.where(bq > 0, bid, 0)
+            ask = np.where(aq > 0, ask, 0)
+        # send only legs that changed: new price, a smaller size, or a refill of a side
+        # filled below half its size; an unchanged price with a partial fill keeps its place
+        chg_b = (bid != self.sent_bid) | (bq < self.sent_bq) | (2 * self.sent_bq < bq)
+        chg_a = (ask != self.sent_ask) | (aq < self.sent_aq) | (2 * self.sent_aq < aq)
+        chg_b &= (bq > 0) | (self.sent_bq > 0)
+        chg_a &= (aq > 0) | (self.sent_aq > 0)
+        legs = np.flatnonzero(chg_b | chg_a)
+        if legs.size == 0:
+            return None
+        if not self.gate.allow_messages(now_ns, int(legs.size)):
+            self._journal_events()
+            return None
+        self.sent_bid[legs] = bid[legs]
+        self.sent_ask[legs] = ask[legs]
+        self.sent_bq[legs] = bq[legs]
+        self.sent_aq[legs] = aq[legs]
+        self.counters["requotes"] += 1
+        self.counters["legs_sent"] += int(legs.size)
+        if self.config.journal_quotes:
+            k = legs.size
+            self.journal.append(
+                "orders",
+                ts_ns=now_ns,
+                kind="quote",
+                instrument=np.concatenate([legs + 1, legs + 1]).astype(np.int32),
+                side=np.concatenate([np.ones(k), -np.ones(k)]).astype(np.int8),
+                price=np.concatenate([bid[legs], ask[legs]]),
+                qty=np.concatenate([bq[legs], aq[legs]]),
+                theo_px=np.concatenate([th.theo[legs], th.theo[legs]]),
+                client_id=0,
+                state=self.gate.state.name,
+            )
+        return make_quotes(legs + 1, bid[legs], bq[legs], ask[legs], aq[legs])
+
+    def _hedge(self, now_ns: int) -> npt.NDArray[np.void] | None:
+        th, book = self.theo, self.book
+        assert th is not None and book is not None
+        v = self.view
+        assert v is not None
+        q = self.positions.contracts
+        g_abs = np.abs(q * th.gamma)
+        live = th.live & (q != 0.0)
+        wsum = float(g_abs[live].sum())
+        t_book = float((g_abs[live] * th.tau[live]).sum() / wsum) if wsum > 0 else 0.0
+        vol_book = float((g_abs[live] * th.vol[live]).sum() / wsum) if wsum > 0 else 0.2
+        vanna = float(np.dot(q, th.vanna) * self.m)
+        bb, ba = float(v.bid[0]) * self.unit, float(v.ask[0]) * self.unit
+        state = HedgeInputs(
+            now_ns=now_ns,
+            spot=th.spot,
+            delta=book.delta,
+            gamma=book.gamma,
+            vanna=vanna,
+            vol=vol_book,
+            t=t_book,
+            rate=self.theo_engine.rate,
+            cost=self.hedger.cost_fraction(th.spot, bb, ba),
+            last_hedge_ns=self.hedger.last_hedge_ns,
+        )
+        order = self.hedger.decide(state, int(v.bid[0]), int(v.ask[0]), self.und_tick_units)
+        lim = self.gate.limits
+        # while REDUCING, a delta over the resume level is brought back to it
+        cooling = now_ns - self.hedger.last_sent_ns < int(self.config.hedger.cooldown_ms * 1e6)
+        if order is None and not cooling and self.gate.state is not GateState.ACTIVE:
+            edge = lim.resume_fraction * lim.delta
+            if abs(book.delta) > edge:
+                shares = -int(np.sign(book.delta) * np.ceil(abs(book.delta) - edge))
+                ref = int(v.ask[0]) if shares > 0 else int(v.bid[0])
+                if ref > 0 and shares != 0:
+                    slip = self.config.hedger.slippage_ticks * self.und_tick_units
+                    price = ref + slip if shares > 0 else max(ref - slip, self.und_tick_units)
+                    order = HedgeOrder(shares, int(price), book.delta, float(shares))
+        if order is None:
+            return None
+        decision = self.gate.check_hedge(
+            now_ns,
+            float(order.shares),
+            order.price_units * self.unit,
+            th.spot,
+            self.und_tick_units * self.unit,
+            book,
+            th.spot,
+        )
+        cid = self._client_id(_KIND_HEDGE)
+        self.journal.append(
+            "hedges",
+            ts_ns=now_ns,
+            shares=order.shares,
+            price=order.price_units,
+            delta_before=order.delta_before,
+            target=order.target,
+            policy=self.config.hedger.policy.kind,
+            allowed=decision.allowed,
+            reason=decision.reason.name,
+            client_id=cid if decision.allowed else 0,
+        )
+        self._journal_events()
+        if not decision.allowed or not self.gate.allow_messages(now_ns, 1):
+            self.counters["hedges_denied"] += 1
+            self._journal_events()
+            return None
+        self.hedger.sent(now_ns)
+        self.counters["hedges_sent"] += 1
+        side = 1 if order.shares > 0 else -1
+        self.journal.append(
+            "orders",
+            ts_ns=now_ns,
+            kind="hedge",
+            instrument=0,
+            side=side,
+            price=order.price_units,
+            qty=abs(order.shares),
+            theo_px=th.spot,
+            client_id=cid,
+            state=self.gate.state.name,
+        )
+        return make_orders(0, side, order.price_units, abs(order.shares), TIF_IOC, cid)
+
+    def _unwind(self, now_ns: int) -> npt.NDArray[np.void] | None:
+        """One risk-reducing IOC in the option doing most for the breach per unit of spread."""
+        th, book, risk = self.theo, self.book, self.risk
+        assert th is not None and book is not None and risk is not None
+        cfg = self.config
+        if now_ns - self._last_unwind_ns < int(cfg.unwind_interval_ms * 1e6):
+            return None
+        lim = self.gate.limits
+        use = self.gate.last_utilisation
+        target = lim.resume_fraction
+        q = self.positions.contracts
+        held = th.live & (q != 0.0)
+        if not held.any():
+            return None
+        s = -np.sign(q)  # closing direction per option
+        e = risk.expiry
+        benefit = np.zeros(self.n)
+        worse = np.zeros(self.n, dtype=bool)
+        need = np.zeros(self.n)  # contracts needed to bring the worst term to target
+
+        def linear(
+            total: float | Float64Array, per: Float64Array, limit: float, over: bool
+        ) -> None:
+            nonlocal benefit, worse, need
+            if not over:
+                return
+            tot = np.asarray(total, dtype=np.float64)
+            red = -np.sign(tot) * s * per / limit  # utilisation removed per contract
+            benefit += np.maximum(red, 0.0)
+            worse |= red < 0.0
+            excess = np.abs(tot) / limit - target
+            need = np.maximum(need, np.where(red > 0, excess / np.where(red > 0, red, 1.0), 0.0))
+
+        linear(book.vega, risk.vega, lim.vega, use.get("vega", 0.0) > target)
+        linear(book.gamma, risk.gamma, lim.gamma, use.get("gamma", 0.0) > target)
+        ev_over = np.abs(book.expiry_vega[e]) / lim.expiry_vega > target
+        eg_over = np.abs(book.expiry_gamma[e]) / lim.expiry_gamma > target
+        if ev_over.any():
+            linear(
+                np.where(ev_over, book.expiry_vega[e], 0.0),
+                np.where(ev_over, risk.vega, 0.0),
+                lim.expiry_vega,
+                True,
+            )
+        if eg_over.any():
+            linear(
+                np.where(eg_over, book.expiry_gamma[e], 0.0),
+                np.where(eg_over, risk.gamma, 0.0),
+                lim.expiry_gamma,
+                True,
+            )
+        for gross, limit in (
+            (book.expiry_contracts[e], lim.expiry_contracts),
+            (book.strike_contracts[risk.strike_cell], risk.strike_limit),
+            (np.abs(book.position), lim.option_position),
+        ):
+            over = gross / limit > target
+            benefit += np.where(over, 1.0 / limit, 0.0)
+            need = np.maximum(need, np.where(over, gross - target * limit, 0.0))
+        if use.get("notional", 0.0) > target:
+            benefit += risk.notional / lim.notional
+            need = np.maximum(need, (book.notional - target * lim.notional) / risk.notional)
+        v = self.view
+        assert v is not None
+        other_bid, other_ask = self._other_tops()
+        px = np.where(s > 0, other_ask, other_bid)
+        top_qty = np.where(s > 0, v.ask_qty[1:], v.bid_qty[1:])
+        cost = np.abs(px * self.unit - th.theo) * self.m + cfg.option_taker_fee
+        ok = held & ~worse & (benefit > 0.0) & (px > 0) & (top_qty > 0)
+        if not ok.any():
+            return None
+        score = np.where(ok, benefit / cost, -np.inf)
+        i = int(np.argmax(score))
+        qty = int(min(np.ceil(need[i]), abs(q[i]), top_qty[i], cfg.unwind_max_contracts))
+        budget = lim.unwind_cost_budget - self._unwind_spent
+        if qty <= 0 or cost[i] * qty > budget:
+            qty = int(min(qty, np.floor(budget / cost[i]))) if cost[i] > 0 else qty
+            if qty <= 0:
+                return None
+        side = int(s[i])
+        price = int(px[i])
+        decision = self.gate.check_option_order(
+            now_ns,
+            i,
+            float(side * qty),
+            price * self.unit,
+            float(th.theo[i]),
+            float(tick_size(self.opt_ticks, th.theo[i : i + 1])[0]),
+            book,
+            risk,
+        )
+        self._journal_events()
+        if not decision.allowed or not self.gate.allow_messages(now_ns, 1):
+            self._journal_events()
+            return None
+        self._last_unwind_ns = now_ns
+        self._unwind_spent += float(cost[i] * qty)
+        cid = self._client_id(_KIND_UNWIND)
+        self.counters["unwinds_sent"] += 1
+        self.journal.append(
+            "orders",
+            ts_ns=now_ns,
+            kind="unwind",
+            instrument=i + 1,
+            side=side,
+            price=price,
+            qty=qty,
+            theo_px=float(th.theo[i]),
+            client_id=cid,
+            state=self.gate.state.name,
+        )
+        self.gate.note(
+            now_ns,
+            RiskReason.UNWIND,
+            f"unwind option {i} side {side} qty {qty} at {price * self.unit:.2f} "
+            f"(theo {th.theo[i]:.4f}, cost {cost[i] * qty:.2f}, budget left {budget:.2f})",
+        )
+        self._journal_events()
+        return make_orders(i + 1, side, price, qty, TIF_IOC, cid)
+
+    def _cycle(self, now_ns: int, requote: bool, passive_only: bool = False) -> Commands | None:
+        if not self._started or not self._reprice(now_ns):
+            return None
+        self._update_risk(now_ns)
+        quotes = None
+        if requote or now_ns - self._last_requote_ns >= int(self.config.min_requote_ms * 1e6):
+            quotes = self._quotes(now_ns, passive_only)
+            self._last_requote_ns = now_ns
+            self._fresh_requote_due = passive_only
+        orders = []
+        if self.gate.state is GateState.REDUCING:
+            u = self._unwind(now_ns)
+            if u is not None:
+                orders.append(u)
+        h = self._hedge(now_ns)
+        if h is not None:
+            orders.append(h)
+        if quotes is None and not orders:
+            return None
+        if quotes is None:
+            return Commands(orders=np.concatenate(orders))
+        if not orders:
+            return Commands(quotes=quotes)
+        return Commands(quotes=quotes, orders=np.concatenate(orders))
+
+    # ------------------------------------------------------------------ handlers
+    def on_market_data(self, view: MarketView) -> Commands | None:
+        """A new top of book: reprice and requote when the underlying moved."""
+        self.view = view
+        now = self._now(view.ts_local)
+        if not self._started:
+            return None
+        spot = self._spot()
+        if spot is None:
+            return None
+        moved = self.theo is None or spot != self.theo.spot
+        if self._fresh_requote_due:  # a fill was answered with a passive-only requote
+            return self._cycle(now, requote=True)
+        if not moved:
+            return None
+        return self._cycle(now, requote=False)
+
+    def on_timer(self, now_ns: int) -> Commands | None:
+        """Recalibrate when due, refit fill intensities, snapshot, then a full cycle."""
+        now = self._now(now_ns)
+        if self.progress is not None:
+            self.progress(now)
+        if not self._started or self.view is None:
+            return None
+        spot = self._spot()
+        if spot is None:
+            return None
+        self._record_exposure(now)
+        eng = self.theo_engine
+        if eng.due(now) or eng.level_due(now):
+            other_bid, other_ask = self._other_tops()
+            bid_px = np.where(other_bid > 0, other_bid * self.unit, 0.0)
+            ask_px = np.where(other_ask > 0, other_ask * self.unit, 0.0)
+            usable = np.ones(self.n, dtype=bool)
+            if eng.due(now):
+                if eng.calibrate(now, spot, bid_px, ask_px, usable):
+                    self.counters["calibrations"] += 1
+            else:
+                eng.track_level(now, spot, bid_px, ask_px, usable)
+            self._reprice(now, force=True)
+        if now - self._last_refit_ns >= int(self.config.intensity_refit_s * 1e9):
+            self.intensity_a, self.intensity_k = self.estimator.estimate()
+            self._last_refit_ns = now
+        out = self._cycle(now, requote=True)
+        if now - self._last_snapshot_ns >= int(self.config.snapshot_s * 1e9):
+            self.snapshot(now)
+        return out
+
+    def _record_exposure(self, now_ns: int) -> None:
+        th = self.theo
+        secs = (now_ns - self._last_exposure_ns) * 1e-9
+        self._last_exposure_ns = now_ns
+        if th is None or secs <= 0.0:
+            return
+        on_b = self.sent_bq > 0
+        on_a = self.sent_aq > 0
+        buckets = np.concatenate([self.bucket[on_b], self.bucket[on_a]])
+        dist = np.concatenate(
+            [
+                th.theo[on_b] - self.sent_bid[on_b] * self.unit,
+                self.sent_ask[on_a] * self.unit - th.theo[on_a],
+            ]
+        )
+        self.estimator.record_exposure(buckets, np.maximum(dist, 0.0), secs)
+
+    def on_fill(self, fills: npt.NDArray[np.void]) -> Commands | None:
+        """Book own fills, update the fill-intensity data, then requote and hedge at once."""
+        if not self._started:
+            return None
+        f = fills[(fills["flags"] & _F_FILL) != 0]
+        if f.size == 0:
+            return None
+        now = self._now(int(f["ts_exchange"].max()))
+        th = self.theo
+        kinds = []
+        for r in f:
+            ins = int(r["instrument"])
+            sq = float(r["side"]) * float(r["qty"])
+            px = float(r["price"]) * self.unit
+            fee = float(r["fee"])
+            flags = int(r["flags"])
+            if ins == 0:
+                self.positions.fill_underlying(sq, px, fee)
+                kind = "hedge" if int(r["client_id"]) & 3 == _KIND_HEDGE else "underlying"
+                self.counters["hedge_fills"] += 1
+            else:
+                i = ins - 1
+                self.positions.fill_option(i, sq, px, fee)
+                self.counters["option_fills"] += 1
+                if flags & _F_QUOTE:
+                    kind = "quote"
+                    if r["side"] > 0:
+                        self.sent_bq[i] = max(self.sent_bq[i] - int(r["qty"]), 0)
+                    else:
+                        self.sent_aq[i] = max(self.sent_aq[i] - int(r["qty"]), 0)
+                    if th is not None:
+                        self.estimator.record_fills(
+                            self.bucket[i : i + 1], np.array([abs(px - th.theo[i])])
+                        )
+                elif flags & _F_RFQ:
+                    kind = "rfq"
+                elif int(r["client_id"]) & 3 == _KIND_UNWIND:
+                    kind = "unwind"
+                else:
+                    kind = "order"
+            kinds.append(kind)
+        ins_arr = f["instrument"].astype(np.int64)
+        theo_px = np.full(f.size, np.nan)
+        vol = np.full(f.size, np.nan)
+        spot = th.spot if th is not None else float("nan")
+        if th is not None:
+            opt = ins_arr > 0
+            theo_px[opt] = th.theo[ins_arr[opt] - 1]
+            vol[opt] = th.vol[ins_arr[opt] - 1]
+        self.journal.append(
+            "fills",
+            ts_ns=f["ts_exchange"],
+            kind=np.array(kinds, dtype=object),
+            instrument=f["instrument"],
+            side=f["side"],
+            price=f["price"],
+            qty=f["qty"],
+            fee=f["fee"],
+            taker=(f["flags"] & _F_TAKER) != 0,
+            tag=f["tag"],
+            theo_px=theo_px,
+            spot_px=spot,
+            vol=vol,
+            client_id=f["client_id"],
+            match_id=f["match_id"],
+        )
+        out = self._cycle(now, requote=True, passive_only=True)
+        self._mark(now)
+        return out
+
+    def _mark(self, now_ns: int) -> None:
+        """Journal the theo inputs of every held option (for recomputing greeks from fills)."""
+        th = self.theo
+        if th is None:
+            return
+        held = np.flatnonzero(self.positions.contracts != 0.0)
+        if held.size == 0:  # one row with option −1: the book holds no option at this mark
+            self.journal.append("marks", ts_ns=now_ns, spot_px=th.spot, option=-1, vol=np.nan)
+            return
+        self.journal.append(
+            "marks", ts_ns=now_ns, spot_px=th.spot, option=held.astype(np.int32), vol=th.vol[held]
+        )
+
+    def on_rfq(self, request: RfqRequest) -> list[RfqAnswer]:
+        """Answer with the desk's own pricing for the block size, each side checked by the gate."""
+        if not self._started or self.theo is None or self.view is None:
+            return []
+        now = self._now(request.ts_ns)
+        i = request.instrument - 1
+        if not 0 <= i < self.n or not self.theo.live[i]:
+            return []
+        self._reprice(now)
+        self._update_risk(now)
+        if self.gate.state is GateState.HALTED:
+            self.counters["rfq_declined"] += 1
+            return []
+        pricing = self._price()
+        bid_px, ask_px = rfq_prices(pricing, i, request.qty, self.config.quoter)
+        th, book, risk = self.theo, self.book, self.risk
+        assert book is not None and risk is not None
+        tick = float(tick_size(self.opt_ticks, th.theo[i : i + 1])[0])
+        bid_u = int(self.opt_ticks.price_to_units(max(bid_px, 0.0), 1)) if bid_px > 0 else 0
+        ask_u = int(self.opt_ticks.price_to_units(ask_px, -1))
+        theo_i = float(th.theo[i])
+        if bid_u > 0:
+            ok = self.gate.check_option_order(
+                now, i, float(request.qty), bid_u * self.unit, theo_i, tick, book, risk
+            )
+            bid_u = bid_u if ok.allowed else 0
+        ok = self.gate.check_option_order(
+            now, i, -float(request.qty), ask_u * self.unit, theo_i, tick, book, risk
+        )
+        ask_u = ask_u if ok.allowed else 0
+        self._journal_events()
+        if bid_u <= 0 and ask_u <= 0:
+            self.counters["rfq_declined"] += 1
+            return []
+        self.counters["rfq_answered"] += 1
+        self.journal.append(
+            "orders",
+            ts_ns=now,
+            kind="rfq",
+            instrument=np.array([i + 1, i + 1], dtype=np.int32),
+            side=np.array([1, -1], dtype=np.int8),
+            price=np.array([bid_u, ask_u]),
+            qty=np.array([request.qty if bid_u > 0 else 0, request.qty if ask_u > 0 else 0]),
+            theo_px=theo_i,
+            client_id=request.rfq_id,
+            state=self.gate.state.name,
+        )
+        return [
+            RfqAnswer(
+                request.rfq_id,
+                self.participant_ids[0],
+                bid_u if bid_u > 0 else -1,
+                ask_u if ask_u > 0 else -1,
+            )
+        ]
+
+    def on_settlement(self, records: npt.NDArray[np.void]) -> None:
+        """Expiry: settled options leave the book; cash (and delivered shares) enter it."""
+        if not self._started or records.size == 0:
+            return
+        ts = int(records["ts_exchange"].max())
+        for r in records:
+            ins = int(r["instrument"])
+            if ins > 0:
+                i = ins - 1
+                self.positions.cash -= float(r["fee"])
+                self.positions.contracts[i] = 0.0
+                self.sent_bq[i] = self.sent_aq[i] = 0
+                self.sent_bid[i] = self.sent_ask[i] = 0
+            else:
+                self.positions.shares += float(r["side"]) * float(r["qty"])
+        self.journal.append(
+            "fills",
+            ts_ns=records["ts_exchange"],
+            kind="settle",
+            instrument=records["instrument"],
+            side=records["side"],
+            price=records["price"],
+            qty=records["qty"],
+            fee=records["fee"],
+            taker=False,
+            tag=0,
+            theo_px=np.nan,
+            spot_px=np.nan,
+            vol=np.nan,
+            client_id=0,
+            match_id=-1,
+        )
+        self._mark(self._now(ts))
+
+    # ------------------------------------------------------------------ journal
+    def snapshot(self, now_ns: int) -> None:
+        """Journal P&L, greeks, utilisation, per-expiry greeks, inventory and theo inputs."""
+        th, book = self.theo, self.book
+        if th is None or book is None:
+            return
+        self._last_snapshot_ns = now_ns
+        value = self.value()
+        pos = self.positions
+        use = self.gate.last_utilisation
+        opt_value = float(np.dot(pos.contracts, np.where(th.live, th.theo, 0.0)) * self.m)
+        self.journal.append(
+            "snapshots",
+            ts_ns=now_ns,
+            spot_px=th.spot,
+            pnl=value,
+            pnl_today=value - self._day_open_value,
+            drawdown=value - self._peak_value,
+            cash=pos.cash,
+            fees=pos.fees,
+            shares=pos.shares,
+            option_value=opt_value,
+            delta=book.delta,
+            gamma=book.gamma,
+            vega=book.vega,
+            notional=book.notional,
+            gross_contracts=float(np.abs(pos.contracts).sum()),
+            max_utilisation=max(use.values()) if use else 0.0,
+            state=self.gate.state.name,
+            quoted_sides=int((self.sent_bq > 0).sum() + (self.sent_aq > 0).sum()),
+            clamped_sides=self.counters["clamped_sides"],
+            unwind_spent=self._unwind_spent,
+        )
+        n_exp = self.layout.n_expiries
+        self.journal.append(
+            "expiry_greeks",
+            ts_ns=now_ns,
+            expiry=np.arange(n_exp, dtype=np.int32),
+            vega=book.expiry_vega,
+            gamma=book.expiry_gamma,
+            contracts=book.expiry_contracts,
+            vol_uncertainty=self.theo_engine.vol_uncertainty,
+            volvol=self.theo_engine.volvol,
+        )
+        held = np.flatnonzero(pos.contracts != 0.0)
+        if held.size:
+            self.journal.append(
+                "inventory",
+                ts_ns=now_ns,
+                option=held.astype(np.int32),
+                contracts=pos.contracts[held],
+            )
+        self._mark(now_ns)
+
+    def finish(self, now_ns: int) -> None:
+        """Take a final snapshot (end of the run)."""
+        if self._started and self.theo is not None:
+            self._now(now_ns)
+            if self.book is not None:
+                self.snapshot(now_ns)

@@ -1,0 +1,65 @@
+"""The central book's configuration: theo, quoter, hedger, limits, fill-intensity fit, cadence."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mmdesk.desk.hedger import HedgerConfig
+from mmdesk.desk.intensity_fit import IntensityFitConfig
+from mmdesk.desk.quoter import QuoterConfig
+from mmdesk.desk.theo import TheoConfig
+from mmdesk.risk.limits import LimitsConfig
+
+
+def _intensity() -> IntensityFitConfig:
+    # Prior: a quote one nickel from theo fills about once a minute (per share distances).
+    return IntensityFitConfig(prior_a=0.05, prior_k=30.0, max_distance=0.5, n_bins=20)
+
+
+class CentralBookConfig(BaseModel):
+    """Everything the central market-making book is configured with.
+
+    Attributes
+    ----------
+    theo, quoter, hedger, limits, intensity
+        The parts (see their own docs).
+    timer_ms
+        Period of the book's timer (recalibration, snapshots, fixed-interval hedges), ms.
+    react_to_ticks
+        Receive every market-data change (True) or only the view at each timer (False).
+    min_requote_ms
+        Minimum time between two requotes triggered by market data, ms (fills
+        always requote: the headroom changed).
+    reprice_s
+        Reprice at least this often even if the underlying did not move (time decay), s.
+    snapshot_s
+        Period of the P&L / greeks / inventory snapshots, s.
+    intensity_refit_s
+        Period of the (A, k) re-estimation, s.
+    unwind_interval_ms
+        Minimum time between two automatic unwind orders while REDUCING, ms.
+    unwind_max_contracts
+        Largest unwind order, contracts.
+    option_taker_fee
+        Taker fee per option contract (currency), for the unwind's cost estimate.
+    journal_quotes
+        Journal every quote leg sent (True) or only hedges, unwinds and RFQ answers.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    theo: TheoConfig = TheoConfig()
+    quoter: QuoterConfig = QuoterConfig()
+    hedger: HedgerConfig = HedgerConfig()
+    limits: LimitsConfig = LimitsConfig()
+    intensity: IntensityFitConfig = Field(default_factory=_intensity)
+    timer_ms: int = Field(1000, ge=1)
+    react_to_ticks: bool = True
+    min_requote_ms: float = Field(100.0, ge=0.0)
+    reprice_s: float = Field(5.0, gt=0.0)
+    snapshot_s: float = Field(10.0, gt=0.0)
+    intensity_refit_s: float = Field(60.0, gt=0.0)
+    unwind_interval_ms: float = Field(1000.0, ge=0.0)
+    unwind_max_contracts: int = Field(20, ge=1)
+    option_taker_fee: float = Field(0.5, ge=0.0)
+    journal_quotes: bool = True

@@ -1,0 +1,206 @@
+"""The desk's journal: orders, fills, hedges, risk events and time series, as column chunks.
+
+Each table has a fixed schema (column name → numpy dtype, ``object`` for
+text). Rows are appended as whole numpy arrays (one chunk per call, scalars
+broadcast), so journaling a mass quote of a thousand legs is one append, not a
+thousand. :meth:`Journal.frame` concatenates the chunks into a polars
+DataFrame; :meth:`Journal.write` writes one Parquet file per table;
+:meth:`Journal.digest` hashes every column's bytes in schema order (the
+determinism check: same config and seed → same digest).
+
+Tables (prices in integer venue units unless the column says ``_px``
+(currency per share); times int64 ns; greeks in natural units of the whole
+book — delta in shares, vega in currency per 1.00 vol):
+
+- ``orders``: every message leg the desk sent (``kind`` quote / hedge /
+  unwind / rfq), with the theo it was priced from and the gate state;
+- ``fills``: every own fill, with the theo and spot at the time (edge and
+  markouts can be computed from them), counterparty tag and fee;
+- ``hedges``: every hedge decision (sent or denied) with the delta before,
+  the policy's target and the gate's reason;
+- ``risk_events``: every decision of the risk gate, with its reason;
+- ``snapshots``: periodic P&L, greeks, utilisation and state;
+- ``expiry_greeks``: per-expiry vega, gamma and gross contracts at each snapshot;
+- ``inventory``: non-zero option positions at each snapshot;
+- ``marks``: the theo inputs (spot and the vol of every held option) at each
+  fill and snapshot, enough to recompute the book's greeks from the fills.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "orders": {
+        "ts_ns": np.int64,
+        "kind": object,
+        "instrument": np.int32,
+        "side": np.int8,
+        "price": np.int64,
+        "qty": np.int64,
+        "theo_px": np.float64,
+        "client_id": np.int64,
+        "state": object,
+    },
+    "fills": {
+        "ts_ns": np.int64,
+        "kind": object,
+        "instrument": np.int32,
+        "side": np.int8,
+        "price": np.int64,
+        "qty": np.int64,
+        "fee": np.float64,
+        "taker": np.bool_,
+        "tag": np.int32,
+        "theo_px": np.float64,
+        "spot_px": np.float64,
+        "vol": np.float64,
+        "client_id": np.int64,
+        "match_id": np.int64,
+    },
+    "hedges": {
+        "ts_ns": np.int64,
+        "shares": np.int64,
+        "price": np.int64,
+        "delta_before": np.float64,
+        "target": np.float64,
+        "policy": object,
+        "allowed": np.bool_,
+        "reason": object,
+        "client_id": np.int64,
+    },
+    "risk_events": {
+        "ts_ns": np.int64,
+        "state": object,
+        "reason": object,
+        "detail": object,
+    },
+    "snapshots": {
+        "ts_ns": np.int64,
+        "spot_px": np.float64,
+        "pnl": np.float64,
+        "pnl_today": np.float64,
+        "drawdown": np.float64,
+        "cash": np.float64,
+        "fees": np.float64,
+        "shares": np.float64,
+        "option_value": np.float64,
+        "delta": np.float64,
+        "gamma": np.float64,
+        "vega": np.float64,
+        "notional": np.float64,
+        "gross_contracts": np.float64,
+        "max_utilisation": np.float64,
+        "state": object,
+        "quoted_sides": np.int64,
+        "clamped_sides": np.int64,
+        "unwind_spent": np.float64,
+    },
+    "expiry_greeks": {
+        "ts_ns": np.int64,
+        "expiry": np.int32,
+        "vega": np.float64,
+        "gamma": np.float64,
+        "contracts": np.float64,
+        "vol_uncertainty": np.float64,
+        "volvol": np.float64,
+    },
+    "inventory": {
+        "ts_ns": np.int64,
+        "option": np.int32,
+        "contracts": np.float64,
+    },
+    "marks": {
+        "ts_ns": np.int64,
+        "spot_px": np.float64,
+        "option": np.int32,
+        "vol": np.float64,
+    },
+}
+
+
+class Journal:
+    """Append-only tables of numpy column chunks (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._chunks: dict[str, dict[str, list[np.ndarray]]] = {
+            t: {c: [] for c in cols} for t, cols in SCHEMAS.items()
+        }
+        self._rows: dict[str, int] = dict.fromkeys(SCHEMAS, 0)
+
+    def rows(self, table: str) -> int:
+        """Rows appended so far to ``table``."""
+        return self._rows[table]
+
+    def append(self, table: str, **columns: Any) -> None:
+        """Append rows: every column of the table, arrays of one length or scalars.
+
+        Raises
+        ------
+        ValueError
+            If a column is missing or unknown, or the array lengths differ.
+        """
+        schema = SCHEMAS[table]
+        if set(columns) != set(schema):
+            missing = sorted(set(schema) - set(columns))
+            extra = sorted(set(columns) - set(schema))
+            raise ValueError(f"journal {table}: missing columns {missing}, unknown {extra}")
+        n = max((np.size(v) for v in columns.values() if np.ndim(v) > 0), default=1)
+        for name, dtype in schema.items():
+            v = columns[name]
+            if np.ndim(v) == 0:
+                arr = np.full(n, v, dtype=dtype)
+            else:
+                arr = np.asarray(v, dtype=dtype)
+                if arr.shape != (n,):
+                    raise ValueError(
+                        f"journal {table}: column {name} has shape {arr.shape}, expected ({n},)"
+                    )
+            self._chunks[table][name].append(arr)
+        self._rows[table] += n
+
+    def column(self, table: str, name: str) -> np.ndarray:
+        """One column of a table as a numpy array."""
+        chunks = self._chunks[table][name]
+        if not chunks:
+            return np.zeros(0, dtype=SCHEMAS[table][name])
+        return np.concatenate(chunks)
+
+    def frame(self, table: str) -> pl.DataFrame:
+        """A table as a polars DataFrame (text columns as strings)."""
+        data = {}
+        for name, dtype in SCHEMAS[table].items():
+            col = self.column(table, name)
+            data[name] = pl.Series(name, col.tolist(), dtype=pl.String) if dtype is object else col
+        return pl.DataFrame(data)
+
+    def write(self, directory: str | Path) -> dict[str, Path]:
+        """Write every table as ``<directory>/<table>.parquet``; returns the paths."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {}
+        for table in SCHEMAS:
+            p = out / f"{table}.parquet"
+            self.frame(table).write_parquet(p, compression="zstd", statistics=False)
+            paths[table] = p
+        return paths
+
+    def digest(self) -> str:
+        """SHA-256 of every table's columns (text UTF-8 encoded), in schema order."""
+        h = hashlib.sha256()
+        for table, schema in SCHEMAS.items():
+            h.update(table.encode())
+            for name, dtype in schema.items():
+                col = self.column(table, name)
+                if dtype is object:
+                    for s in col:
+                        h.update(str(s).encode())
+                        h.update(b"\x00")
+                else:
+                    h.update(np.ascontiguousarray(col).tobytes())
+        return h.hexdigest()

@@ -1,0 +1,99 @@
+"""The central book in the simulator: limits hold (recomputed from the journal), the breach
+procedure runs, and the same config and seed give a byte-identical journal."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from mmdesk.desk.audit import audit_journal
+from mmdesk.desk.config import CentralBookConfig
+from mmdesk.risk.limits import LimitsConfig
+from mmdesk.sim.clock import TradingCalendarConfig
+from mmdesk.sim.config import ScenarioConfig
+from mmdesk.sim.run import RunConfig, RunOutput, listing_frame, run_desk, write_run
+
+SESSION_S = 300  # a short trading day keeps the test fast
+
+
+def _config(seed: int = 1, limits: LimitsConfig | None = None) -> RunConfig:
+    scenario = ScenarioConfig(seed=seed, calendar=TradingCalendarConfig(session_s=SESSION_S))
+    desk = CentralBookConfig(limits=limits) if limits is not None else CentralBookConfig()
+    return RunConfig(scenario=scenario, desk=desk)
+
+
+@pytest.fixture(scope="module")
+def run() -> RunOutput:
+    return run_desk(_config())
+
+
+def _audit(out: RunOutput):  # type: ignore[no-untyped-def]
+    j = out.desk.journal
+    sc = out.config.scenario
+    return audit_journal(
+        j.frame("fills"),
+        j.frame("marks"),
+        listing_frame(out.desk),
+        out.config.desk.limits,
+        sc.rate,
+        sc.div_yield,
+    )
+
+
+def test_the_desk_quotes_trades_and_hedges(run: RunOutput) -> None:
+    s = run.summary
+    assert s["option_fills"] > 0 and s["counters"]["legs_sent"] > 0
+    orders = run.desk.journal.frame("orders")
+    assert set(orders["kind"].unique()) >= {"quote", "hedge"}
+    assert run.desk.journal.rows("snapshots") >= SESSION_S // 10
+
+
+def test_no_hard_limit_is_breached_recomputed_from_the_journal(run: RunOutput) -> None:
+    audit = _audit(run)
+    assert audit.table.height > 10
+    assert audit.breached == []
+    # the recomputation sees the desk's book at the last snapshot (the desk's greeks are
+    # as of its last repricing, at most ``reprice_s`` earlier: a little time decay apart)
+    snaps = run.desk.journal.frame("snapshots")
+    last = audit.table.filter(pl.col("ts_ns") == snaps["ts_ns"][-1])
+    assert last["vega"][0] == pytest.approx(snaps["vega"][-1], rel=1e-3, abs=1.0)
+    assert last["delta"][0] == pytest.approx(snaps["delta"][-1], rel=1e-3, abs=1.0)
+
+
+def test_no_quote_of_the_desk_ever_took_liquidity(run: RunOutput) -> None:
+    fills = run.desk.journal.frame("fills")
+    assert fills.filter((pl.col("kind") == "quote") & pl.col("taker")).height == 0
+
+
+def test_a_small_limit_goes_reducing_unwinds_and_returns_to_active() -> None:
+    out = run_desk(_config(limits=LimitsConfig(vega=3_000.0, expiry_vega=2_000.0)))
+    reasons = out.desk.journal.frame("risk_events")["reason"].to_list()
+    assert "BREACH" in reasons
+    first = reasons.index("BREACH")
+    assert "UNWIND" in reasons[first:]
+    assert "RESUMED" in reasons[first + reasons[first:].index("UNWIND") :]
+    states = out.desk.journal.frame("risk_events")["state"].to_list()
+    assert states[first] == "REDUCING"
+    assert _audit(out).breached == []
+
+
+def _files_digest(d: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(d.glob("*.parquet")):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def test_same_config_and_seed_give_a_byte_identical_journal(run: RunOutput, tmp_path: Path) -> None:
+    again = run_desk(_config())
+    a = write_run(run, tmp_path / "a")
+    b = write_run(again, tmp_path / "b")
+    assert a.name == b.name == run.run_id
+    assert _files_digest(a) == _files_digest(b)
+    assert run.summary["journal_digest"] == again.summary["journal_digest"]
+    other = run_desk(_config(seed=2))
+    assert other.summary["journal_digest"] != run.summary["journal_digest"]

@@ -1,0 +1,216 @@
+"""The quoter: GLFT half-spread, greek-factor skew, tick grid, never crossing, RFQ sizing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mmdesk.desk.quoter import (
+    QuoteInputs,
+    QuoterConfig,
+    grid_quotes,
+    imbalance_signal,
+    price_quotes,
+    quote_grid,
+    quote_grid_python,
+    rfq_prices,
+)
+from mmdesk.pricing import bs_greeks
+from mmdesk.venue.config import DEFAULT_OPTION_TICKS
+from mmdesk.venue.ticks import TickTable
+
+TICKS = TickTable(DEFAULT_OPTION_TICKS)
+MARCH, APRIL = 0, 1
+
+
+def _chain() -> dict[str, np.ndarray]:
+    """Calls and puts on two expiries (March 30 days, April 60 days), strikes 90..110."""
+    strikes = np.array([90.0, 95.0, 100.0, 105.0, 110.0])
+    k = np.tile(strikes, 4)
+    is_call = np.repeat([True, False, True, False], strikes.size)
+    expiry = np.repeat([MARCH, MARCH, APRIL, APRIL], strikes.size)
+    tau = np.where(expiry == MARCH, 30 / 365, 60 / 365)
+    g = bs_greeks(100.0, k, tau, 0.2, 0.0, 0.0, is_call)
+    return {
+        "strike": k,
+        "is_call": is_call,
+        "expiry": expiry,
+        "tau": tau,
+        "theo": g.price,
+        "delta": g.delta,
+        "vega": g.vega,
+    }
+
+
+def _inputs(
+    book_delta: float = 0.0, march_vega: float = 0.0, april_vega: float = 0.0, signal: float = 0.0
+) -> QuoteInputs:
+    c = _chain()
+    n = c["strike"].size
+    return QuoteInputs(
+        theo=c["theo"],
+        delta=c["delta"],
+        vega=c["vega"],
+        tau=c["tau"],
+        log_moneyness=np.log(c["strike"] / 100.0),
+        expiry=c["expiry"],
+        multiplier=100.0,
+        book_delta=book_delta,
+        book_vega=np.array([march_vega, april_vega]),
+        spot=100.0,
+        spot_vol=0.2,
+        volvol=np.array([0.5, 0.5]),
+        vol_uncertainty=np.array([0.002, 0.002]),
+        intensity_a=np.full(n, 0.05),
+        intensity_k=np.full(n, 30.0),
+        signal=signal,
+    )
+
+
+CFG = QuoterConfig()
+
+
+def _mid(x: QuoteInputs) -> np.ndarray:
+    p = price_quotes(x, CFG, TICKS)
+    return p.reservation
+
+
+def test_quote_skews_down_for_calls_and_up_for_puts_when_long_delta() -> None:
+    c = _chain()
+    flat = _mid(_inputs())
+    long_delta = _mid(_inputs(book_delta=2_000.0))
+    calls, puts = c["is_call"], ~c["is_call"]
+    assert np.all(long_delta[calls] < flat[calls])
+    assert np.all(long_delta[puts] > flat[puts])
+
+
+def test_quote_skews_up_for_calls_and_down_for_puts_when_short_delta() -> None:
+    c = _chain()
+    flat = _mid(_inputs())
+    short_delta = _mid(_inputs(book_delta=-2_000.0))
+    assert np.all(short_delta[c["is_call"]] > flat[c["is_call"]])
+    assert np.all(short_delta[~c["is_call"]] < flat[~c["is_call"]])
+
+
+def test_long_march_vega_lowers_march_quotes_and_leaves_april_untouched() -> None:
+    c = _chain()
+    flat_x = _inputs()
+    long_x = _inputs(march_vega=20_000.0)
+    flat_p = price_quotes(flat_x, CFG, TICKS)
+    long_p = price_quotes(long_x, CFG, TICKS)
+    march, april = c["expiry"] == MARCH, c["expiry"] == APRIL
+    assert np.all(long_p.reservation[march] < flat_p.reservation[march])
+    np.testing.assert_array_equal(long_p.reservation[april], flat_p.reservation[april])
+    # both sides move: the bid and the ask of every March option are lower
+    bid_f, ask_f, _ = grid_quotes(flat_p, TICKS, np.full(20, -1), np.full(20, -1))
+    bid_l, ask_l, _ = grid_quotes(long_p, TICKS, np.full(20, -1), np.full(20, -1))
+    assert np.all(bid_l[march] <= bid_f[march]) and np.all(ask_l[march] <= ask_f[march])
+    assert np.any(ask_l[march] < ask_f[march])
+    np.testing.assert_array_equal(bid_l[april], bid_f[april])
+
+
+def test_short_april_vega_raises_april_quotes_and_leaves_march_untouched() -> None:
+    c = _chain()
+    flat = _mid(_inputs())
+    short_april = _mid(_inputs(april_vega=-20_000.0))
+    march, april = c["expiry"] == MARCH, c["expiry"] == APRIL
+    assert np.all(short_april[april] > flat[april])
+    np.testing.assert_array_equal(short_april[march], flat[march])
+
+
+def test_skew_grows_with_inventory() -> None:
+    small = price_quotes(_inputs(march_vega=5_000.0), CFG, TICKS).skew
+    large = price_quotes(_inputs(march_vega=20_000.0), CFG, TICKS).skew
+    np.testing.assert_allclose(large, 4.0 * small)
+
+
+def test_half_spread_is_at_least_the_edge_floor_and_widens_with_vol_uncertainty() -> None:
+    x = _inputs()
+    p = price_quotes(x, CFG, TICKS)
+    tick = np.where(x.theo >= 3.0, 0.05, 0.01)
+    assert np.all(p.half_spread >= CFG.edge_floor_ticks * tick - 1e-12)
+    wide = QuoteInputs(**{**x.__dict__, "vol_uncertainty": np.array([0.02, 0.02])})
+    p_wide = price_quotes(wide, CFG, TICKS)
+    np.testing.assert_allclose(
+        p_wide.half_spread - p.half_spread, CFG.vol_uncertainty_mult * x.vega * 0.018, rtol=1e-9
+    )
+
+
+def test_imbalance_signal_moves_the_reservation_by_delta_times_signal() -> None:
+    s = imbalance_signal(300.0, 100.0, 0.01)
+    assert s == pytest.approx(0.005)
+    assert imbalance_signal(0.0, 0.0, 0.01) == 0.0
+    flat = _inputs()
+    shifted = _inputs(signal=s)
+    np.testing.assert_allclose(_mid(shifted) - _mid(flat), flat.delta * s, atol=1e-12)
+
+
+def test_quotes_never_cross_the_others_market_and_clamps_are_counted() -> None:
+    p = price_quotes(_inputs(), CFG, TICKS)
+    n = p.reservation.size
+    free_bid, free_ask, none = grid_quotes(p, TICKS, np.full(n, -1), np.full(n, -1))
+    assert none == 0
+    # a market above ours: their bid at our ask + 2 units, their ask at our ask + 10 units
+    up_bid, up_ask = free_ask + 2, free_ask + 10
+    bid, ask, clamped = grid_quotes(p, TICKS, up_bid, up_ask)
+    assert clamped == n  # every ask would have hit their bid
+    assert np.all(ask > up_bid) and np.all(ask < up_ask)
+    assert np.all(bid < up_ask)
+    # a market below ours: every bid would have lifted their ask
+    down_ask = np.maximum(free_bid - 2, 2)
+    bid, ask, clamped = grid_quotes(p, TICKS, down_ask - 1, down_ask)
+    has_bid = bid > 0
+    assert clamped == int(np.sum((free_bid > 0) & (free_bid >= down_ask)))
+    assert np.all(bid[has_bid] < down_ask[has_bid])
+    assert np.all((bid == 0) | (bid < ask))
+    assert np.all(TICKS.is_valid(bid[has_bid])) and np.all(TICKS.is_valid(ask))
+
+
+def test_quotes_round_outward_onto_the_grid() -> None:
+    p = price_quotes(_inputs(), CFG, TICKS)
+    bid, ask, _ = grid_quotes(p, TICKS, np.full(20, -1), np.full(20, -1))
+    lo = p.reservation - p.half_spread
+    hi = p.reservation + p.half_spread
+    has_bid = bid > 0
+    assert np.all(bid[has_bid] * 0.01 <= lo[has_bid] + 1e-9)
+    assert np.all(ask * 0.01 >= hi - 1e-9)
+
+
+def test_quote_grid_kernel_agrees_with_its_python_twin() -> None:
+    rng = np.random.default_rng(7)
+    n = 500
+    bid_px = rng.uniform(-0.5, 8.0, n)
+    ask_px = bid_px + rng.uniform(0.0, 0.5, n)
+    bid_px[::37] = np.nan
+    other_bid = rng.integers(-1, 700, n)
+    other_ask = other_bid + rng.integers(1, 30, n)
+    outs = []
+    for fn in (quote_grid_python, quote_grid):
+        b = np.zeros(n, dtype=np.int64)
+        a = np.zeros(n, dtype=np.int64)
+        c = fn(
+            bid_px,
+            ask_px,
+            0.01,
+            TICKS.starts,
+            TICKS.steps,
+            TICKS.nbands,
+            other_bid,
+            other_ask,
+            b,
+            a,
+        )
+        outs.append((b, a, c))
+    np.testing.assert_array_equal(outs[0][0], outs[1][0])
+    np.testing.assert_array_equal(outs[0][1], outs[1][1])
+    assert outs[0][2] == outs[1][2]
+
+
+def test_rfq_price_widens_with_the_block_size() -> None:
+    p = price_quotes(_inputs(), CFG, TICKS)
+    b1, a1 = rfq_prices(p, 2, CFG.quote_size, CFG)
+    b2, a2 = rfq_prices(p, 2, 10 * CFG.quote_size, CFG)
+    assert b2 < b1 < a1 < a2
+    assert (a1 - b1) / 2 == pytest.approx(
+        p.half_spread[2] + 0.5 * (CFG.quote_size - 1) * p.glft_c[2]
+    )

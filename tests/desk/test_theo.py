@@ -1,0 +1,108 @@
+"""The desk's theo: SVI surface from the market's quotes, one-call repricing, vol level tracking."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mmdesk.desk.theo import TheoConfig, TheoEngine, svi_vol
+from mmdesk.pricing import bs_greeks, bs_price
+from mmdesk.surface.svi import SVIParams, svi_total_variance
+
+NS_DAY = 86_400 * 1_000_000_000
+SPOT, RATE = 100.0, 0.02
+SMILES = (SVIParams(0.002, 0.02, -0.4, 0.0, 0.1), SVIParams(0.005, 0.03, -0.3, 0.01, 0.15))
+DAYS = (20, 60)
+
+
+def _listing() -> dict[str, np.ndarray]:
+    strikes = np.linspace(80.0, 120.0, 21)
+    k = np.tile(strikes, 4)
+    is_call = np.tile(np.repeat([True, False], strikes.size), 2)
+    expiry = np.repeat([0, 1], 2 * strikes.size)
+    expiry_ns = np.array(DAYS, dtype=np.int64)[expiry] * NS_DAY
+    return {"strike": k, "is_call": is_call, "expiry": expiry, "expiry_ns": expiry_ns}
+
+
+def _engine(**cfg: float) -> TheoEngine:
+    c = _listing()
+    return TheoEngine(
+        TheoConfig(**cfg), c["strike"], c["expiry_ns"], c["expiry"], c["is_call"], RATE, 0.0
+    )
+
+
+def _market(now_ns: int, half_spread: float = 0.01) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Quotes generated from the known smiles: true vol, bid and ask around the true price."""
+    c = _listing()
+    tau = (c["expiry_ns"] - now_ns) / (365 * NS_DAY)
+    fwd = SPOT * np.exp(RATE * tau)
+    k = np.log(c["strike"] / fwd)
+    vol = np.empty_like(k)
+    for e, p in enumerate(SMILES):
+        sel = c["expiry"] == e
+        vol[sel] = np.sqrt(svi_total_variance(k[sel], p) / tau[sel])
+    price = bs_price(SPOT, c["strike"], tau, vol, RATE, 0.0, c["is_call"])
+    return vol, price - half_spread, price + half_spread
+
+
+def test_reprice_is_black_scholes_at_the_surface_vol() -> None:
+    eng = _engine(initial_vol=0.25)
+    th = eng.reprice(0, SPOT)
+    c = _listing()
+    tau = c["expiry_ns"] / (365 * NS_DAY)
+    ref = bs_greeks(SPOT, c["strike"], tau, 0.25, RATE, 0.0, c["is_call"])
+    np.testing.assert_allclose(th.theo, ref.price, rtol=1e-12)
+    np.testing.assert_allclose(th.delta, ref.delta, rtol=1e-12)
+    np.testing.assert_allclose(th.vega, ref.vega, rtol=1e-12)
+    assert th.live.all()
+
+
+def test_calibration_recovers_the_market_smile() -> None:
+    eng = _engine()
+    vol, bid, ask = _market(0)
+    assert eng.calibrate(0, SPOT, bid, ask, np.ones(vol.size, dtype=bool)) == 2
+    fitted, _ = eng.vols(0, SPOT)
+    c = _listing()
+    atm = np.abs(c["strike"] - SPOT) <= 10.0
+    assert np.max(np.abs(fitted[atm] - vol[atm])) < 0.003
+    assert np.all(eng.vol_uncertainty < 0.003)
+    assert eng.fitted.all() and not eng.due(1)
+
+
+def test_an_empty_market_does_not_advance_the_schedule() -> None:
+    eng = _engine()
+    n = _listing()["strike"].size
+    assert eng.calibrate(0, SPOT, np.zeros(n), np.zeros(n), np.ones(n, dtype=bool)) == 0
+    assert eng.due(1) and not eng.fitted.any()
+
+
+def test_the_desks_own_quotes_can_be_left_out_of_the_fit() -> None:
+    eng = _engine()
+    vol, bid, ask = _market(0)
+    assert eng.calibrate(0, SPOT, bid, ask, np.zeros(vol.size, dtype=bool)) == 0
+
+
+def test_vol_level_follows_a_parallel_move_of_the_market() -> None:
+    eng = _engine(level_weight=1.0)
+    vol, bid, ask = _market(0)
+    eng.calibrate(0, SPOT, bid, ask, np.ones(vol.size, dtype=bool))
+    c = _listing()
+    tau = c["expiry_ns"] / (365 * NS_DAY)
+    up = bs_price(SPOT, c["strike"], tau, vol + 0.01, RATE, 0.0, c["is_call"])
+    eng.track_level(0, SPOT, up - 0.005, up + 0.005, np.ones(vol.size, dtype=bool))
+    assert eng.level == pytest.approx([0.01, 0.01], abs=2e-3)
+
+
+def test_svi_vol_falls_back_for_unfitted_expiries() -> None:
+    params = np.full((2, 5), np.nan)
+    params[0] = (0.002, 0.02, -0.4, 0.0, 0.1)
+    k = np.array([0.0, 0.0])
+    vol = svi_vol(k, np.array([0, 1]), params, np.array([0.1, 0.2]), np.array([0.3, 0.25]))
+    assert vol[1] == 0.25
+    w = float(svi_total_variance(0.0, SVIParams(0.002, 0.02, -0.4, 0.0, 0.1)))
+    assert vol[0] == pytest.approx(np.sqrt(w / 0.1))
+
+
+def test_reprice_rejects_a_bad_spot() -> None:
+    with pytest.raises(ValueError, match="spot"):
+        _engine().reprice(0, float("nan"))
