@@ -5,9 +5,11 @@ from __future__ import annotations
 import typer
 
 from mmdesk.cli import avellaneda_stoikov
+from mmdesk.cli import pinning as pinning_cli
 
 app = typer.Typer(
     help="Experiments that answer one question each and print their table.", no_args_is_help=True
 )
 
 app.command("avellaneda-stoikov")(avellaneda_stoikov.avellaneda_stoikov)
+app.command("pinning")(pinning_cli.pinning)
