@@ -19,16 +19,12 @@ Limits and invalid input (per option, never an exception in the middle of a chai
 
 from __future__ import annotations
 
-import math
-
 import numba
 import numpy as np
 
 from mmdesk.pricing._broadcast import flatten_inputs, njit_serial_and_parallel
 from mmdesk.pricing.greeks import bs_greeks_one
 from mmdesk.typing import BoolLike, Float64Array, FloatLike
-
-_INF = math.inf
 
 
 def bs_price_kernel_python(
@@ -52,30 +48,8 @@ def bs_price_kernel_python(
         out[i] = g[0]
 
 
-def black76_kernel_python(
-    forward: Float64Array,
-    strike: Float64Array,
-    t: Float64Array,
-    vol: Float64Array,
-    rate: Float64Array,
-    is_call: np.ndarray,
-    out: Float64Array,
-) -> None:
-    """Black-76 prices of flat option arrays into ``out``: BSM on the forward with q = r.
-
-    With S = F and q = r, S·e^{-qT} = F·e^{-rT} and d1 = ln(F/K)/(σ√T) + σ√T/2,
-    so the BSM price is e^{-rT}(w F N(w d1) − w K N(w d2)), Black-76's formula.
-    """
-    for i in numba.prange(forward.shape[0]):
-        r = rate[i]
-        out[i] = bs_greeks_one(forward[i], strike[i], t[i], vol[i], r, r, is_call[i])[0]
-
-
 bs_price_kernel, bs_price_kernel_parallel = njit_serial_and_parallel(
     bs_price_kernel_python, error_model="numpy"
-)
-black76_kernel, black76_kernel_parallel = njit_serial_and_parallel(
-    black76_kernel_python, error_model="numpy"
 )
 
 
@@ -185,7 +159,9 @@ def black76_price(
         {"forward": forward, "strike": strike, "t": t, "vol": vol, "rate": rate},
         {"is_call": is_call},
     )
+    forward_, strike_, t_, vol_, rate_ = flat.floats
     out = flat.empty()
-    kernel = black76_kernel_parallel if flat.parallel else black76_kernel
-    kernel(*flat.floats, *flat.flags, out)
+    kernel = bs_price_kernel_parallel if flat.parallel else bs_price_kernel
+    # Black-76 is BSM on the forward with q = r: S·e^{-qT} = F·e^{-rT}, d1 = ln(F/K)/s + s/2.
+    kernel(forward_, strike_, t_, vol_, rate_, rate_, *flat.flags, out)
     return flat.finish(out)
