@@ -63,6 +63,9 @@ class SurfaceFitConfig(BaseModel):
         Weight per grid point of exceeding the next expiry's total variance.
     butterfly_penalty : float
         Weight of ``Σ min(g, 0)²`` on the grid.
+    butterfly_escalations : int
+        Refits of an SVI slice left with butterfly arbitrage, each with a
+        penalty 100 times larger, before the repair towards the SSVI anchor.
     grid_points : int
         Points of the check grid.
     grid_margin : float
@@ -98,6 +101,7 @@ class SurfaceFitConfig(BaseModel):
     band_penalty: float = Field(100.0, ge=0.0)
     calendar_penalty: float = Field(1e3, ge=0.0)
     butterfly_penalty: float = Field(1e3, ge=0.0)
+    butterfly_escalations: int = Field(2, ge=0)
     grid_points: int = Field(241, ge=11)
     grid_margin: float = Field(0.02, ge=0.0)
     band_tol: float = Field(1e-6, ge=0.0)
@@ -601,19 +605,23 @@ def fit_slices(
         k, w_mid, wt_w, w_lo, w_hi, _ = data[i]
         ceiling = fitted[i + 1].total_variance(kgrid) if i + 1 < n else None
         ceiling_cal = fitted[i + 1].total_variance(kcal) if i + 1 < n else None
-        res = calibrate_svi(
-            k,
-            w_mid,
-            wt_w,
-            w_lo,
-            w_hi,
-            band_penalty=cfg.band_penalty,
-            kgrid=kcal,
-            grid_hi=ceiling_cal,
-            grid_penalty=cfg.calendar_penalty if ceiling is not None else 0.0,
-            butterfly_penalty=cfg.butterfly_penalty,
-        )
-        p = res.params
+        p = SVIParams(0.0, 0.0, 0.0, 0.0, 1.0)
+        for escalation in range(cfg.butterfly_escalations + 1):
+            res = calibrate_svi(
+                k,
+                w_mid,
+                wt_w,
+                w_lo,
+                w_hi,
+                band_penalty=cfg.band_penalty,
+                kgrid=kcal,
+                grid_hi=ceiling_cal,
+                grid_penalty=cfg.calendar_penalty if ceiling is not None else 0.0,
+                butterfly_penalty=cfg.butterfly_penalty * 100.0**escalation,
+            )
+            p = res.params
+            if butterfly_free(p, kgrid):
+                break
         if not butterfly_free(p, kgrid):
             p, _ = repair_butterfly(p, anchor(i), kgrid)
             repaired[i][0] = True
