@@ -6,7 +6,8 @@ import math
 
 import numba
 
-from mmdesk.typing import BoolArray, Float64Array
+from mmdesk.typing import BoolArray, Float64Array, Int64Array
+from mmdesk.venue.ticks import round_down, round_up
 
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -57,3 +58,111 @@ def bs_price_vega_python(
 
 
 bs_price_vega = numba.njit(cache=True)(bs_price_vega_python)
+
+
+def mm_quotes_python(
+    theo: Float64Array,
+    vega: Float64Array,
+    sent_bid: Int64Array,
+    sent_ask: Int64Array,
+    sent_bid_qty: Int64Array,
+    sent_ask_qty: Int64Array,
+    view_bid: Int64Array,
+    view_ask: Int64Array,
+    live: BoolArray,
+    unit: float,
+    min_half_spread: float,
+    half_spread_vol: float,
+    half_spread_frac: float,
+    requote_frac: float,
+    quote_size: int,
+    full: bool,
+    starts: Int64Array,
+    steps: Int64Array,
+    nbands: int,
+    bid: Int64Array,
+    ask: Int64Array,
+    bid_qty: Int64Array,
+    ask_qty: Int64Array,
+    send: BoolArray,
+) -> None:
+    """The competing makers' quotes for every (maker, option), in place (integer price units).
+
+    Parameters
+    ----------
+    theo, vega
+        (n_makers, n_options) theo (currency) and vega (currency per unit vol).
+    sent_bid, sent_ask, sent_bid_qty, sent_ask_qty
+        (n_makers, n_options) the quotes last sent (0 = none).
+    view_bid, view_ask
+        (n_options,) best bid/ask resting in the book as last seen (-1 = empty side).
+    live
+        (n_options,) not yet expired.
+    unit
+        Currency per integer price unit.
+    min_half_spread, half_spread_vol, half_spread_frac
+        ``half_spread = max(min, vol * vega + frac * theo)``, currency.
+    requote_frac
+        Keep a leg while ``|theo - quoted mid| < requote_frac * half_spread``.
+    quote_size
+        Contracts per side.
+    full
+        Send every leg (full refresh) instead of the changed ones.
+    starts, steps, nbands
+        The option tick table (``mmdesk.venue.ticks.TickTable``).
+    bid, ask, bid_qty, ask_qty, send
+        Outputs (n_makers, n_options): prices (bid 0 = none), sizes, legs to send.
+
+    Notes
+    -----
+    Bids round down and asks round up onto the grid; no bid is above one tick
+    below the best ask (the makers' new asks and the resting ``view_ask``), no
+    ask below one tick above the best bid; an option with a bid of 0 is quoted
+    ask-only; expired options are pulled.
+    """
+    m, n = theo.shape
+    for j in range(m):
+        for i in range(n):
+            hs = max(min_half_spread, half_spread_vol * vega[j, i] + half_spread_frac * theo[j, i])
+            qmid = 0.5 * (sent_bid[j, i] + sent_ask[j, i]) * unit
+            if sent_ask[j, i] > 0 and abs(theo[j, i] - qmid) < requote_frac * hs:
+                bid[j, i] = sent_bid[j, i]
+                ask[j, i] = sent_ask[j, i]
+            else:
+                bid[j, i] = round_down(
+                    math.floor((theo[j, i] - hs) / unit + 1e-9), starts, steps, nbands
+                )
+                ask[j, i] = round_up(
+                    math.ceil((theo[j, i] + hs) / unit - 1e-9), starts, steps, nbands
+                )
+    for i in range(n):
+        best_ask = ask[0, i]
+        best_bid = bid[0, i]
+        for j in range(1, m):
+            best_ask = min(best_ask, ask[j, i])
+            best_bid = max(best_bid, bid[j, i])
+        if view_ask[i] > 0:
+            best_ask = min(best_ask, view_ask[i])
+        best_bid = max(best_bid, view_bid[i])
+        bid_cap = round_down(best_ask - 1, starts, steps, nbands)
+        ask_floor = round_up(max(best_bid, 0) + 1, starts, steps, nbands)
+        for j in range(m):
+            b = min(bid[j, i], bid_cap)
+            a = max(ask[j, i], ask_floor)
+            bq = quote_size if (b > 0 and live[i]) else 0
+            aq = quote_size if live[i] else 0
+            if bq == 0:
+                b = 0
+            bid[j, i] = b
+            ask[j, i] = a
+            bid_qty[j, i] = bq
+            ask_qty[j, i] = aq
+            send[j, i] = full or (
+                b != sent_bid[j, i]
+                or a != sent_ask[j, i]
+                or bq != sent_bid_qty[j, i]
+                or aq != sent_ask_qty[j, i]
+            )
+
+
+mm_quotes = numba.njit(cache=True)(mm_quotes_python)

@@ -35,7 +35,7 @@ import math
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from mmdesk.flow.agents._kernels import bs_price_vega
+from mmdesk.flow.agents._kernels import bs_price_vega, mm_quotes
 from mmdesk.flow.agents.base import AgentContext
 from mmdesk.flow.agents.tags import AgentKind, tags_for
 from mmdesk.typing import Float64Array
@@ -197,52 +197,30 @@ class MarketMakers(ParticipantBase):
         self._observe(now_ns, spot)
         self._refresh_noise(now_ns)
         theo, vega = self.theo(now_ns, spot)
-        hs = np.maximum(
-            cfg.min_half_spread, cfg.half_spread_vol * vega + cfg.half_spread_frac * theo
-        )
-        ticks = ctx.option_ticks
-        unit = ctx.price_unit
-        shape = theo.shape
-        # hysteresis: a leg whose theo is still within requote_frac * half_spread of
-        # the mid it was quoted around is left alone (message traffic of real makers)
-        quoted_mid = 0.5 * (self._sent_bid + self._sent_ask) * unit
-        keep = (self._sent_ask > 0) & (np.abs(theo - quoted_mid) < cfg.requote_frac * hs)
-        bid = ticks.round_down(np.floor((theo - hs) / unit + 1e-9).astype(np.int64).ravel())
-        ask = ticks.round_up(np.ceil((theo + hs) / unit - 1e-9).astype(np.int64).ravel())
-        bid, ask = bid.reshape(shape), ask.reshape(shape)
-        bid = np.where(keep, self._sent_bid, bid)
-        ask = np.where(keep, self._sent_ask, ask)
-        # never quote through the market: bids at most one tick below the best ask
-        # (the other makers' new asks and the resting asks in the last view), and
-        # asks at least one tick above the best bid
-        inst1 = ctx.listing.instrument
-        best_ask = ask.min(axis=0)
-        best_bid = bid.max(axis=0)
-        if self.view is not None:
-            va, vb = self.view.ask[inst1], self.view.bid[inst1]
-            best_ask = np.where(va > 0, np.minimum(best_ask, va), best_ask)
-            best_bid = np.maximum(best_bid, vb)
-        bid = np.minimum(bid, ticks.tick_down(best_ask)[None, :])
-        ask = np.maximum(ask, ticks.tick_up(np.maximum(best_bid, 0))[None, :])
-        live = ctx.listing.live(now_ns)[None, :]
-        bid_qty = np.where((bid > 0) & live, cfg.quote_size, 0)
-        ask_qty = np.where(live, cfg.quote_size, 0) + np.zeros(shape, dtype=np.int64)
-        bid = np.where(bid_qty > 0, bid, 0)
         m, n = theo.shape
-        # send only legs that changed, except on a full refresh (which also
-        # replenishes sides eaten by fills)
         full = self._last_full_ns < 0 or now_ns - self._last_full_ns >= cfg.full_refresh_s * 1e9
         if full:
             self._last_full_ns = now_ns
-            send = np.ones(m * n, dtype=bool)
+        inst1 = ctx.listing.instrument
+        if self.view is not None:
+            view_bid, view_ask = self.view.bid[inst1], self.view.ask[inst1]
         else:
-            send = (
-                (bid != self._sent_bid)
-                | (ask != self._sent_ask)
-                | (bid_qty != self._sent_bq)
-                | (ask_qty != self._sent_aq)
-            ).ravel()
+            view_bid = view_ask = np.full(n, -1, dtype=np.int64)
+        ticks = ctx.option_ticks
+        bid = np.empty((m, n), dtype=np.int64)
+        ask = np.empty((m, n), dtype=np.int64)
+        bid_qty = np.empty((m, n), dtype=np.int64)
+        ask_qty = np.empty((m, n), dtype=np.int64)
+        send2 = np.empty((m, n), dtype=np.bool_)
+        mm_quotes(
+            theo, vega, self._sent_bid, self._sent_ask, self._sent_bq, self._sent_aq,
+            np.ascontiguousarray(view_bid), np.ascontiguousarray(view_ask),
+            ctx.listing.live(now_ns), ctx.price_unit, cfg.min_half_spread, cfg.half_spread_vol,
+            cfg.half_spread_frac, cfg.requote_frac, cfg.quote_size, full,
+            ticks.starts, ticks.steps, ticks.nbands, bid, ask, bid_qty, ask_qty, send2,
+        )  # fmt: skip
         self._sent_bid, self._sent_ask, self._sent_bq, self._sent_aq = bid, ask, bid_qty, ask_qty
+        send = send2.ravel()
         if not send.any():
             return None
         owner = np.repeat(np.asarray(self.participant_ids, dtype=np.int64), n)[send]
