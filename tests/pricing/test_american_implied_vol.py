@@ -58,11 +58,12 @@ def test_implied_vol_inverts_the_methods_own_prices(
     assert np.all((vol_error < 1e-8) | (vol_error * vega < 1e-10 * np.maximum(1.0, price[ok])))
 
 
-def test_implied_vol_with_cash_dividends_inverts_the_tree() -> None:
-    dividends = ([0.1, 0.35], [1.0, 1.0])
+@pytest.mark.parametrize("model", ["escrowed", "spot"])
+def test_implied_vol_with_cash_dividends_inverts_the_tree(model: str) -> None:
+    kw = {"dividends": ([0.1, 0.35], [1.0, 1.0]), "dividend_model": model}
     spot = np.array([95.0, 100.0, 105.0])
-    price = american_price(spot, 100.0, 0.5, 0.3, 0.04, 0.0, True, "tree", dividends=dividends)
-    iv = american_implied_vol(price, spot, 100.0, 0.5, 0.04, 0.0, True, "tree", dividends=dividends)
+    price = american_price(spot, 100.0, 0.5, 0.3, 0.04, 0.0, True, "tree", **kw)
+    iv = american_implied_vol(price, spot, 100.0, 0.5, 0.04, 0.0, True, "tree", **kw)
     np.testing.assert_allclose(iv, 0.3, atol=1e-9)
 
 

@@ -29,6 +29,7 @@ from mmdesk.pricing.american.bivariate import (
     plackett_table,
 )
 from mmdesk.pricing.american.tree import lr_tree_one
+from mmdesk.pricing.american.tree_spot import lr_tree_spot_one, lr_tree_spot_one_python
 
 from .american_oracle import TODAY, american_npv, bs_process
 
@@ -477,3 +478,60 @@ def test_price_rises_with_vol_and_moves_the_right_way_with_strike(
     assert np.all(steps_in_strike >= -tol)
     # ... by no more than the strike step (|dV/dK| <= 1 for American options).
     assert np.all(np.abs(np.diff(low)) <= 1.0 + tol)
+
+
+def _fd_with_dividends(o: dict, div_days: list[int], amounts: list[float], model: str) -> float:
+    process = bs_process(o["spot"], o["vol"], o["rate"], o["div_yield"])
+    kind = ql.Option.Call if o["is_call"] else ql.Option.Put
+    option = ql.VanillaOption(
+        ql.PlainVanillaPayoff(kind, o["strike"]), ql.AmericanExercise(TODAY, TODAY + o["days"])
+    )
+    schedule = ql.DividendVector([TODAY + d for d in div_days], amounts)
+    option.setPricingEngine(
+        ql.FdBlackScholesVanillaEngine(
+            process, schedule, 1600, 1600, 0, ql.FdmSchemeDesc.Douglas(), False,
+            -ql.nullDouble(), getattr(ql.FdBlackScholesVanillaEngine, model),
+        )
+    )  # fmt: skip
+    return float(option.NPV())
+
+
+@pytest.mark.parametrize(
+    ("is_call", "strike", "days", "div_days", "amounts"),
+    [
+        (True, 100.0, 365, [91, 273], [2.0, 2.0]),
+        (False, 105.0, 365, [91, 273], [1.5, 1.5]),
+        (False, 95.0, 500, [45, 136, 227, 318, 409], [0.8] * 5),
+    ],
+)
+def test_tree_in_the_spot_dividend_model_matches_quantlib_fd_spot_model_to_1e_4(
+    is_call: bool, strike: float, days: int, div_days: list[int], amounts: list[float]
+) -> None:
+    o = {"spot": 100.0, "strike": strike, "days": days, "vol": 0.3, "rate": 0.05,
+         "div_yield": 0.0, "is_call": is_call}  # fmt: skip
+    fd = _fd_with_dividends(o, div_days, amounts, "Spot")
+    dividends = (np.array(div_days) / 365.0, amounts)
+    tree = _ours(o, "tree", steps=4001, dividends=dividends, dividend_model="spot")
+    assert abs(tree - fd) / fd < 1e-4
+    # ... and the two dividend models are different models (percent level here).
+    escrowed = _ours(o, "tree", steps=4001, dividends=dividends)
+    assert abs(escrowed - tree) / tree > 1e-3
+
+
+def test_spot_model_tree_kernel_matches_its_python_twin(rng: np.random.Generator) -> None:
+    times = np.array([0.05, 0.3, 0.31])
+    amounts = np.array([1.0, 0.5, 2.0])
+    for _ in range(6):
+        args = (float(rng.uniform(80.0, 120.0)), 100.0, float(rng.uniform(0.2, 1.0)),
+                float(rng.uniform(0.1, 0.5)), 0.04, 0.01, bool(rng.integers(2)), 41,
+                times, amounts, True)  # fmt: skip
+        fast, slow = np.empty(3), np.empty(3)
+        assert lr_tree_spot_one(*args, fast) == pytest.approx(
+            lr_tree_spot_one_python(*args, slow), rel=1e-12
+        )
+        np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-12)
+
+
+def test_unknown_dividend_model_raises() -> None:
+    with pytest.raises(ValueError, match="dividend_model"):
+        american_price(100.0, 100.0, 0.5, 0.2, 0.05, 0.0, True, "tree", dividend_model="cash")

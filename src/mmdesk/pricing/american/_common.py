@@ -20,6 +20,7 @@ import numpy as np
 from mmdesk.pricing.american.baw import baw_price_one
 from mmdesk.pricing.american.bjs import bjs1993_price_one, bjs2002_price_one
 from mmdesk.pricing.american.tree import lr_tree_one
+from mmdesk.pricing.american.tree_spot import lr_tree_spot_one
 from mmdesk.typing import Float64Array
 
 _INF = math.inf
@@ -59,6 +60,31 @@ CODE_BAW = 0
 CODE_BJS2002 = 1
 CODE_BJS1993 = 2
 CODE_TREE = 3
+#: The tree with cash dividends in the spot model (see ``DividendModel``).
+CODE_TREE_SPOT = 4
+
+
+class DividendModel(StrEnum):
+    """How the tree treats discrete cash dividends.
+
+    Attributes
+    ----------
+    ESCROWED : "escrowed"
+        ``S − PV(dividends)`` follows GBM with the given vol (QuantLib FD ``Escrowed``).
+    SPOT : "spot"
+        The stock follows GBM with the given vol and drops by each dividend at
+        its ex-date (QuantLib FD ``Spot``, its default).
+    """
+
+    ESCROWED = "escrowed"
+    SPOT = "spot"
+
+
+def method_code(method: AmericanMethod, dividend_model: DividendModel) -> int:
+    """Kernel code of a method (and, for the tree, of its dividend model)."""
+    if method is AmericanMethod.TREE and dividend_model is DividendModel.SPOT:
+        return CODE_TREE_SPOT
+    return METHOD_CODE[method]
 
 
 def valid_inputs_python(
@@ -117,7 +143,7 @@ def american_price_one_python(
     """American price of one option by method ``code`` (currency); limits as in the module doc.
 
     ``lattice`` (3 floats) receives the tree's lattice delta, gamma, theta for
-    ``code == CODE_TREE`` (NaN for the closed forms).
+    ``code in (CODE_TREE, CODE_TREE_SPOT)`` (NaN for the closed forms).
     """
     lattice[0] = math.nan
     lattice[1] = math.nan
@@ -128,7 +154,7 @@ def american_price_one_python(
         omega = 1.0 if is_call else -1.0
         return max(omega * (spot - strike), 0.0)
     if vol == 0.0:
-        if code == CODE_TREE and div_times.shape[0] > 0:
+        if code >= CODE_TREE and div_times.shape[0] > 0:
             return math.nan
         return zero_vol_value(spot, strike, t, rate, div_yield, is_call)
     if code == CODE_BAW:
@@ -137,6 +163,11 @@ def american_price_one_python(
         return bjs2002_price_one(spot, strike, t, vol, rate, div_yield, is_call)
     if code == CODE_BJS1993:
         return bjs1993_price_one(spot, strike, t, vol, rate, div_yield, is_call)
+    if code == CODE_TREE_SPOT:
+        return lr_tree_spot_one(
+            spot, strike, t, vol, rate, div_yield, is_call, steps,
+            div_times, div_amounts, True, lattice,
+        )  # fmt: skip
     return lr_tree_one(
         spot,
         strike,

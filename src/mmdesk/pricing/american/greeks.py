@@ -41,13 +41,15 @@ import numpy as np
 
 from mmdesk.pricing.american._common import (
     CODE_TREE,
-    METHOD_CODE,
     AmericanMethod,
+    DividendModel,
     american_price_one,
+    method_code,
 )
 from mmdesk.pricing.american.baw import QL_CRITICAL_PRICE_TOLERANCE
 from mmdesk.pricing.american.pricing import (
     DividendsLike,
+    as_dividend_model,
     as_dividends,
     as_method,
     check_steps,
@@ -103,7 +105,7 @@ def american_greeks_one_python(
         out[k] = math.nan
     if math.isnan(price) or not (t > 0.0 and vol > 0.0):
         return
-    tree = code == CODE_TREE
+    tree = code >= CODE_TREE  # CODE_TREE or CODE_TREE_SPOT
     h_s = 1e-4 * spot
     h_r = 1e-4
     h_v = 1e-3 if tree else 1e-4
@@ -220,6 +222,7 @@ def american_greeks(
     *,
     dividends: DividendsLike | None = None,
     steps: int = DEFAULT_STEPS,
+    dividend_model: DividendModel | str = DividendModel.ESCROWED,
 ) -> Greeks:
     """Price and eight greeks of American options (see the module doc for how).
 
@@ -241,6 +244,8 @@ def american_greeks(
         Discrete cash dividends (years, currency); tree only.
     steps : int, default 201
         Tree steps (tree only).
+    dividend_model : {"escrowed", "spot"}
+        Cash-dividend model of the tree (see :func:`american_price`).
 
     Returns
     -------
@@ -251,6 +256,7 @@ def american_greeks(
         NaN and at ``t == 0`` or ``vol == 0`` (the price is then the limit).
     """
     m = as_method(method)
+    model = as_dividend_model(dividend_model)
     divs = as_dividends(dividends, m)
     n_steps = check_steps(steps)
     flat = flatten_american(spot, strike, t, vol, rate, div_yield, is_call)
@@ -258,7 +264,7 @@ def american_greeks(
     f_spot, f_strike, f_t, f_vol, f_rate, f_q = flat.floats
     (f_call,) = flat.flags
     american_greeks_kernel(
-        METHOD_CODE[m], f_spot, f_strike, f_t, f_vol, f_rate, f_q, f_call,
+        method_code(m, model), f_spot, f_strike, f_t, f_vol, f_rate, f_q, f_call,
         n_steps, divs.times, divs.amounts, out,
     )  # fmt: skip
     return Greeks(*(flat.finish(row) for row in out))  # type: ignore[arg-type]

@@ -36,14 +36,16 @@ import numpy as np
 
 from mmdesk.pricing._broadcast import flatten_inputs
 from mmdesk.pricing.american._common import (
-    METHOD_CODE,
     AmericanMethod,
+    DividendModel,
     american_price_one,
+    method_code,
     zero_vol_value,
 )
 from mmdesk.pricing.american.baw import QL_CRITICAL_PRICE_TOLERANCE
 from mmdesk.pricing.american.pricing import (
     DividendsLike,
+    as_dividend_model,
     as_dividends,
     as_method,
     check_steps,
@@ -103,12 +105,15 @@ def american_iv_one_python(
         code, spot, strike, t, VOL_MIN, rate, div_yield, is_call, steps,
         div_times, div_amounts, QL_CRITICAL_PRICE_TOLERANCE, work,
     )  # fmt: skip
-    if math.isnan(p_lo) and div_times.shape[0] == 0:
-        # The closed forms can fail at very low vol (BAW's critical-price
-        # iteration diverges, BJS overflows): use the zero-vol limit instead.
-        p_lo = zero_vol_value(spot, strike, t, rate, div_yield, is_call)
     if math.isnan(p_lo):
-        return math.nan, INVALID_INPUT
+        # The methods can fail at very low vol (BAW's critical-price iteration
+        # diverges, BJS overflows, the tree's probabilities degenerate): use the
+        # zero-vol limit, or with cash dividends the intrinsic value (a lower
+        # bound of any American price), instead.
+        if div_times.shape[0] == 0:
+            p_lo = zero_vol_value(spot, strike, t, rate, div_yield, is_call)
+        else:
+            p_lo = max((spot - strike) if is_call else (strike - spot), 0.0)
     if price < p_lo - tol:
         floor = p_lo
         if div_times.shape[0] == 0:
@@ -214,6 +219,7 @@ def american_implied_vol_with_reason(
     *,
     dividends: DividendsLike | None = None,
     steps: int = DEFAULT_STEPS,
+    dividend_model: DividendModel | str = DividendModel.ESCROWED,
 ) -> tuple[float | Float64Array, int | Int8Array]:
     """Implied vol of American option prices, with a reason code per option.
 
@@ -235,6 +241,8 @@ def american_implied_vol_with_reason(
         Discrete cash dividends (years, currency); tree only.
     steps : int, default 201
         Tree steps (tree only).
+    dividend_model : {"escrowed", "spot"}
+        Cash-dividend model of the tree (see :func:`american_price`).
 
     Returns
     -------
@@ -244,6 +252,7 @@ def american_implied_vol_with_reason(
         :class:`~mmdesk.pricing.iv_reason.IVReason` codes (see module doc).
     """
     m = as_method(method)
+    model = as_dividend_model(dividend_model)
     divs = as_dividends(dividends, m)
     n_steps = check_steps(steps)
     flat = flatten_inputs(
@@ -270,7 +279,7 @@ def american_implied_vol_with_reason(
     vol = flat.empty()
     reason = np.empty(flat.size, dtype=np.int8)
     american_iv_kernel(
-        METHOD_CODE[m], f_price, f_spot, f_strike, f_t, f_rate, f_q, f_call,
+        method_code(m, model), f_price, f_spot, f_strike, f_t, f_rate, f_q, f_call,
         n_steps, divs.times, divs.amounts, guess, vol, reason,
     )  # fmt: skip
     if flat.scalar:
@@ -290,6 +299,7 @@ def american_implied_vol(
     *,
     dividends: DividendsLike | None = None,
     steps: int = DEFAULT_STEPS,
+    dividend_model: DividendModel | str = DividendModel.ESCROWED,
 ) -> float | Float64Array:
     """Implied vol of American option prices (NaN where no vol).
 
@@ -303,7 +313,7 @@ def american_implied_vol(
     """
     return american_implied_vol_with_reason(
         price, spot, strike, t, rate, div_yield, is_call, method,
-        dividends=dividends, steps=steps,
+        dividends=dividends, steps=steps, dividend_model=dividend_model,
     )[0]  # fmt: skip
 
 

@@ -9,10 +9,11 @@ import numpy.typing as npt
 
 from mmdesk.pricing._broadcast import FlatInputs, flatten_inputs
 from mmdesk.pricing.american._common import (
-    METHOD_CODE,
     AmericanMethod,
+    DividendModel,
     american_price_kernel,
     american_price_kernel_serial,
+    method_code,
 )
 from mmdesk.pricing.american.baw import QL_CRITICAL_PRICE_TOLERANCE
 from mmdesk.pricing.american.tree import DEFAULT_STEPS
@@ -78,6 +79,15 @@ def as_dividends(dividends: DividendsLike | None, method: AmericanMethod) -> Cas
     return CashDividends(times, amounts)
 
 
+def as_dividend_model(model: DividendModel | str) -> DividendModel:
+    """Parse a dividend model name (``"escrowed"``, ``"spot"``)."""
+    try:
+        return DividendModel(model)
+    except ValueError:
+        names = ", ".join(repr(m.value) for m in DividendModel)
+        raise ValueError(f"dividend_model must be one of {names}, got {model!r}") from None
+
+
 def check_steps(steps: int) -> int:
     """Validate the tree step count (>= 3)."""
     if not isinstance(steps, int | np.integer) or steps < 3:
@@ -113,6 +123,7 @@ def price_flat(
     flat: FlatInputs,
     dividends: CashDividends,
     steps: int,
+    dividend_model: DividendModel = DividendModel.ESCROWED,
     baw_tolerance: float = QL_CRITICAL_PRICE_TOLERANCE,
 ) -> tuple[Float64Array, Float64Array]:
     """Run the price kernel on flat inputs: (prices, lattice greeks rows (3, m))."""
@@ -124,7 +135,7 @@ def price_flat(
     spot, strike, t, vol, rate, div_yield = flat.floats
     (is_call,) = flat.flags
     kernel(
-        METHOD_CODE[method],
+        method_code(method, dividend_model),
         spot,
         strike,
         t,
@@ -154,6 +165,7 @@ def american_price(
     *,
     dividends: DividendsLike | None = None,
     steps: int = DEFAULT_STEPS,
+    dividend_model: DividendModel | str = DividendModel.ESCROWED,
 ) -> float | Float64Array:
     """Price American options (array-first: all inputs broadcast numpy-style).
 
@@ -182,9 +194,14 @@ def american_price(
     dividends : (times, amounts), optional
         Discrete cash dividends of the underlying, shared by all options:
         ex-dividend times in years from now and cash amounts per share
-        (currency).  Tree only (escrowed-dividend model; see ``docs/american.md``).
+        (currency).  Tree only.
     steps : int, default 201
         Tree steps; an even count is raised by one (Leisen–Reimer needs odd).
+    dividend_model : {"escrowed", "spot"}, default "escrowed"
+        Tree with cash dividends: ``"escrowed"`` — ``S − PV(dividends)`` is
+        lognormal with ``vol``; ``"spot"`` — the stock is lognormal with
+        ``vol`` between ex-dates and drops by each dividend (QuantLib's FD
+        default).  See ``docs/american.md``.
 
     Returns
     -------
@@ -210,6 +227,7 @@ def american_price(
     m = as_method(method)
     divs = as_dividends(dividends, m)
     n_steps = check_steps(steps)
+    model = as_dividend_model(dividend_model)
     flat = flatten_american(spot, strike, t, vol, rate, div_yield, is_call)
-    out, _ = price_flat(m, flat, divs, n_steps)
+    out, _ = price_flat(m, flat, divs, n_steps, model)
     return flat.finish(out)
