@@ -193,3 +193,12 @@ def test_a_loop_runs_once() -> None:
     loop.run()
     with pytest.raises(RuntimeError, match="already run"):
         loop.run()
+
+
+@pytest.mark.parametrize("process", [{"kind": "heston"}, {"kind": "merton"}])
+def test_stochastic_vol_and_jump_processes_drive_the_same_market(process: dict[str, str]) -> None:
+    res = run_scenario(short(seed=8, process=process, settlement="physical"))
+    assert res.n_events > 1_000
+    assert np.all(np.isfinite(res.mark_fair)) and np.all(res.mark_fair > 0)
+    fills = res.journal[(res.journal["flags"] & int(EventKind.FILL)) != 0]
+    assert fills.size > 0
