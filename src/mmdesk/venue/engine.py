@@ -256,18 +256,25 @@ class MatchingEngine:
         """Best ask price (units), EMPTY_PRICE (-1) if no ask."""
         return int(self._b.best[self._check_instr(instrument), 1])
 
+    def _size_at_best(self, instrument: int, s: int) -> int:
+        b = self._b
+        i = self._check_instr(instrument)
+        p = int(b.best[i, s])
+        return 0 if p == EMPTY_PRICE else int(b.lvl_qty[b.lad_off[i] + p - b.lad_base[i]])
+
     def bid_size(self, instrument: int) -> int:
         """Open quantity at the best bid (0 if none)."""
-        return int(self.tops()[self._check_instr(instrument), 1])
+        return self._size_at_best(instrument, 0)
 
     def ask_size(self, instrument: int) -> int:
         """Open quantity at the best ask (0 if none)."""
-        return int(self.tops()[self._check_instr(instrument), 3])
+        return self._size_at_best(instrument, 1)
 
     def tops(self) -> Int64Array:
         """Top of every book: int64[n, 4] columns bid px, bid qty, ask px, ask qty (units)."""
         out = np.empty((self.n_instruments, 4), dtype=np.int64)
-        _book.tops(self._b, out)
+        b = self._b
+        _book.tops(b.best, b.lvl_qty, b.lad_base, b.lad_off, out)
         return out
 
     def depth(self, instrument: int, side: int, levels: int = 5) -> tuple[Int64Array, Int64Array]:
@@ -277,7 +284,10 @@ class MatchingEngine:
             raise ValueError(f"side must be +1 (bid) or -1 (ask), got {side}")
         px = np.zeros(levels, dtype=np.int64)
         qty = np.zeros(levels, dtype=np.int64)
-        k = _book.depth(self._b, i, side, levels, px, qty)
+        b = self._b
+        k = _book.depth(
+            b.best, b.lvl_qty, b.lad_base, b.lad_width, b.lad_off, i, side, levels, px, qty
+        )
         return px[:k], qty[:k]
 
     def _slot(self, order_id: int) -> int:
@@ -304,7 +314,7 @@ class MatchingEngine:
         s = self._slot(order_id)
         if s < 0:
             raise ValueError(f"order_id {order_id} is not a live order")
-        return int(_book.queue_ahead(self._b, s))
+        return int(_book.queue_ahead(self._b.o_prev, self._b.o_qty, s))
 
     def quote_order(self, owner: int, instrument: int, side: int) -> int:
         """Venue order id of ``owner``'s standing mass-quote side, NO_ID (-1) if none."""
