@@ -440,3 +440,14 @@ def test_book_invariants_hold_on_random_streams(stp: STPMode) -> None:
             for p, q in zip(px.tolist(), qty.tolist(), strict=True):
                 assert q == b.o_qty[mine[b.o_price[mine] == p]].sum()
     assert len(opened) > 100
+
+
+def test_centred_ladder_lets_the_underlying_move_half_the_width_either_way(ts: Clock) -> None:
+    from mmdesk.venue.engine import centred_ladder_base
+
+    base = centred_ladder_base([500_000, 100], 2048)
+    assert base.tolist() == [500_000 - 1024, 1]
+    eng = MatchingEngine(VenueConfig(ladder_width=2048), [0, 1], ladder_base=base)
+    assert len(rows(eng.limit(ts(), 0, BUY, 500_000 - 1024, 1, owner=1), EventKind.ACK)) == 1
+    ev = eng.limit(ts(), 0, BUY, 500_000 + 1024, 1, owner=1)
+    assert rows(ev, EventKind.REJECT)["reason"].tolist() == [Reason.PRICE_OUT_OF_RANGE]

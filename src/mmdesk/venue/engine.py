@@ -33,7 +33,7 @@ from mmdesk.venue.config import VenueConfig
 from mmdesk.venue.fees import fee_rates
 from mmdesk.venue.ticks import TickTable, stack_tables
 
-__all__ = ["MatchingEngine"]
+__all__ = ["MatchingEngine", "centred_ladder_base"]
 
 EventArray = npt.NDArray[np.void]
 
@@ -325,6 +325,19 @@ class MatchingEngine:
     def open_orders(self) -> int:
         """Number of resting orders over all books."""
         return int(self._b.n_rest.sum())
+
+
+def centred_ladder_base(reference_units: npt.ArrayLike, width: int) -> Int64Array:
+    """Ladder base (units) that centres a book of ``width`` levels on a reference price.
+
+    Use it for the underlying: ``ladder_base=centred_ladder_base(spot_units, cfg.ladder_width)``
+    lets the price move ``width // 2`` units either way (never below 1).
+    """
+    ref = np.asarray(reference_units, dtype=np.int64)
+    if width < 1:
+        raise ValueError(f"width must be >= 1, got {width}")
+    out: Int64Array = np.maximum(ref - width // 2, 1)
+    return out
 
 
 def _new_pool(cap: int) -> dict[str, np.ndarray]:
