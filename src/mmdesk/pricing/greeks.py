@@ -18,9 +18,10 @@ charm     ∂delta/∂t = −∂delta/∂T         per year of calendar time
 ========  =============================  ==========================================
 
 ``t`` is calendar time passing with everything else fixed (``T`` shrinks), so
-theta and charm are the change over the next year of *decay*, QuantLib's sign
-convention for ``theta`` (``thetaPerDay`` = theta/365).  QuantLib has no charm;
-ours is the sign that makes ``delta(T − dt) ≈ delta + charm·dt``.
+theta and charm are rates of change per year as the option ages: a long
+vanilla usually has negative theta.  This is QuantLib's sign convention for
+``theta`` (and ``thetaPerDay`` = theta/365).  QuantLib has no charm; ours is
+the sign that makes ``delta(T − dt) ≈ delta + charm·dt``.
 """
 
 from __future__ import annotations
