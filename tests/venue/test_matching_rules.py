@@ -451,3 +451,37 @@ def test_centred_ladder_lets_the_underlying_move_half_the_width_either_way(ts: C
     assert len(rows(eng.limit(ts(), 0, BUY, 500_000 - 1024, 1, owner=1), EventKind.ACK)) == 1
     ev = eng.limit(ts(), 0, BUY, 500_000 + 1024, 1, owner=1)
     assert rows(ev, EventKind.REJECT)["reason"].tolist() == [Reason.PRICE_OUT_OF_RANGE]
+
+
+def test_r9_quote_side_cancelled_by_id_is_gone_and_next_leg_enters_fresh(
+    eng: MatchingEngine, ts: Clock
+) -> None:
+    eng.quote(ts(), 5, [OPT], [100], [10], [110], [10])
+    bid = eng.quote_order(5, OPT, BUY)
+    ev = eng.cancel(ts(), bid, owner=5)
+    assert rows(ev, EventKind.CANCEL | EventKind.QUOTE)["order_id"].tolist() == [bid]
+    assert eng.quote_order(5, OPT, BUY) == -1 and eng.best_bid(OPT) == EMPTY_PRICE
+    ev = eng.quote(ts(), 5, [OPT], [100], [10], [110], [10])
+    assert len(rows(ev, EventKind.ACK | EventKind.QUOTE)) == 1  # only the bid is new
+    assert eng.quote_order(5, OPT, BUY) not in (-1, bid)
+
+
+def test_r10_fok_counts_only_other_participants_liquidity(ts: Clock) -> None:
+    eng = make_engine(stp=STPMode.CANCEL_RESTING)
+    eng.limit(ts(), OPT, SELL, 100, 5, owner=1)  # own
+    eng.limit(ts(), OPT, SELL, 100, 3, owner=2)
+    ev = eng.fok(ts(), OPT, BUY, 100, 5, owner=1)
+    assert rows(ev, EventKind.CANCEL)["reason"].tolist() == [Reason.FOK_UNFILLABLE]
+    assert eng.ask_size(OPT) == 8  # nothing touched, own order not cancelled either
+    ev = eng.fok(ts(), OPT, BUY, 100, 3, owner=1)
+    assert rows(ev, EventKind.FILL | EventKind.MAKER)["owner"].tolist() == [2]
+    assert rows(ev, EventKind.CANCEL)["reason"].tolist() == [Reason.SELF_TRADE]
+
+
+def test_r12_replace_to_an_off_tick_price_is_rejected_and_order_unchanged(
+    eng: MatchingEngine, ts: Clock
+) -> None:
+    a = oid(eng.limit(ts(), OPT, BUY, 300, 5, owner=1))
+    ev = eng.replace(ts(), a, owner=1, price=302, qty=5)
+    assert rows(ev, EventKind.REJECT)["reason"].tolist() == [Reason.OFF_TICK]
+    assert eng.is_live(a) and eng.leaves(a) == 5 and eng.best_bid(OPT) == 300
