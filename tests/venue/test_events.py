@@ -73,3 +73,17 @@ def test_digest_changes_with_any_byte_and_rejects_foreign_dtypes() -> None:
     assert events_digest(ev) != d0
     with pytest.raises(ValueError, match="EVENT_DTYPE"):
         events_digest(np.zeros(3))
+
+
+def test_describe_names_kinds_sides_and_reasons() -> None:
+    from mmdesk.market.events import describe
+
+    ev = empty_events(2)
+    ev["flags"] = [EventKind.FILL | EventKind.TAKER, EventKind.REJECT]
+    ev["side"] = [1, -1]
+    ev["qty"] = [4, 1]
+    ev["price"] = [105, 301]
+    ev["reason"] = [0, Reason.OFF_TICK]
+    lines = describe(ev)
+    assert "FILL|TAKER" in lines[0] and "buy 4@105" in lines[0] and "fee=" in lines[0]
+    assert "REJECT" in lines[1] and "reason=OFF_TICK" in lines[1] and "sell" in lines[1]

@@ -27,6 +27,7 @@ __all__ = [
     "EventKind",
     "Reason",
     "Side",
+    "describe",
     "empty_events",
     "events_digest",
     "fills_of",
@@ -172,3 +173,35 @@ def events_digest(events: npt.NDArray[np.void]) -> str:
     if arr.dtype != EVENT_DTYPE:
         raise ValueError(f"events must have EVENT_DTYPE, got dtype {arr.dtype}")
     return hashlib.sha256(arr.tobytes()).hexdigest()
+
+
+_BASE_KINDS = (
+    EventKind.ACK, EventKind.REJECT, EventKind.CANCEL, EventKind.REPLACE, EventKind.FILL,
+    EventKind.TRADE, EventKind.TOP, EventKind.RFQ, EventKind.SETTLE, EventKind.MARK,
+)  # fmt: skip
+_MODIFIERS = (EventKind.MAKER, EventKind.TAKER, EventKind.QUOTE, EventKind.FINAL)
+
+
+def describe(events: npt.NDArray[np.void]) -> list[str]:
+    """One human-readable line per row (debugging and test failure messages).
+
+    Example line: ``seq=12 ts=5000 FILL|TAKER instr=3 buy 4@105 leaves=6 id=4294967297
+    owner=2 contra=1 tag=7 fee=2.00``.
+    """
+    side_name = {1: "buy", -1: "sell", 0: "-"}
+    out = []
+    for r in events:
+        flags = int(r["flags"])
+        names = [k.name or "" for k in _BASE_KINDS + _MODIFIERS if flags & int(k)]
+        line = (
+            f"seq={int(r['seq'])} ts={int(r['ts_exchange'])} {'|'.join(names) or '?'} "
+            f"instr={int(r['instrument'])} {side_name.get(int(r['side']), '?')} "
+            f"{int(r['qty'])}@{int(r['price'])} leaves={int(r['leaves'])} "
+            f"id={int(r['order_id'])} owner={int(r['owner'])}"
+        )
+        if flags & int(EventKind.FILL):
+            line += f" contra={int(r['contra'])} tag={int(r['tag'])} fee={float(r['fee']):.2f}"
+        if int(r["reason"]):
+            line += f" reason={Reason(int(r['reason'])).name}"
+        out.append(line)
+    return out
