@@ -123,11 +123,3 @@ def bs_vega(
     sq = np.sqrt(tau)
     d1 = (np.log(spot / strike) + (rate - q + 0.5 * vol * vol) * tau) / (vol * sq)
     return np.asarray(spot * np.exp(-q * tau) * np.exp(-0.5 * d1 * d1) / _SQRT_2PI * sq)
-
-
-def touch(bid: Int64Array, ask: Int64Array, instrument: Int64Array, side: Int64Array) -> Int64Array:
-    """Price an aggressive order of ``side`` must pay to hit the touch (-1 if that side is empty).
-
-    A buy lifts the best ask, a sell hits the best bid (integer units).
-    """
-    return np.where(side > 0, ask[instrument], bid[instrument])
