@@ -148,3 +148,12 @@ def test_basis_kernel_and_twin_agree(rng: np.random.Generator) -> None:
         spline_basis(k, -0.3, 0.04, order, b)
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
         assert np.all((a != 0).sum(axis=1) <= 4)
+
+
+def test_surface_methods_broadcast_like_numpy(surface: FittedSurface) -> None:
+    K = np.linspace(80.0, 120.0, 12).reshape(3, 4)
+    t = np.array([0.1, 0.3, 0.7, 1.2])
+    v = surface.vol(K, t)
+    assert v.shape == (3, 4) and np.all(np.isfinite(v))
+    np.testing.assert_allclose(v[1, 2], surface.vol(K[1, 2], t[2]))
+    assert surface.forward(t).shape == (4,) and surface.discount(0.5).shape == ()

@@ -83,7 +83,11 @@ def surface(
         )
     console.print(table)
     status = "[green]passes[/]" if fitted.ok else "[red]FAILS[/]"
-    console.print(f"static no-arbitrage (butterfly and calendar on the check grid): {status}")
+    console.print(
+        f"static no-arbitrage (butterfly and calendar on the check grid "
+        f"k = ln(K/F) in [{fitted.kgrid[0]:.3f}, {fitted.kgrid[-1]:.3f}], "
+        f"{fitted.kgrid.size} points): {status}"
+    )
 
     # European chains: screen calls and puts at every strike; American chains: the OTM
     # set only (deep in-the-money European equivalents carry the de-Americanisation error)
