@@ -302,16 +302,13 @@ def _unlink(b: BookState, slot: int) -> None:
     if b.lvl_head[lv] == _NIL and b.best[instr, s] == price:
         if b.n_rest[instr, s] == 0:
             b.best[instr, s] = _EMPTY
-        elif s == 0:
-            p = price - 1
-            while b.lvl_head[_lvl(b, instr, p)] == _NIL:
-                p -= 1
-            b.best[instr, s] = p
-        else:
-            p = price + 1
-            while b.lvl_head[_lvl(b, instr, p)] == _NIL:
-                p += 1
-            b.best[instr, s] = p
+        else:  # the side is not empty, so the scan stops inside the ladder
+            step = -1 if s == 0 else 1
+            k = lv + step
+            head = b.lvl_head
+            while head[k] == _NIL:
+                k += step
+            b.best[instr, s] = price + (k - lv)
 
 
 def _crosses(side: int, limit: int, opp_best: int) -> bool:
