@@ -202,3 +202,11 @@ def test_stochastic_vol_and_jump_processes_drive_the_same_market(process: dict[s
     assert np.all(np.isfinite(res.mark_fair)) and np.all(res.mark_fair > 0)
     fills = res.journal[(res.journal["flags"] & int(EventKind.FILL)) != 0]
     assert fills.size > 0
+
+
+def test_new_commands_never_settle_in_the_step_that_produced_them() -> None:
+    zero = {"order_entry": {"mean_ns": 0}, "ack": {"mean_ns": 0}, "market_data": {"mean_ns": 0}}
+    desk = BuyerDesk(qty=100, at_s=20)
+    SimulationLoop(short(seed=9, desk_latency=zero), desk).run()
+    fills = np.concatenate(desk.fills)
+    assert np.all(fills["ts_exchange"] == desk.sent_at + 1)  # one nanosecond later at least
