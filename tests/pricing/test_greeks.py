@@ -309,3 +309,24 @@ def test_price_rises_with_vol_and_moves_against_the_strike(
         assert higher_strike <= price + rounding
     else:
         assert higher_strike >= price - rounding
+
+
+def test_greeks_can_be_written_into_a_reused_buffer(rng: np.random.Generator) -> None:
+    spot, strike, days, vol, rate, div_yield, is_call = random_european_grid(rng, 5000)
+    args = (spot, strike, days / 365.0, vol, rate, div_yield, is_call)
+    buffer = np.empty((9, 5000))
+    g = bs_greeks(*args, out=buffer)
+    fresh = bs_greeks(*args)
+    for name in FIELDS:
+        np.testing.assert_array_equal(getattr(g, name), getattr(fresh, name))
+        assert np.shares_memory(getattr(g, name), buffer)
+    prices = np.empty(5000)
+    bs_price(*args, out=prices)
+    np.testing.assert_array_equal(prices, fresh.price)
+
+
+def test_a_buffer_of_the_wrong_shape_is_refused() -> None:
+    with pytest.raises(ValueError, match="out must be"):
+        bs_greeks(np.ones(3), 1.0, 1.0, 0.2, 0.0, 0.0, True, out=np.empty((9, 4)))
+    with pytest.raises(ValueError, match="out must be"):
+        bs_price(np.ones(3), 1.0, 1.0, 0.2, 0.0, 0.0, True, out=np.empty(3, dtype=np.float32))

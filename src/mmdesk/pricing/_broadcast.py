@@ -99,6 +99,30 @@ class FlatInputs(NamedTuple):
             return np.empty(self.size, dtype=np.float64)
         return np.empty((rows, self.size), dtype=np.float64)
 
+    def use_out(self, out: Float64Array | None, rows: int | None = None) -> Float64Array:
+        """Kernel output: a fresh array, or the caller's ``out`` viewed flat.
+
+        ``out`` must be a C-contiguous float64 array of shape ``shape`` (or
+        ``(rows, *shape)``); results are written into it, so a desk repricing a
+        chain many times a second reuses its buffers instead of allocating.
+
+        Raises
+        ------
+        ValueError
+            If ``out`` has the wrong shape, dtype or layout (the message says which).
+        """
+        if out is None:
+            return self.empty(rows)
+        want = self.shape if rows is None else (rows, *self.shape)
+        if not isinstance(out, np.ndarray) or out.dtype != np.float64:
+            raise ValueError(f"out must be a float64 ndarray, got {type(out).__name__}")
+        if out.shape != want or not out.flags.c_contiguous or not out.flags.writeable:
+            raise ValueError(
+                f"out must be a writeable C-contiguous array of shape {want}, "
+                f"got shape {out.shape} (c_contiguous={out.flags.c_contiguous})"
+            )
+        return out.reshape(-1) if rows is None else out.reshape(rows, self.size)
+
     def finish(self, out: Float64Array) -> float | Float64Array:
         """Shape a flat kernel output like the inputs (a Python float for scalar inputs)."""
         if self.scalar:

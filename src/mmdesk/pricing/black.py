@@ -61,6 +61,8 @@ def bs_price(
     rate: FloatLike,
     div_yield: FloatLike,
     is_call: BoolLike,
+    *,
+    out: Float64Array | None = None,
 ) -> float | Float64Array:
     """Black–Scholes–Merton price of European options on a spot with continuous yield.
 
@@ -80,6 +82,9 @@ def bs_price(
         Continuously compounded dividend (or borrow) yield q per year.
     is_call : bool or array_like of bool
         True for calls, False for puts.
+    out : ndarray, optional
+        C-contiguous float64 array of the broadcast shape to write the prices into
+        (returned); saves the allocation when a chain is repriced repeatedly.
 
     Returns
     -------
@@ -109,10 +114,10 @@ def bs_price(
         },
         {"is_call": is_call},
     )
-    out = flat.empty()
+    result = flat.use_out(out)
     kernel = bs_price_kernel_parallel if flat.parallel else bs_price_kernel
-    kernel(*flat.floats, *flat.flags, out)
-    return flat.finish(out)
+    kernel(*flat.floats, *flat.flags, result)
+    return flat.finish(result)
 
 
 def black76_price(

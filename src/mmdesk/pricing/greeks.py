@@ -198,6 +198,8 @@ def bs_greeks(
     rate: FloatLike,
     div_yield: FloatLike,
     is_call: BoolLike,
+    *,
+    out: Float64Array | None = None,
 ) -> Greeks:
     """Black–Scholes–Merton price and greeks of European options, computed in one pass.
 
@@ -217,6 +219,11 @@ def bs_greeks(
         Continuously compounded dividend (or borrow) yield q per year.
     is_call : bool or array_like of bool
         True for calls, False for puts.
+    out : ndarray, optional
+        C-contiguous float64 array of shape ``(9, *broadcast_shape)`` to write
+        into (rows in ``Greeks`` field order); the returned fields are then views
+        of its rows.  Saves the allocation (and first-touch page faults) when a
+        chain is repriced repeatedly.
 
     Returns
     -------
@@ -244,12 +251,12 @@ def bs_greeks(
         },
         {"is_call": is_call},
     )
-    out = flat.empty(N_GREEK_ROWS)
+    rows = flat.use_out(out, N_GREEK_ROWS)
     kernel = bs_greeks_kernel_parallel if flat.parallel else bs_greeks_kernel
-    kernel(*flat.floats, *flat.flags, out)
+    kernel(*flat.floats, *flat.flags, rows)
     # Scalar input gives Python floats in every field (typed as arrays for callers'
     # convenience: floats support the same arithmetic).
-    return Greeks(*(cast(Float64Array, flat.finish(row)) for row in out))
+    return Greeks(*(cast(Float64Array, flat.finish(row)) for row in rows))
 
 
 def vega_per_vol_point(vega: FloatLike) -> float | Float64Array:
