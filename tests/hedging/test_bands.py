@@ -81,3 +81,29 @@ def test_zakamouline_without_costs_is_plain_delta_hedging() -> None:
     half, mult = zakamouline_band(100.0, 0.03, 0.25, 0.4, 0.0, 0.0, 5e-3)
     assert float(half) == 0.0
     assert float(mult) == 1.0
+
+
+def test_scalar_bands_agree_with_the_array_versions() -> None:
+    from mmdesk.hedging.bands import (
+        whalley_wilmott_half_width_scalar,
+        zakamouline_band,
+        zakamouline_band_scalar,
+    )
+
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        s, g, v = rng.uniform(50, 150), rng.normal(0, 50), rng.uniform(0.05, 0.8)
+        t, r, lam, ra = (
+            rng.uniform(1e-3, 1.0),
+            rng.uniform(-0.01, 0.05),
+            rng.uniform(0, 0.01),
+            10 ** rng.uniform(-6, -1),
+        )
+        assert whalley_wilmott_half_width_scalar(s, g, t, r, lam, ra) == pytest.approx(
+            float(whalley_wilmott_half_width(s, g, t, r, lam, ra)), rel=1e-12, abs=1e-15
+        )
+        h, m = zakamouline_band(s, g, v, t, r, lam, ra)
+        hs, ms = zakamouline_band_scalar(s, g, v, t, r, lam, ra)
+        assert hs == pytest.approx(float(h), rel=1e-12) and ms == pytest.approx(float(m), rel=1e-12)
+    with pytest.raises(ValueError, match="risk_aversion"):
+        whalley_wilmott_half_width_scalar(100.0, 1.0, 0.1, 0.0, 0.001, 0.0)

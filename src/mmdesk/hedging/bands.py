@@ -20,6 +20,8 @@ Sources
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from mmdesk.typing import Float64Array, FloatLike
@@ -128,6 +130,56 @@ def zakamouline_band(
     # σ_m² = σ²(1 ± K); K is negative, so a short-gamma book hedges with a higher vol.
     multiplier = np.sqrt(np.maximum(1.0 + signed_k, 0.0))
     return h0 + h1, multiplier
+
+
+def whalley_wilmott_half_width_scalar(
+    spot: float, gamma: float, t: float, rate: float, cost: float, risk_aversion: float
+) -> float:
+    """:func:`whalley_wilmott_half_width` for plain floats (no numpy overhead; the policies' path).
+
+    Same formula, units and validation as the array version.
+    """
+    _check_scalars(spot, gamma, t, rate, cost, risk_aversion)
+    return (1.5 * math.exp(-rate * t) * cost * spot * gamma * gamma / risk_aversion) ** (1.0 / 3.0)
+
+
+def zakamouline_band_scalar(
+    spot: float,
+    gamma: float,
+    vol: float,
+    t: float,
+    rate: float,
+    cost: float,
+    risk_aversion: float,
+) -> tuple[float, float]:
+    """:func:`zakamouline_band` for plain floats: (half-width, vol multiplier)."""
+    _check_scalars(spot, gamma, t, rate, cost, risk_aversion)
+    if not vol > 0.0:
+        raise ValueError(f"vol must be > 0, got {[vol]}")
+    if not t > 0.0:
+        raise ValueError(f"t must be > 0 for Zakamouline's band, got {[t]}")
+    scale = (math.exp(-rate * t) / vol) ** 0.25
+    abs_g = abs(gamma)
+    h0 = cost / (risk_aversion * spot * vol * vol * t)
+    h1 = 1.12 * cost**0.31 * t**0.05 * scale * math.sqrt(abs_g / risk_aversion)
+    k = -4.76 * cost**0.78 / t**0.02 * scale * (risk_aversion * spot * spot * abs_g) ** 0.15
+    signed_k = k if gamma >= 0.0 else -k
+    return h0 + h1, math.sqrt(max(1.0 + signed_k, 0.0))
+
+
+def _check_scalars(
+    spot: float, gamma: float, t: float, rate: float, cost: float, risk_aversion: float
+) -> None:
+    for name, value, ok in (
+        ("spot", spot, spot > 0.0),
+        ("gamma", gamma, math.isfinite(gamma)),
+        ("t", t, t >= 0.0),
+        ("rate", rate, math.isfinite(rate)),
+        ("cost", cost, cost >= 0.0),
+        ("risk_aversion", risk_aversion, risk_aversion > 0.0),
+    ):
+        if not ok:
+            raise ValueError(f"{name} out of range: {[value]}")
 
 
 def _validate(

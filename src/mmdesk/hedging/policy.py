@@ -17,7 +17,7 @@ from typing import Annotated, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mmdesk.hedging.bands import whalley_wilmott_half_width, zakamouline_band
+from mmdesk.hedging.bands import whalley_wilmott_half_width_scalar, zakamouline_band_scalar
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,10 +130,8 @@ class WhalleyWilmottConfig(BaseModel):
 
     def hedge_quantity(self, state: HedgeInputs) -> float:
         """Trade to the nearest edge of H = ((3/2)e^{-rτ}λSΓ²/γ)^{1/3}."""
-        h = float(
-            whalley_wilmott_half_width(
-                state.spot, state.gamma, state.t, state.rate, state.cost, self.risk_aversion
-            )
+        h = whalley_wilmott_half_width_scalar(
+            state.spot, state.gamma, state.t, state.rate, state.cost, self.risk_aversion
         )
         return trade_to_band(state.delta, 0.0, max(h, self.min_half_width))
 
@@ -151,7 +149,7 @@ class ZakamoulineConfig(BaseModel):
         The centre is the first-order shift of the book delta when its vol
         moves from σ to σ_m: −vanna·σ·(σ_m/σ − 1) (the hedge offsets it).
         """
-        half, mult = zakamouline_band(
+        half, mult = zakamouline_band_scalar(
             state.spot,
             state.gamma,
             state.vol,
@@ -160,8 +158,8 @@ class ZakamoulineConfig(BaseModel):
             state.cost,
             self.risk_aversion,
         )
-        centre = -state.vanna * state.vol * (float(mult) - 1.0)
-        return trade_to_band(state.delta, centre, float(half))
+        centre = -state.vanna * state.vol * (mult - 1.0)
+        return trade_to_band(state.delta, centre, half)
 
 
 HedgeConfig = Annotated[
