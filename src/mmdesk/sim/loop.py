@@ -40,6 +40,7 @@ from mmdesk.flow.agents.noise import NoiseAgents
 from mmdesk.flow.agents.tags import TAG_DESK
 from mmdesk.flow.agents.vol_informed import VolInformedAgents
 from mmdesk.market.events import EVENT_DTYPE, EventKind
+from mmdesk.sim._pack import pack_orders, pack_quotes
 from mmdesk.sim.clock import SimClock, TradingCalendar
 from mmdesk.sim.config import ScenarioConfig
 from mmdesk.sim.fair_value import simulate_session_paths
@@ -53,8 +54,6 @@ from mmdesk.venue.impact import PriceImpact
 from mmdesk.venue.latency import DelaySampler
 from mmdesk.venue.listing import Listing, build_listing
 from mmdesk.venue.participant import (
-    TIF_FOK,
-    TIF_IOC,
     Commands,
     MarketView,
     ParticipantBase,
@@ -333,6 +332,8 @@ class SimulationLoop:
         n = sum(c.cancels.size + c.quotes.size + c.orders.size for _, c in batch)
         out = np.zeros(n, dtype=COMMAND_DTYPE)
         out["ts"] = ts
+        col_kind, col_owner, col_instrument = out["kind"], out["owner"], out["instrument"]
+        col_price, col_qty = out["price"], out["qty"]
         i = 0
         for k, cmds in batch:
             default_owner = int(self.participants[k].participant_ids[0])
@@ -347,33 +348,20 @@ class SimulationLoop:
             q = cmds.quotes
             m = q.size
             if m:
-                c = out[i : i + m]
-                c["kind"] = CommandKind.QUOTE
-                own = q["owner"]
-                c["owner"] = np.where(own < 0, default_owner, own)
-                c["instrument"] = q["instrument"]
-                c["price"] = q["bid"]
-                c["qty"] = q["bid_qty"]
-                c["price2"] = q["ask"]
-                c["qty2"] = q["ask_qty"]
+                pack_quotes(
+                    q["owner"], q["instrument"], q["bid"], q["bid_qty"], q["ask"], q["ask_qty"],
+                    default_owner, i, col_kind, col_owner, col_instrument, col_price, col_qty,
+                    out["price2"], out["qty2"],
+                )  # fmt: skip
                 i += m
             o = cmds.orders
             m = o.size
             if m:
-                c = out[i : i + m]
-                tif = o["tif"]
-                c["kind"] = np.where(
-                    tif == TIF_IOC,
-                    CommandKind.IOC,
-                    np.where(tif == TIF_FOK, CommandKind.FOK, CommandKind.LIMIT),
-                )
-                own = o["owner"]
-                c["owner"] = np.where(own < 0, default_owner, own)
-                c["instrument"] = o["instrument"]
-                c["side"] = o["side"]
-                c["price"] = o["price"]
-                c["qty"] = o["qty"]
-                c["client_id"] = o["client_id"]
+                pack_orders(
+                    o["owner"], o["instrument"], o["side"], o["tif"], o["price"], o["qty"],
+                    o["client_id"], default_owner, i, col_kind, col_owner, col_instrument,
+                    out["side"], col_price, col_qty, out["client_id"],
+                )  # fmt: skip
                 i += m
             if i > j0 and np.any(self._owner_pidx[out["owner"][j0:i]] != k):
                 raise ValueError(f"participant {k} sent commands for owners it does not hold")

@@ -100,8 +100,8 @@ def make_orders(
     owner: npt.ArrayLike = -1,
 ) -> npt.NDArray[np.void]:
     """Vectorised :data:`ORDER_DTYPE` rows (arguments broadcast; price in integer units)."""
-    inst = np.asarray(instrument)
-    n = int(np.broadcast(inst, np.asarray(side), np.asarray(price), np.asarray(qty)).size)
+    args = (instrument, side, price, qty, client_id, owner)
+    n = int(np.broadcast(*(np.asarray(a) for a in args)).size)
     out = np.zeros(n, dtype=ORDER_DTYPE)
     out["instrument"] = instrument
     out["side"] = side
@@ -122,7 +122,8 @@ def make_quotes(
     owner: npt.ArrayLike = -1,
 ) -> npt.NDArray[np.void]:
     """Vectorised :data:`QUOTE_DTYPE` rows (arguments broadcast; prices in integer units)."""
-    n = int(np.broadcast(*(np.asarray(a) for a in (instrument, bid, bid_qty, ask, ask_qty))).size)
+    args = (instrument, bid, bid_qty, ask, ask_qty, owner)
+    n = int(np.broadcast(*(np.asarray(a) for a in args)).size)
     out = np.zeros(n, dtype=QUOTE_DTYPE)
     out["instrument"] = instrument
     out["bid"] = bid
