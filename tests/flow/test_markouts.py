@@ -11,6 +11,7 @@ from mmdesk.flow.markouts import (
     MarketTape,
     aggregate_markouts,
     compute_markouts,
+    hedged_markouts,
     tape_from_journal,
 )
 from mmdesk.pricing import bs_greeks
@@ -208,3 +209,45 @@ def test_bad_horizon_is_rejected_with_its_value() -> None:
     fills, tape, _ = _scenario(101.0, 0.2)
     with pytest.raises(ValueError, match="horizon -1"):
         compute_markouts(fills, tape, _listing(), RATE, DIV, UNIT, horizons_s=(-1.0,))
+
+
+def _path_marks(spots: list[float]) -> pl.DataFrame:
+    rows = [_mark(T0 + 10 * S * k, sp, 0, 0.2) for k, sp in enumerate(spots)]
+    return _frame("marks", rows)
+
+
+def test_hedged_markout_takes_out_the_direction_and_keeps_the_gamma() -> None:
+    theo0 = _theo(100.0, 0, T0, 0.2)
+    price = int(np.floor(theo0 / UNIT))
+    fills = _frame("fills", [_fill(T0, 1, 1, 1, price, 301, theo0, 100.0, 0.2)])
+    up = [100.0 + 0.5 * k for k in range(40)]
+    down = [100.0 - 0.5 * k for k in range(40)]
+    results = {}
+    for name, path in (("up", up), ("down", down)):
+        marks = _path_marks(path)
+        tape = tape_from_journal(fills, marks)
+        t = compute_markouts(fills, tape, _listing(), RATE, DIV, UNIT, horizons_s=(60.0,))
+        results[name] = (
+            float(t["markout_60s"][0]),
+            float(hedged_markouts(t, tape, _listing(), RATE, DIV)[0]),
+            float(t["edge"][0]),
+        )
+    (mk_up, h_up, edge), (mk_down, h_down, _) = results["up"], results["down"]
+    assert mk_up > 0.0 > mk_down  # unhedged: the direction of the move decides
+    # hedged: a long option gains on a big move either way (gamma), nearly symmetrically
+    assert h_up > edge and h_down > edge
+    assert abs(h_up - h_down) < 0.2 * abs(h_up - edge)
+
+
+def test_hedged_markout_as_of_a_time_leaves_later_fills_out() -> None:
+    theo0 = _theo(100.0, 0, T0, 0.2)
+    price = int(np.floor(theo0 / UNIT))
+    rows = [
+        _fill(T0, 1, 1, 1, price, 301, theo0, 100.0, 0.2),
+        _fill(T0 + 200 * S, 1, 1, 1, price, 301, theo0, 100.0, 0.2),
+    ]
+    fills = _frame("fills", rows)
+    tape = tape_from_journal(fills, _path_marks([100.0 + 0.1 * k for k in range(40)]))
+    t = compute_markouts(fills, tape, _listing(), RATE, DIV, UNIT, horizons_s=(60.0,))
+    h = hedged_markouts(t, tape, _listing(), RATE, DIV, as_of_ns=T0 + 100 * S)
+    assert np.isfinite(h[0]) and np.isnan(h[1])
