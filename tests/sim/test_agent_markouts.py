@@ -11,7 +11,7 @@ fill, in currency (``mmdesk.sim.marks``):
   consensus vol learns, so a mid markout within the day is the wrong yardstick);
 * noise and institutional flow: the same move markout as the informed.
 
-Measured on seed 1 (``uv run pytest tests/sim/test_markouts.py -s``), per
+Measured on seed 1 (``uv run pytest tests/sim/test_agent_markouts.py -s``), per
 fill: informed +65.9 (t = 15.6, n = 829); vol-informed +34.7 against the
 realised-vol value (t = 8.0, n = 283; their 600 s mid markout is +11.9,
 t = 1.8); noise -2.4 (t = -2.1, n = 3811); institutional +68.5 (t = 0.1,
