@@ -157,3 +157,26 @@ def test_surface_methods_broadcast_like_numpy(surface: FittedSurface) -> None:
     assert v.shape == (3, 4) and np.all(np.isfinite(v))
     np.testing.assert_allclose(v[1, 2], surface.vol(K[1, 2], t[2]))
     assert surface.forward(t).shape == (4,) and surface.discount(0.5).shape == ()
+
+
+def test_surface_kernel_and_twin_agree(surface: FittedSurface, rng: np.random.Generator) -> None:
+    from mmdesk.surface.fit import surface_w, surface_w_python
+
+    k = rng.uniform(-0.5, 0.3, 300)
+    t = rng.uniform(-0.1, 1.5, 300)
+    a, b = np.empty(k.size), np.empty(k.size)
+    packed = surface._packed()
+    surface_w_python(k, t, surface.t, *packed, a)
+    surface_w(k, t, surface.t, *packed, b)
+    np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
+    at_node = surface.total_variance(k, surface.t[2])
+    np.testing.assert_allclose(at_node, surface.slices[2].total_variance(k), rtol=1e-12)
+
+
+def test_smooth_surface_does_not_reuse_the_cached_slices(surface: FittedSurface) -> None:
+    k = np.linspace(-0.2, 0.1, 7)
+    full = surface.total_variance(k, 0.4)
+    smooth = surface.smooth().total_variance(k, 0.4)
+    svi_only = svi_total_variance(k, surface.slices[2].svi)
+    np.testing.assert_allclose(smooth, svi_only, rtol=1e-12)
+    assert full.shape == smooth.shape

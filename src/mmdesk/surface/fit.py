@@ -26,9 +26,10 @@ from an :class:`~mmdesk.market.chain.OptionChain`):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
+import numba
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -243,6 +244,69 @@ def _interp_extrap(x: Float64Array, xp: Float64Array, fp: Float64Array) -> Float
     return np.asarray(np.where(hi, fp[-1] + s1 * (x - xp[-1]), y))
 
 
+def surface_w_python(
+    k: Float64Array,
+    t: Float64Array,
+    tn: Float64Array,
+    P: Float64Array,
+    klo: Float64Array,
+    h: Float64Array,
+    coef: Float64Array,
+    ncoef: np.ndarray,
+    out: Float64Array,
+) -> None:
+    """Total variance of a slice surface at each (k, t): spec of ``FittedSurface.total_variance``.
+
+    Slice ``s``: raw SVI ``P[s] = (a, b, ρ, m, σ)`` plus the uniform cubic B-spline
+    ``Σ_j coef[s, j] B((k − klo[s])/h[s] − j − 2)`` for ``j < ncoef[s]``. Linear in
+    ``t`` between the expiries ``tn`` at fixed ``k``; ``w ∝ t`` outside; 0 for ``t ≤ 0``.
+    """
+    n = tn.shape[0]
+    for i in range(k.shape[0]):
+        ti = t[i]
+        if ti <= 0.0:
+            out[i] = 0.0
+            continue
+        if ti <= tn[0]:
+            s0, s1, lam, scale = 0, 0, 0.0, ti / tn[0]
+        elif ti >= tn[n - 1]:
+            s0, s1, lam, scale = n - 1, n - 1, 0.0, ti / tn[n - 1]
+        else:
+            lo, hi = 0, n - 1
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if tn[mid] <= ti:
+                    lo = mid
+                else:
+                    hi = mid
+            s0, s1, lam, scale = lo, hi, (ti - tn[lo]) / (tn[hi] - tn[lo]), 1.0
+        acc = 0.0
+        for side in range(2):
+            sl = s0 if side == 0 else s1
+            wt = 1.0 - lam if side == 0 else lam
+            if wt == 0.0:
+                continue
+            x = k[i] - P[sl, 3]
+            w = P[sl, 0] + P[sl, 1] * (P[sl, 2] * x + np.sqrt(x * x + P[sl, 4] * P[sl, 4]))
+            m = ncoef[sl]
+            if m > 0:
+                u0 = (k[i] - klo[sl]) / h[sl]
+                j_hi = int(np.floor(u0))
+                for j in range(j_hi - 3, j_hi + 1):
+                    if j < 0 or j >= m:
+                        continue
+                    a = abs(u0 - (j + 2.0))
+                    if a < 1.0:
+                        w += coef[sl, j] * (2.0 / 3.0 - a * a + 0.5 * a * a * a)
+                    elif a < 2.0:
+                        w += coef[sl, j] * (2.0 - a) ** 3 / 6.0
+            acc += wt * w
+        out[i] = acc * scale
+
+
+surface_w = numba.njit(cache=True)(surface_w_python)
+
+
 @dataclass(frozen=True)
 class FittedSurface:
     """An arbitrage-checked implied-vol surface: SVI slices, forwards and discounts.
@@ -286,6 +350,26 @@ class FittedSurface:
     arbitrage: ArbitrageReport
     summaries: tuple[SliceSummary, ...]
     ssvi: SSVIParams | None = None
+    _cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+
+    def _packed(
+        self,
+    ) -> tuple[Float64Array, Float64Array, Float64Array, Float64Array, np.ndarray]:
+        """Slice parameters as arrays for the numba kernel (computed once, cached)."""
+        cached = self._cache.get("packed")
+        if cached is None:
+            n = len(self.slices)
+            mmax = max([sm.corr.coef.size for sm in self.slices] + [1])
+            P = np.array([list(sm.svi) for sm in self.slices], dtype=np.float64)
+            coef = np.zeros((n, mmax))
+            for i, sm in enumerate(self.slices):
+                coef[i, : sm.corr.coef.size] = sm.corr.coef
+            klo = np.array([sm.corr.k_lo for sm in self.slices], dtype=np.float64)
+            h = np.array([sm.corr.h for sm in self.slices], dtype=np.float64)
+            ncoef = np.array([sm.corr.coef.size for sm in self.slices], dtype=np.int64)
+            cached = (P, klo, h, coef, ncoef)
+            self._cache["packed"] = cached
+        return cached  # type: ignore[return-value]
 
     def total_variance(self, k: FloatLike, t: FloatLike) -> Float64Array:
         """Total implied variance ``σ² T`` at log-moneyness ``k`` and time ``t`` (years).
@@ -293,30 +377,10 @@ class FittedSurface:
         Broadcasts ``k`` and ``t``; ``t ≤ 0`` gives 0.
         """
         kk, tt = np.broadcast_arrays(np.asarray(k, float), np.asarray(t, float))
-        kk = kk.ravel()
-        tt = tt.ravel()
-        n = self.t.size
-        j = np.clip(np.searchsorted(self.t, tt, side="right"), 1, max(n - 1, 1))
-        i0 = j - 1
-        i1 = np.minimum(j, n - 1)
-
-        def w_at(i: np.ndarray) -> Float64Array:
-            out = np.empty(kk.shape)
-            for s in np.unique(i):  # one pass per expiry, vectorised over options
-                sel = i == s
-                out[sel] = self.slices[int(s)].total_variance(kk[sel])
-            return out
-
-        w0 = w_at(i0)
-        w1 = w_at(i1)
-        t0 = self.t[i0]
-        t1 = self.t[i1]
-        span = np.where(t1 > t0, t1 - t0, 1.0)
-        lam = np.clip((tt - t0) / span, 0.0, 1.0)
-        w = w0 + lam * (w1 - w0)
-        w = np.where(tt < self.t[0], w_at(np.zeros_like(i0)) * tt / self.t[0], w)
-        w = np.where(tt > self.t[-1], w_at(np.full_like(i0, n - 1)) * tt / self.t[-1], w)
-        w = np.where(tt <= 0.0, 0.0, w)
+        kk = np.ascontiguousarray(kk).ravel()
+        tt = np.ascontiguousarray(tt).ravel()
+        w = np.empty(kk.size)
+        surface_w(kk, tt, self.t, *self._packed(), w)
         return np.asarray(w.reshape(np.broadcast_shapes(np.shape(k), np.shape(t))))
 
     def forward(self, t: FloatLike) -> Float64Array:
@@ -361,7 +425,7 @@ class FittedSurface:
         """
         slices = tuple(SliceModel(sm.svi, SplineCorrection.zero()) for sm in self.slices)
         report = check_smiles([sm.derivatives(self.kgrid) for sm in slices], self.kgrid)
-        return replace(self, slices=slices, arbitrage=report)
+        return replace(self, slices=slices, arbitrage=report, _cache={})
 
 
 def _weights(q: SliceQuotes, floor: float) -> Float64Array:
