@@ -115,3 +115,12 @@ def test_exposure_past_the_breach_fraction_but_inside_the_limit_is_a_breach() ->
 def test_resume_fraction_above_breach_fraction_is_refused() -> None:
     with pytest.raises(ValueError, match="resume_fraction"):
         LimitsConfig(breach_fraction=0.7, resume_fraction=0.8)
+
+
+def test_order_rate_grants_part_of_a_burst_and_journals_the_shortfall() -> None:
+    gate = RiskGate(LimitsConfig(order_rate=10.0, order_burst=5.0))
+    assert gate.grant_messages(0, 3) == 3
+    assert gate.grant_messages(0, 4) == 2
+    assert gate.events[-1].reason is RiskReason.DENY_ORDER_RATE
+    assert "4 messages, 2 granted" in gate.events[-1].detail
+    assert gate.grant_messages(1_000_000_000, 20) == 5  # one second refills to the burst depth

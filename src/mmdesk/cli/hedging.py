@@ -11,6 +11,13 @@ from rich.table import Table
 
 from mmdesk.experiments.hedging import HedgingExperimentConfig, frontier_std_at, run
 
+_SHORT = {
+    "whalley_wilmott": "Whalley-Wilmott γ",
+    "fixed_interval": "fixed interval s",
+    "fixed_band": "fixed band shares",
+    "zakamouline": "Zakamouline γ",
+}
+
 
 def hedging(
     paths: Annotated[int, typer.Option("--paths", min=2, help="Paths per policy.")] = 100,
@@ -19,7 +26,7 @@ def hedging(
 ) -> None:
     """Hedge one short-gamma book on the same paths with every policy; print the frontier table."""
     cfg = HedgingExperimentConfig(n_paths=paths, seed=seed, step_s=step_s)
-    console = Console()
+    console = Console(width=max(Console().width, 120))
     console.print(
         f"[bold]Delta-hedging a book of {cfg.contracts:+.0f} straddles[/] (K={cfg.strike}, "
         f"{cfg.expiry_days:g} days, vol {cfg.vol}), one day, {cfg.n_paths} GBM paths (seed "
@@ -50,7 +57,7 @@ def hedging(
         if r.policy == "fixed_interval" and dom:
             dominated.append(dom == "yes")
         table.add_row(
-            r.policy,
+            _SHORT.get(r.policy, r.policy),
             f"{r.setting:g}",
             f"{r.mean_cost:,.1f}",
             f"{r.pnl_std:,.1f}",

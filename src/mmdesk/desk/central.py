@@ -366,9 +366,19 @@ class CentralBook(ParticipantBase):
         legs = np.flatnonzero(chg_b | chg_a)
         if legs.size == 0:
             return None
-        if not self.gate.allow_messages(now_ns, int(legs.size)):
+        granted = self.gate.grant_messages(now_ns, int(legs.size))
+        if granted < legs.size:
+            # the order-rate limit binds: pulls and size cuts first (they reduce risk),
+            # then the legs whose prices moved the most
             self._journal_events()
-            return None
+            if granted == 0:
+                return None
+            cut = (bq[legs] < self.sent_bq[legs]) | (aq[legs] < self.sent_aq[legs])
+            moved = np.maximum(
+                np.abs(bid[legs] - self.sent_bid[legs]), np.abs(ask[legs] - self.sent_ask[legs])
+            )
+            order = np.lexsort((-moved, ~cut))
+            legs = np.sort(legs[order[:granted]])
         self.sent_bid[legs] = bid[legs]
         self.sent_ask[legs] = ask[legs]
         self.sent_bq[legs] = bq[legs]

@@ -231,6 +231,20 @@ class RiskGate:
         self._record(ts_ns, RiskReason.DENY_ORDER_RATE, f"{n} messages, {self._tokens:.1f} tokens")
         return False
 
+    def grant_messages(self, ts_ns: int, n: int) -> int:
+        """Token-bucket order-rate limit, partial: how many of ``n`` messages may leave now.
+
+        Consumes the granted tokens; a shortfall is journaled as DENY_ORDER_RATE.
+        """
+        elapsed = max(ts_ns - self._token_ts, 0) * 1e-9
+        self._token_ts = max(ts_ns, self._token_ts)
+        self._tokens = min(self.limits.order_burst, self._tokens + elapsed * self.limits.order_rate)
+        granted = min(n, int(self._tokens))
+        self._tokens -= granted
+        if granted < n:
+            self._record(ts_ns, RiskReason.DENY_ORDER_RATE, f"{n} messages, {granted} granted")
+        return granted
+
     def in_collar(self, price: float, theo: float, tick: float) -> bool:
         """Is ``price`` within the collar around ``theo`` (ticks or fraction, the wider)?"""
         width = max(self.limits.collar_ticks * tick, self.limits.collar_fraction * abs(theo))
