@@ -1,0 +1,298 @@
+"""Who is smart? Online toxicity per counterparty tag, and per feature cluster when tags are hidden.
+
+**Toxicity** of a fill is what the counterparty took from the desk per contract:
+``−markout / qty`` with the desk's delta-hedged markout
+(:func:`mmdesk.flow.markouts.hedged_markouts`, spread included). Smart flow
+has positive toxicity (the desk loses to it after the spread), dumb flow
+negative (it pays the spread and takes nothing back).
+
+**Per tag** (:class:`ToxicityModel`): a normal–normal Bayesian estimate of each
+group's mean toxicity μ. Prior μ ~ N(``prior_mean``, ``prior_sd``²);
+observations x_j ~ N(μ, σ²) with σ the pooled per-fill sd (estimated from all
+fills, shrunk toward ``obs_sd_prior``). With n fills and mean x̄ the posterior
+is N(m, s²) with 1/s² = 1/prior_sd² + n/σ², m = s² (prior_mean/prior_sd² + n x̄/σ²):
+the estimate starts at the prior and moves to the data as trades accumulate.
+The label is *smart* when m > 0, with confidence P(label right) = Φ(|m|/s).
+
+**Tags hidden** (:class:`FeatureClassifier`): each fill is described by
+features (log size, desk side, moneyness, |moneyness|, log tenor, call/put,
+time of day, RFQ); k-means clusters of the standardised features (by default
+:data:`CLUSTER_FEATURES`) are the groups, each with the same Bayesian
+toxicity and label; a new fill gets its nearest cluster's label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import polars as pl
+from pydantic import BaseModel, ConfigDict, Field
+from scipy.special import ndtr
+
+from mmdesk.typing import Float64Array, Int64Array
+
+#: Feature columns of :func:`fill_features` (in order).
+FEATURES: tuple[str, ...] = (
+    "log_size",
+    "desk_side",
+    "moneyness",
+    "abs_moneyness",
+    "log_tenor",
+    "is_call",
+    "time_of_day",
+    "rfq",
+)
+
+#: Features the cluster classifier uses by default: size, desk side, |moneyness|, tenor
+#: (time of day, call/put and signed moneyness only add noise on the default scenario).
+CLUSTER_FEATURES: tuple[str, ...] = ("log_size", "desk_side", "abs_moneyness", "log_tenor")
+
+
+class ToxicityConfig(BaseModel):
+    """Prior of the per-group toxicity estimate (currency per contract).
+
+    Attributes
+    ----------
+    prior_mean
+        Prior mean toxicity (0: no view).
+    prior_sd
+        Prior sd of a group's mean toxicity (> 0): how far groups may differ.
+    obs_sd_prior
+        Prior guess of the per-fill toxicity sd (> 0).
+    obs_sd_weight
+        Weight of that guess, in fills, when pooling the observed sd.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    prior_mean: float = 0.0
+    prior_sd: float = Field(3.0, gt=0.0)
+    obs_sd_prior: float = Field(10.0, gt=0.0)
+    obs_sd_weight: float = Field(20.0, ge=0.0)
+
+
+class ToxicityModel:
+    """Online normal–normal toxicity estimate per group (tag or cluster); see the module doc.
+
+    Parameters
+    ----------
+    config : ToxicityConfig, optional
+        The prior.
+    """
+
+    def __init__(self, config: ToxicityConfig | None = None) -> None:
+        self.config = config if config is not None else ToxicityConfig()
+        self._n: dict[int, float] = {}
+        self._sum: dict[int, float] = {}
+        self._sq: dict[int, float] = {}
+
+    def update(self, groups: Int64Array, toxicity: Float64Array) -> None:
+        """Add fills: their group ids and toxicities (currency per contract; NaN ignored)."""
+        g = np.asarray(groups, dtype=np.int64)
+        x = np.asarray(toxicity, dtype=np.float64)
+        if g.shape != x.shape:
+            raise ValueError(f"ToxicityModel.update: groups {g.shape} and toxicity {x.shape}")
+        ok = np.isfinite(x)
+        g, x = g[ok], x[ok]
+        for k in np.unique(g):
+            sel = x[g == k]
+            key = int(k)
+            self._n[key] = self._n.get(key, 0.0) + float(sel.size)
+            self._sum[key] = self._sum.get(key, 0.0) + float(sel.sum())
+            self._sq[key] = self._sq.get(key, 0.0) + float(np.dot(sel, sel))
+
+    def obs_sd(self) -> float:
+        """Pooled per-fill sd of toxicity around each group's mean, shrunk to the prior guess."""
+        cfg = self.config
+        ss = cfg.obs_sd_weight * cfg.obs_sd_prior**2
+        dof = cfg.obs_sd_weight
+        for k, n in self._n.items():
+            if n > 1:
+                ss += self._sq[k] - self._sum[k] ** 2 / n
+                dof += n - 1
+        return float(np.sqrt(ss / dof)) if dof > 0 else cfg.obs_sd_prior
+
+    def state(self, groups: Sequence[int] | None = None) -> pl.DataFrame:
+        """Posterior per group: ``group, fills, mean_obs, toxicity, toxicity_sd, p_smart,
+        smart, confidence`` (currency per contract; groups never seen sit at the prior)."""
+        cfg = self.config
+        keys = sorted(set(self._n) | set(groups or ()))
+        n = np.array([self._n.get(k, 0.0) for k in keys])
+        s = np.array([self._sum.get(k, 0.0) for k in keys])
+        sig2 = self.obs_sd() ** 2
+        prec = 1.0 / cfg.prior_sd**2 + n / sig2
+        mean = (cfg.prior_mean / cfg.prior_sd**2 + s / sig2) / prec
+        sd = 1.0 / np.sqrt(prec)
+        p = ndtr(mean / sd)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_obs = np.where(n > 0, s / np.maximum(n, 1.0), np.nan)
+        return pl.DataFrame(
+            {
+                "group": np.array(keys, dtype=np.int64),
+                "fills": n,
+                "mean_obs": mean_obs,
+                "toxicity": mean,
+                "toxicity_sd": sd,
+                "p_smart": p,
+                "smart": mean > 0.0,
+                "confidence": np.maximum(p, 1.0 - p),
+            }
+        )
+
+
+def toxicity_of(table: pl.DataFrame, hedged: Float64Array) -> Float64Array:
+    """Toxicity per fill: −hedged markout / contracts (currency per contract)."""
+    return np.asarray(-np.asarray(hedged, dtype=np.float64) / table["qty"].to_numpy())
+
+
+def classify_tags(
+    table: pl.DataFrame, hedged: Float64Array, config: ToxicityConfig | None = None
+) -> pl.DataFrame:
+    """Toxicity state per counterparty tag from a markout table and its hedged markouts.
+
+    Returns :meth:`ToxicityModel.state` with the group column named ``tag``.
+    """
+    model = ToxicityModel(config)
+    model.update(table["tag"].to_numpy(), toxicity_of(table, hedged))
+    return model.state().rename({"group": "tag"})
+
+
+def fill_features(table: pl.DataFrame, session_open_ns: int, session_s: float) -> Float64Array:
+    """Feature matrix (fills × :data:`FEATURES`) of a markout table, tags unused.
+
+    Parameters
+    ----------
+    table : polars.DataFrame
+        :func:`mmdesk.flow.markouts.compute_markouts`' table.
+    session_open_ns : int
+        Open of the (first) session, ns; time of day is taken modulo 24 h from it.
+    session_s : float
+        Session length, seconds (time of day is a fraction of it).
+    """
+    ts = table["ts_ns"].to_numpy().astype(np.int64)
+    day_ns = 86_400 * 1_000_000_000
+    tod = ((ts - session_open_ns) % day_ns).astype(np.float64) * 1e-9 / session_s
+    m = np.nan_to_num(table["moneyness"].to_numpy().astype(np.float64))
+    return np.column_stack(
+        [
+            np.log(table["qty"].to_numpy().astype(np.float64)),
+            table["side"].to_numpy().astype(np.float64),
+            m,
+            np.abs(m),
+            np.log(np.maximum(table["tau"].to_numpy(), 1e-6)),
+            table["is_call"].to_numpy().astype(np.float64),
+            tod,
+            (table["kind"] == "rfq").to_numpy().astype(np.float64),
+        ]
+    )
+
+
+def kmeans(x: Float64Array, k: int, seed: int = 0, iters: int = 50) -> Float64Array:
+    """Centres of k-means clusters of the rows of ``x`` (k-means++ start, Lloyd iterations).
+
+    Raises
+    ------
+    ValueError
+        If ``k`` is not in [1, rows].
+    """
+    n = x.shape[0]
+    if not 1 <= k <= n:
+        raise ValueError(f"kmeans: k={k} must be in [1, {n}] (rows)")
+    rng = np.random.default_rng(seed)
+    centres = [x[rng.integers(n)]]
+    for _ in range(1, k):
+        d2 = np.min(((x[:, None, :] - np.array(centres)[None]) ** 2).sum(-1), axis=1)
+        tot = d2.sum()
+        p = d2 / tot if tot > 0 else np.full(n, 1.0 / n)
+        centres.append(x[rng.choice(n, p=p)])
+    c = np.array(centres)
+    for _ in range(iters):
+        lab = nearest(x, c)
+        new = np.array([x[lab == j].mean(0) if np.any(lab == j) else c[j] for j in range(k)])
+        if np.allclose(new, c):
+            break
+        c = new
+    return c
+
+
+def nearest(x: Float64Array, centres: Float64Array) -> Int64Array:
+    """Index of the nearest centre of each row (Euclidean)."""
+    d2 = ((x[:, None, :] - centres[None, :, :]) ** 2).sum(-1)
+    return np.asarray(np.argmin(d2, axis=1), dtype=np.int64)
+
+
+class FeatureClassifier:
+    """Smart/dumb by feature cluster when tags are hidden (module docstring).
+
+    Parameters
+    ----------
+    n_clusters : int
+        Number of k-means clusters.
+    config : ToxicityConfig, optional
+        Prior of each cluster's toxicity.
+    seed : int
+        Seed of the k-means++ start.
+    columns : sequence of str
+        Which of :data:`FEATURES` to cluster on.
+    """
+
+    def __init__(
+        self,
+        n_clusters: int = 8,
+        config: ToxicityConfig | None = None,
+        seed: int = 0,
+        columns: Sequence[str] = CLUSTER_FEATURES,
+    ) -> None:
+        unknown = [c for c in columns if c not in FEATURES]
+        if unknown:
+            raise ValueError(f"FeatureClassifier: columns {unknown} are not in {FEATURES}")
+        self.cols = np.array([FEATURES.index(c) for c in columns], dtype=np.int64)
+        self.n_clusters = n_clusters
+        self.config = config
+        self.seed = seed
+        self.model = ToxicityModel(config)
+        self.centres: Float64Array | None = None
+        self.mu: Float64Array | None = None
+        self.sd: Float64Array | None = None
+
+    def fit(self, features: Float64Array, toxicity: Float64Array) -> FeatureClassifier:
+        """Standardise, cluster, and estimate each cluster's toxicity (features: all FEATURES)."""
+        features = features[:, self.cols]
+        self.mu = features.mean(0)
+        sd = features.std(0)
+        self.sd = np.where(sd > 0, sd, 1.0)
+        z = (features - self.mu) / self.sd
+        k = min(self.n_clusters, z.shape[0])
+        self.centres = kmeans(z, k, self.seed)
+        self.model = ToxicityModel(self.config)
+        self.model.update(nearest(z, self.centres), toxicity)
+        return self
+
+    def clusters(self, features: Float64Array) -> Int64Array:
+        """Cluster of each fill.
+
+        Raises
+        ------
+        ValueError
+            Before :meth:`fit`.
+        """
+        if self.centres is None or self.mu is None or self.sd is None:
+            raise ValueError("FeatureClassifier: call fit(features, toxicity) first")
+        return nearest((features[:, self.cols] - self.mu) / self.sd, self.centres)
+
+    def predict(self, features: Float64Array) -> tuple[np.ndarray, Float64Array]:
+        """(smart label, confidence) of each fill from its cluster's posterior."""
+        lab = self.clusters(features)
+        st = self.model.state(range(self.centres.shape[0]))  # type: ignore[union-attr]
+        smart = st["smart"].to_numpy()[lab]
+        conf = st["confidence"].to_numpy()[lab]
+        return smart, conf
+
+
+def balanced_accuracy(truth: np.ndarray, predicted: np.ndarray) -> float:
+    """Mean of the recall on each class (0.5 = chance for any class balance)."""
+    t = np.asarray(truth, dtype=bool)
+    p = np.asarray(predicted, dtype=bool)
+    recalls = [float(np.mean(p[t == c] == c)) for c in (True, False) if np.any(t == c)]
+    return float(np.mean(recalls)) if recalls else float("nan")
