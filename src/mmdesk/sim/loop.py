@@ -307,6 +307,7 @@ class SimulationLoop:
         ]
         self._push_md = [bool(getattr(p, "market_data_push", False)) for p in self.participants]
         self._wants_trades = [callable(getattr(p, "on_trades", None)) for p in self.participants]
+        self._any_private = any(self._wants_fills) or any(self._wants_updates)
         self._wants_settle = [
             type(p).on_settlement is not ParticipantBase.on_settlement for p in self.participants
         ]
@@ -453,15 +454,16 @@ class SimulationLoop:
     def _after_engine(self, t: int, ev: EventArray) -> None:
         self._record(ev)
         flags = ev["flags"]
-        und_trade = ((flags & int(EventKind.TRADE)) != 0) & (ev["instrument"] == 0)
+        trades = (flags & int(EventKind.TRADE)) != 0
+        und_trade = trades & (ev["instrument"] == 0)
         if und_trade.any():
             tr = ev[und_trade]
             self.impact.apply(tr["ts_exchange"], tr["side"].astype(np.int64) * tr["qty"])
         fills = (flags & int(EventKind.FILL)) != 0
         if fills.any():
             self.oi.apply_fills(ev[fills])
-        self._deliver_private(t, ev)
-        trades = (flags & int(EventKind.TRADE)) != 0
+        if self._any_private:
+            self._deliver_private(t, ev)
         if trades.any():
             tr = ev[trades]
             self._last_trade = self._last_trade.copy()
