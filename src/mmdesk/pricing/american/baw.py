@@ -10,10 +10,12 @@ Newton–Raphson iteration on the critical price with QuantLib's stopping rule
 ``|LHS - RHS| / K <= 1e-6``, the same ``K = -2 ln(D_r) / (v (1 - D_r))``
 (``2 / v`` when ``D_r`` is within 1000 ulp of 1), and the European (Black)
 value when a call has no dividend yield (``D_q >= 1``).  As in QuantLib the
-approximation is not applicable to a call with a negative rate (``D_r > 1``)
-and a positive yield: NaN.  Unlike QuantLib, a put with ``r <= 0`` gets its
-European value (QuantLib throws for ``r < 0``; at ``r == 0`` its critical
-price collapses into rounding noise around 0, NaN or European by chance).
+approximation is not applicable with a negative rate (``D_r > 1``) where early
+exercise matters: NaN.  Unlike QuantLib, a put with ``r <= 0`` and ``r <= q``
+gets its European value (no early exercise pays; QuantLib throws for ``r < 0``,
+and at ``r == 0`` its critical price collapses into rounding noise around 0),
+and a call with ``r < q <= 0`` (two exercise boundaries) gets NaN where
+QuantLib returns the European value, which can lie below intrinsic.
 """
 
 from __future__ import annotations
@@ -187,10 +189,14 @@ def baw_price_one_python(
     forward = spot * d_q / d_r
     european = black_undiscounted(is_call, strike, forward, math.sqrt(variance)) * d_r
     if is_call and d_q >= 1.0:
+        if d_r > d_q:
+            # r < q <= 0: a double exercise boundary, outside BAW (QuantLib returns
+            # the European value here, which can be below intrinsic).
+            return math.nan
         return european
-    if not is_call and d_r >= 1.0:
-        # r <= 0: early exercise of a put never pays.  (QuantLib refuses r < 0, and
-        # at r == 0 its critical price collapses to +-1e-14 noise around 0.)
+    if not is_call and d_r >= 1.0 and d_r >= d_q:
+        # r <= 0 and r <= q: early exercise of a put never pays.  (QuantLib refuses
+        # r < 0, and at r == 0 its critical price collapses into noise around 0.)
         return european
     if d_r > 1.0:
         return math.nan

@@ -209,17 +209,23 @@ def bjs2002_call_python(s: float, x: float, t: float, r: float, b: float, vol: f
     Returns
     -------
     float
-        Call value (currency); NaN for the double-boundary case (r < 0 with b < r).
-        Where the 2002 formula overflows (vol so low that beta = O(r/vol**2)),
-        the 1993 value.
+        Call value (currency); NaN for the double-boundary case r < q < 0.
+        With a negative rate, where the 2002 formula
+        overflows (vol so low that beta = O(r/vol**2)) or
+        its boundaries are not above the strike, the 1993 value.
     """
     sqrt_t = math.sqrt(t)
     fwd = s * math.exp(b * t)
     european = black_undiscounted(True, x, fwd, vol * sqrt_t) * math.exp(-r * t)
+    if r < b < 0.0:
+        # r < q < 0: two exercise boundaries, outside the method (QuantLib throws).
+        return math.nan
     if b >= r:
         return european
-    if r < 0.0:  # with b < r < 0 the exercise region has two boundaries
-        return math.nan
+    if r < 0.0:
+        # Negative rate with b < r: outside the 2002 derivation; the 1993 value
+        # (QuantLib's guards: NaN for the double-boundary case).
+        return bjs1993_call(s, x, math.exp(-r * t), math.exp((b - r) * t), vol * vol * t)
     v2 = vol * vol
     t1 = GOLDEN_SPLIT * t
     beta = (0.5 - b / v2) + math.sqrt((b / v2 - 0.5) ** 2 + 2.0 * r / v2)
@@ -229,6 +235,10 @@ def bjs2002_call_python(s: float, x: float, t: float, r: float, b: float, vol: f
     h2 = -(b * t + 2.0 * vol * sqrt_t) * x * x / ((b_inf - b0) * b0)
     i1 = b0 + (b_inf - b0) * (1.0 - math.exp(h1))
     i2 = b0 + (b_inf - b0) * (1.0 - math.exp(h2))
+    if not (i1 >= x and i2 >= x and i2 < math.inf):
+        # The boundary heuristic breaks down (e.g. -b T > 2 vol sqrt(T) makes h > 0
+        # and I = -inf): fall back to the 1993 value, which guards these cases.
+        return bjs1993_call(s, x, math.exp(-r * t), math.exp((b - r) * t), vol * vol * t)
     if s >= i2:
         return s - x
     alpha1 = (i1 - x) * i1 ** (-beta)

@@ -8,9 +8,9 @@ inverted on ``[VOL_MIN, VOL_MAX] = [0.001, 10]``:
    ``INVALID_INPUT``; a price below the zero-vol American value (immediate or
    best deterministic exercise) by more than its rounding gives
    ``BELOW_INTRINSIC``; above the no-arbitrage maximum (``S`` for a call, ``K``
-   for a put) ``ABOVE_MAX``; a price within rounding of ``P(VOL_MIN)`` or above
-   ``P(VOL_MAX)`` (a vol outside 0.1–1000 vol points that the price cannot
-   pin down) ``NO_VOL_INFORMATION``.
+   for a put; ``S e^{-qT}``, ``K e^{-rT}`` when larger) ``ABOVE_MAX``; a price
+   within rounding of ``P(VOL_MIN)`` or above ``P(VOL_MAX)`` (a vol outside
+   0.1–1000 vol points that the price cannot pin down) ``NO_VOL_INFORMATION``.
 2. Start from the European (Black–Scholes, Let's Be Rational) implied vol of
    the same price — on the escrowed spot when there are cash dividends — or
    0.3 when that does not exist (American prices above the European maximum).
@@ -96,7 +96,12 @@ def american_iv_one_python(
     ):
         return math.nan, INVALID_INPUT
     tol = 4.0 * _EPS * abs(price) + 1e-15
-    bound = spot if is_call else strike
+    # No-arbitrage maximum: S for a call, K for a put (times e^{-qT} or e^{-rT}
+    # when a negative yield or rate makes the European bound larger).
+    if is_call:
+        bound = spot * max(1.0, math.exp(-div_yield * t))
+    else:
+        bound = strike * max(1.0, math.exp(-rate * t))
     if price > bound + tol:
         return math.nan, ABOVE_MAX
     if price < 0.0:

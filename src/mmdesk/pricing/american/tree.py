@@ -42,6 +42,7 @@ import math
 import numba
 import numpy as np
 
+from mmdesk.pricing.american.baw import black_undiscounted
 from mmdesk.typing import Float64Array
 
 #: Default number of tree steps (odd, as Leisen–Reimer requires).
@@ -121,8 +122,10 @@ def lr_tree_one_python(
     Returns
     -------
     float
-        Option value (currency); NaN if the tree has negative probabilities
-        or the escrowed spot is not positive.
+        Option value (currency); NaN if the escrowed spot is not positive.
+        Far from the money (|d2| beyond ~38, where the Leisen–Reimer
+        probabilities round to 0 or 1) the larger of the immediate-exercise and
+        European values (:func:`far_from_the_money`).
     """
     omega = 1.0 if is_call else -1.0
     if t <= 0.0:
@@ -159,10 +162,7 @@ def lr_tree_one_python(
         up = ermqdt * pdash / pu
         down = (ermqdt - pu * up) / (1.0 - pu)
     if not (0.0 < pu < 1.0 and down > 0.0):
-        lattice[0] = math.nan
-        lattice[1] = math.nan
-        lattice[2] = math.nan
-        return math.nan
+        return far_from_the_money(spot, x0, strike, t, vol, rate, div_yield, is_call, lattice)
     discount = math.exp(-rate * dt)
     disc_pu = discount * pu
     disc_pd = discount * pd
@@ -269,6 +269,42 @@ def lr_tree_one_python(
     lattice[1] = gamma
     lattice[2] = theta
     return p0
+
+
+def far_from_the_money_python(
+    spot: float,
+    x0: float,
+    strike: float,
+    t: float,
+    vol: float,
+    rate: float,
+    div_yield: float,
+    is_call: bool,
+    lattice: Float64Array,
+) -> float:
+    """Value when the strike is so far from the spot that the tree degenerates.
+
+    With |d2| beyond ~38 the Leisen–Reimer probabilities round to 0 or 1.  The
+    option is then worth its immediate exercise value or its European value
+    (on the escrowed spot ``x0``), whichever is larger, to within
+    ``exp(-d2**2/2)``; lattice delta/gamma/theta are those of that value.
+    """
+    omega = 1.0 if is_call else -1.0
+    now = max(omega * (spot - strike), 0.0)
+    d_q = math.exp(-div_yield * t)
+    d_r = math.exp(-rate * t)
+    european = black_undiscounted(is_call, strike, x0 * d_q / d_r, vol * math.sqrt(t)) * d_r
+    lattice[1] = 0.0
+    if now >= european:
+        lattice[0] = omega if now > 0.0 else 0.0
+        lattice[2] = 0.0
+        return now
+    lattice[0] = omega * d_q
+    lattice[2] = omega * (div_yield * x0 * d_q - rate * strike * d_r)
+    return european
+
+
+far_from_the_money = numba.njit(cache=True, error_model="numpy")(far_from_the_money_python)
 
 
 lr_tree_one = numba.njit(cache=True, error_model="numpy")(lr_tree_one_python)

@@ -20,7 +20,7 @@ import math
 import numba
 import numpy as np
 
-from mmdesk.pricing.american.tree import peizer_pratt_inversion
+from mmdesk.pricing.american.tree import far_from_the_money, peizer_pratt_inversion
 from mmdesk.typing import Float64Array
 
 
@@ -110,12 +110,20 @@ def lr_tree_spot_one_python(
     d2 = (math.log(x0 / strike) + drift_per_step * n) / math.sqrt(variance)
     pu = peizer_pratt_inversion(d2, n)
     pdash = peizer_pratt_inversion(d2 + math.sqrt(variance), n)
-    if not 0.0 < pu < 1.0:
-        return math.nan
-    up = ermqdt * pdash / pu
-    down = (ermqdt - pu * up) / (1.0 - pu)
-    if not down > 0.0:
-        return math.nan
+    up = math.nan
+    down = math.nan
+    if 0.0 < pu < 1.0:
+        up = ermqdt * pdash / pu
+        down = (ermqdt - pu * up) / (1.0 - pu)
+    if not (0.0 < pu < 1.0 and down > 0.0):
+        # Far from the money: immediate or European value on the escrowed spot.
+        escrowed = spot
+        for k in range(n_div):
+            if 0.0 < div_times[k] <= t:
+                escrowed -= div_amounts[k] * math.exp(-rate * div_times[k])
+        return far_from_the_money(
+            spot, max(escrowed, 0.0), strike, t, vol, rate, div_yield, is_call, lattice
+        )
     discount = math.exp(-rate * dt)
     disc_pu = discount * pu
     disc_pd = discount * (1.0 - pu)
