@@ -10,6 +10,7 @@ from __future__ import annotations
 import typer
 
 from mmdesk.cli import experiment, gex, simulate
+from mmdesk.cli import report as report_cli
 from mmdesk.cli import surface as surface_cli
 
 app = typer.Typer(
@@ -23,3 +24,4 @@ app.command("simulate")(simulate.simulate)
 app.add_typer(experiment.app, name="experiment")
 app.command("surface")(surface_cli.surface)
 app.command("gex")(gex.gex_command)
+app.command("report")(report_cli.report)
