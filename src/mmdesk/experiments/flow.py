@@ -1,0 +1,118 @@
+"""Flow and attribution acceptance figures over seeds: spread capture, residual, classifiers.
+
+For each run (a run directory of ``mmdesk simulate``, or a fresh run of the
+default scenario for each seed) :func:`analyse_run` measures:
+
+- the share of P&L from spread capture (``edge / pnl``, and ``edge`` against
+  the sum of the positive components);
+- the attribution residual against gross P&L (Σ|component|) and against |P&L|;
+- the per-tag classifier: labels after the day, right when every informed and
+  vol-informed tag is smart and every noise (and institutional) tag dumb;
+- the feature classifier with tags hidden: k-means clusters fitted on the
+  first half of the day's fills (time order), balanced accuracy (0.5 = chance)
+  on the second half, truth = agent kind smart (informed, vol-informed) or
+  dumb (noise, institutional).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mmdesk.flow.agents.tags import DUMB_KINDS, SMART_KINDS, kinds_of_tags
+from mmdesk.flow.classifier import (
+    FeatureClassifier,
+    balanced_accuracy,
+    classify_tags,
+    fill_features,
+    toxicity_of,
+)
+from mmdesk.flow.markouts import compute_markouts, hedged_markouts, tape_from_journal
+from mmdesk.report.rundir import RunData, load_run
+from mmdesk.risk.attribution import COMPONENTS, attribute
+
+_SMART = np.array(sorted(int(k) for k in SMART_KINDS))
+_DUMB = np.array(sorted(int(k) for k in DUMB_KINDS))
+
+
+def analyse_run(run: RunData, n_clusters: int = 8, session_s: float = 23_400.0) -> dict[str, Any]:
+    """Acceptance figures of one run directory (module docstring)."""
+    fills, marks, snaps = run["fills"], run["marks"], run["snapshots"]
+    att = attribute(
+        fills, marks, run.listing, run.rate, run.div_yield, run.price_unit, run.tau_floor_s
+    )
+    tot = att.totals
+    positive = sum(max(tot[c], 0.0) for c in COMPONENTS if c != "residual")
+    tape = tape_from_journal(fills, marks, snaps)
+    table = compute_markouts(
+        fills, tape, run.listing, run.rate, run.div_yield, run.price_unit,
+        tau_floor_s=run.tau_floor_s,
+    )  # fmt: skip
+    hedged = hedged_markouts(table, tape, run.listing, run.rate, run.div_yield)
+    state = classify_tags(table, hedged)
+    kinds = kinds_of_tags(state["tag"].to_numpy())
+    smart_tag = np.isin(kinds, _SMART)
+    dumb_tag = np.isin(kinds, _DUMB)
+    labelled = smart_tag | dumb_tag
+    right = np.where(smart_tag, state["smart"].to_numpy(), ~state["smart"].to_numpy())
+    # tags hidden: clusters of features, fitted on the first half, scored on the second
+    x = fill_features(table, int(table["ts_ns"].to_numpy().min()), session_s)
+    tox = toxicity_of(table, hedged)
+    fill_kind = table["agent_kind"].to_numpy()
+    known = np.isin(fill_kind, np.r_[_SMART, _DUMB])
+    truth = np.isin(fill_kind, _SMART)
+    half = table.height // 2
+    fc = FeatureClassifier(n_clusters=n_clusters, seed=0).fit(x[:half], tox[:half])
+    pred, _ = fc.predict(x[half:])
+    test_known = known[half:]
+    bal = balanced_accuracy(truth[half:][test_known], pred[test_known])
+    return {
+        "run": run.path.name,
+        "seed": run.summary.get("seed"),
+        "pnl": tot["pnl"],
+        "desk_pnl": float(snaps["pnl"][-1]) if snaps.height else 0.0,
+        "edge": tot["edge"],
+        "edge_share_of_pnl": tot["edge"] / tot["pnl"] if tot["pnl"] else float("nan"),
+        "edge_share_of_gains": tot["edge"] / positive if positive > 0 else float("nan"),
+        "largest_gain": max((c for c in COMPONENTS if c != "residual"), key=lambda c: tot[c]),
+        "residual": tot["residual"],
+        "gross": att.gross,
+        "residual_share_gross": att.residual_share,
+        "residual_share_pnl": abs(tot["residual"]) / abs(tot["pnl"]) if tot["pnl"] else 0.0,
+        "tags_labelled": int(labelled.sum()),
+        "tags_right": int(right[labelled].sum()),
+        "tag_accuracy": float(right[labelled].mean()) if labelled.any() else float("nan"),
+        "wrong_tags": state["tag"].to_numpy()[labelled & ~right].tolist(),
+        "feature_balanced_accuracy": bal,
+        "feature_test_fills": int(test_known.sum()),
+        "feature_smart_share": float(truth[half:][test_known].mean()),
+        "totals": tot,
+    }
+
+
+def run_seeds(
+    seeds: Sequence[int],
+    out_dir: str | Path,
+    progress: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """Simulate one default-scenario day per seed and write each run directory."""
+    from mmdesk.sim.run import RunConfig, run_desk, write_run
+
+    paths = []
+    for s in seeds:
+        if progress is not None:
+            progress(f"simulating seed {s}")
+        base = RunConfig()
+        cfg = base.model_copy(
+            update={"scenario": base.scenario.model_copy(update={"seed": int(s), "days": 1})}
+        )
+        paths.append(write_run(run_desk(cfg), out_dir))
+    return paths
+
+
+def analyse_dirs(paths: Sequence[str | Path]) -> list[dict[str, Any]]:
+    """:func:`analyse_run` of each run directory."""
+    return [analyse_run(load_run(p)) for p in paths]
