@@ -245,7 +245,7 @@ def _table(rows: list[tuple[str, str]], title: str) -> str:
 def _fmt(x: float, pct: bool = False) -> str:
     if not math.isfinite(x):
         return "n/a"
-    return f"{x:.1%}" if pct else f"{x:,.2f}"
+    return f"{x:.2%}" if pct else f"{x:,.2f}"
 
 
 def build_report(run: RunData) -> str:
