@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from mmdesk.desk.audit import audit_journal
-from mmdesk.desk.config import CentralBookConfig
+from mmdesk.desk.config import CentralBookConfig, LimitChange
 from mmdesk.risk.limits import LimitsConfig
 from mmdesk.sim.clock import TradingCalendarConfig
 from mmdesk.sim.config import ScenarioConfig
@@ -69,15 +69,31 @@ def test_no_quote_of_the_desk_ever_took_liquidity(run: RunOutput) -> None:
 
 
 def test_a_small_limit_goes_reducing_unwinds_and_returns_to_active() -> None:
-    out = run_desk(_config(limits=LimitsConfig(vega=3_000.0, expiry_vega=2_000.0)))
-    reasons = out.desk.journal.frame("risk_events")["reason"].to_list()
-    assert "BREACH" in reasons
-    first = reasons.index("BREACH")
-    assert "UNWIND" in reasons[first:]
-    assert "RESUMED" in reasons[first + reasons[first:].index("UNWIND") :]
-    states = out.desk.journal.frame("risk_events")["state"].to_list()
-    assert states[first] == "REDUCING"
-    assert _audit(out).breached == []
+    small = LimitsConfig(vega=4_000.0, expiry_vega=3_000.0)
+    change = LimitChange(at_s=120.0, limits=small, why="a deliberately small vega limit")
+    cfg = _config().model_copy(update={"desk": CentralBookConfig(limit_changes=(change,))})
+    out = run_desk(cfg)
+    ev = out.desk.journal.frame("risk_events")
+    reasons = ev["reason"].to_list()
+    # the change is audited, then: breach → REDUCING, automatic unwind, back to ACTIVE
+    changed = reasons.index("LIMIT_CHANGED")
+    assert "deliberately small" in ev["detail"][changed]
+    first = reasons.index("BREACH", changed)
+    assert ev["state"][first] == "REDUCING"
+    unwind = reasons.index("UNWIND", first)
+    resumed = reasons.index("RESUMED", unwind)
+    assert ev["state"][resumed] == "ACTIVE"
+    orders = out.desk.journal.frame("orders")
+    assert orders.filter(pl.col("kind") == "unwind").height >= 1
+    # while REDUCING the desk only quoted sides that reduce its vega
+    t0, t1 = ev["ts_ns"][first], ev["ts_ns"][resumed]
+    quotes = orders.filter(
+        (pl.col("kind") == "quote")
+        & (pl.col("ts_ns") > t0)
+        & (pl.col("ts_ns") < t1)
+        & (pl.col("qty") > 0)
+    )
+    assert quotes.filter(pl.col("state") != "REDUCING").height == 0
 
 
 def _files_digest(d: Path) -> str:

@@ -135,3 +135,124 @@ def test_reducing_state_keeps_only_quotes_that_shrink_the_breach() -> None:
     max_bid, max_ask = quote_headroom(book, risk, limits, reducing=True)
     assert np.all(max_bid == 0.0)  # buying options adds vega
     assert np.all(max_ask > 0.0)  # selling them reduces it
+
+
+def _random_book_for_kernels(rng: np.random.Generator, n: int, n_exp: int, scale: float):  # type: ignore[no-untyped-def]
+    from mmdesk.risk.headroom import BookExposure, ContractRisk
+
+    expiry = rng.integers(0, n_exp, n)
+    cell = rng.integers(0, 2 * n_exp, n)
+    risk = ContractRisk(
+        delta=rng.normal(0, 50, n),
+        gamma=np.abs(rng.normal(0, 5, n)) * rng.choice([-1, 1], n),
+        vega=np.abs(rng.normal(0, 500, n)),
+        notional=np.full(n, 10_000.0),
+        expiry=expiry,
+        strike_cell=cell,
+        strike_limit=np.full(n, 400.0),
+    )
+    book = BookExposure(
+        delta=rng.normal(0, 3_000 * scale),
+        gamma=rng.normal(0, 1_000 * scale),
+        vega=rng.normal(0, 30_000 * scale),
+        notional=abs(rng.normal(0, 2e7 * scale)),
+        expiry_vega=rng.normal(0, 20_000 * scale, n_exp),
+        expiry_gamma=rng.normal(0, 1_000 * scale, n_exp),
+        expiry_contracts=np.abs(rng.normal(0, 1_500 * scale, n_exp)),
+        strike_contracts=np.abs(rng.normal(0, 300 * scale, 2 * n_exp)),
+        position=np.round(rng.normal(0, 150 * scale, n)),
+    )
+    return book, risk
+
+
+@pytest.mark.parametrize("scale", [0.3, 1.5])
+def test_headroom_kernels_agree_with_their_numpy_rules_and_python_twins(scale: float) -> None:
+    from mmdesk.risk.headroom import (
+        quote_headroom,
+        quote_headroom_numpy,
+        sweep_scale,
+        sweep_scale_numpy,
+    )
+    from mmdesk.risk.headroom_kernels import (
+        quote_headroom_kernel,
+        quote_headroom_kernel_python,
+        sweep_scale_kernel,
+        sweep_scale_kernel_python,
+    )
+
+    rng = np.random.default_rng(5)
+    limits = LimitsConfig()
+    for _ in range(20):
+        book, risk = _random_book_for_kernels(rng, 60, 3, scale)
+        for reducing in (False, True):
+            kb, ka = quote_headroom(book, risk, limits, reducing)
+            nb, na = quote_headroom_numpy(book, risk, limits, reducing)
+            np.testing.assert_array_equal(kb, nb)
+            np.testing.assert_array_equal(ka, na)
+        bid = np.minimum(kb, 10.0)
+        ask = np.minimum(ka, 10.0)
+        sb, sa = sweep_scale(book, risk, limits, bid, ask, 0.3)
+        tb, ta = sweep_scale_numpy(book, risk, limits, bid, ask, 0.3)
+        np.testing.assert_array_equal(sb, tb)
+        np.testing.assert_array_equal(sa, ta)
+    # the python twins are the kernels' readable spec
+    args = (
+        np.array([book.delta, book.gamma, book.vega, book.notional]),
+        book.expiry_vega,
+        book.expiry_gamma,
+        book.expiry_contracts,
+    )
+    lim = np.array(
+        [
+            limits.delta,
+            limits.gamma,
+            limits.vega,
+            limits.notional,
+            limits.expiry_vega,
+            limits.expiry_gamma,
+            limits.expiry_contracts,
+            limits.option_position,
+        ]
+    )
+    outs = []
+    for fn in (quote_headroom_kernel, quote_headroom_kernel_python):
+        b, a = np.empty(60), np.empty(60)
+        fn(
+            *args,
+            book.strike_contracts,
+            book.position,
+            risk.delta,
+            risk.gamma,
+            risk.vega,
+            risk.notional,
+            risk.expiry,
+            risk.strike_cell,
+            risk.strike_limit,
+            lim,
+            True,
+            b,
+            a,
+        )
+        outs.append((b, a))
+    np.testing.assert_array_equal(outs[0][0], outs[1][0])
+    np.testing.assert_array_equal(outs[0][1], outs[1][1])
+    outs = []
+    for fn in (sweep_scale_kernel, sweep_scale_kernel_python):
+        b, a = np.empty(60), np.empty(60)
+        fn(
+            *args,
+            risk.delta,
+            risk.gamma,
+            risk.vega,
+            risk.notional,
+            risk.expiry,
+            lim,
+            0.3,
+            np.full(60, 10.0),
+            np.full(60, 10.0),
+            b,
+            a,
+        )
+        outs.append((b, a))
+    np.testing.assert_array_equal(outs[0][0], outs[1][0])
+    np.testing.assert_array_equal(outs[0][1], outs[1][1])

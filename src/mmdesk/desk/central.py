@@ -46,7 +46,7 @@ from mmdesk.desk.quoter import (
 )
 from mmdesk.desk.theo import TheoEngine, TheoState
 from mmdesk.flow.agents.tags import TAG_DESK
-from mmdesk.hedging import HedgeInputs
+from mmdesk.hedging import FixedIntervalConfig, HedgeInputs
 from mmdesk.market.events import EventKind
 from mmdesk.risk.gate import GateState, RiskGate, RiskReason
 from mmdesk.risk.headroom import BookExposure, ContractRisk
@@ -166,6 +166,9 @@ class CentralBook(ParticipantBase):
         self._now_seen = start
         self._last_requote_ns = -(1 << 62)
         self._fresh_requote_due = False
+        self._dirty = True
+        self._risk_dirty = True
+        self._last_signal = 0.0
         self._last_snapshot_ns = -(1 << 62)
         self._last_exposure_ns = start
         self._last_refit_ns = start
@@ -176,6 +179,7 @@ class CentralBook(ParticipantBase):
         self._peak_value = 0.0
         self._unwind_spent = 0.0
         self._next_client = 1
+        self._next_limit_change = 0
         self.book: BookExposure | None = None
         self.risk: ContractRisk | None = None
         self._started = True
@@ -233,6 +237,8 @@ class CentralBook(ParticipantBase):
         stale = th is None or now_ns - th.ts_ns >= int(self.config.reprice_s * 1e9)
         if force or stale or spot != th.spot:  # type: ignore[union-attr]
             self.theo = self.theo_engine.reprice(now_ns, spot)
+            self._dirty = True
+            self._risk_dirty = True
         return True
 
     def _update_risk(self, now_ns: int) -> None:
@@ -245,9 +251,12 @@ class CentralBook(ParticipantBase):
         self._roll_day(now_ns)
         value = self.value()
         self._peak_value = max(self._peak_value, value)
+        before = self.gate.state
         self.gate.update(
             now_ns, self.book, strike_limit, value - self._day_open_value, value - self._peak_value
         )
+        if self.gate.state is not before:
+            self._dirty = True
         self._journal_events()
 
     def _roll_day(self, now_ns: int) -> None:
@@ -342,7 +351,7 @@ class CentralBook(ParticipantBase):
             cap_b, cap_a = self.gate.quote_sizes(self.book, self.risk, want_b, want_a)
             # the collar: no quote further from theo than the gate allows
             lim = self.gate.limits
-            tick = tick_size(self.opt_ticks, th.theo)
+            tick = pricing.tick
             width = np.maximum(lim.collar_ticks * tick, lim.collar_fraction * np.abs(th.theo))
             out_b = np.abs(bid * self.unit - th.theo) > width
             out_a = np.abs(ask * self.unit - th.theo) > width
@@ -353,8 +362,11 @@ class CentralBook(ParticipantBase):
             if passive_only:
                 # the view may be older than the fill that triggered this requote: resting
                 # prices may only move away from the market until fresh market data arrives
-                bid = np.where(self.sent_bq > 0, np.minimum(bid, self.sent_bid), bid)
-                ask = np.where(self.sent_aq > 0, np.maximum(ask, self.sent_ask), ask)
+                # (no side is opened and no price moves toward the market)
+                bq = np.where(self.sent_bq > 0, bq, 0)
+                aq = np.where(self.sent_aq > 0, aq, 0)
+                bid = np.where(self.sent_bq > 0, np.minimum(bid, self.sent_bid), 0)
+                ask = np.where(self.sent_aq > 0, np.maximum(ask, self.sent_ask), 0)
             bid = np.where(bq > 0, bid, 0)
             ask = np.where(aq > 0, ask, 0)
         # send only legs that changed: new price, a smaller size, or a refill of a side
@@ -608,20 +620,29 @@ class CentralBook(ParticipantBase):
     def _cycle(self, now_ns: int, requote: bool, passive_only: bool = False) -> Commands | None:
         if not self._started or not self._reprice(now_ns):
             return None
-        self._update_risk(now_ns)
+        # the book's exposures change only with the theo (market, time) or the positions
+        risk_changed = self._risk_dirty or self.book is None
+        if risk_changed:
+            self._update_risk(now_ns)
+            self._risk_dirty = False
         quotes = None
-        if requote or now_ns - self._last_requote_ns >= int(self.config.min_requote_ms * 1e6):
+        throttle_ok = now_ns - self._last_requote_ns >= int(self.config.min_requote_ms * 1e6)
+        if self._dirty and (requote or throttle_ok):
+            # quotes are recomputed only when an input changed: theo, book, state, fits
             quotes = self._quotes(now_ns, passive_only)
             self._last_requote_ns = now_ns
             self._fresh_requote_due = passive_only
+            self._dirty = passive_only
         orders = []
         if self.gate.state is GateState.REDUCING:
             u = self._unwind(now_ns)
             if u is not None:
                 orders.append(u)
-        h = self._hedge(now_ns)
-        if h is not None:
-            orders.append(h)
+        on_clock = isinstance(self.config.hedger.policy, FixedIntervalConfig)
+        if risk_changed or on_clock or self.gate.state is not GateState.ACTIVE:
+            h = self._hedge(now_ns)
+            if h is not None:
+                orders.append(h)
         if quotes is None and not orders:
             return None
         if quotes is None:
@@ -643,7 +664,13 @@ class CentralBook(ParticipantBase):
         moved = self.theo is None or spot != self.theo.spot
         if self._fresh_requote_due:  # a fill was answered with a passive-only requote
             return self._cycle(now, requote=True)
-        if not moved:
+        signal = imbalance_signal(
+            float(view.bid_qty[0]), float(view.ask_qty[0]), self.config.quoter.imbalance_coefficient
+        )
+        if signal != self._last_signal:
+            self._last_signal = signal
+            self._dirty = True
+        if not (moved or self._dirty):
             return None
         return self._cycle(now, requote=False)
 
@@ -658,6 +685,7 @@ class CentralBook(ParticipantBase):
         if spot is None:
             return None
         self._record_exposure(now)
+        self._apply_limit_changes(now)
         eng = self.theo_engine
         if eng.due(now) or eng.level_due(now):
             other_bid, other_ask = self._other_tops()
@@ -673,10 +701,25 @@ class CentralBook(ParticipantBase):
         if now - self._last_refit_ns >= int(self.config.intensity_refit_s * 1e9):
             self.intensity_a, self.intensity_k = self.estimator.estimate()
             self._last_refit_ns = now
+            self._dirty = True
         out = self._cycle(now, requote=True)
         if now - self._last_snapshot_ns >= int(self.config.snapshot_s * 1e9):
             self.snapshot(now)
         return out
+
+    def _apply_limit_changes(self, now_ns: int) -> None:
+        """Scheduled limit changes that are due, through the gate's audited path."""
+        changes = self.config.limit_changes
+        start = self.sessions[0][0] if self.sessions else 0
+        while self._next_limit_change < len(changes):
+            ch = changes[self._next_limit_change]
+            if now_ns - start < int(ch.at_s * 1e9):
+                break
+            self.gate.change_limits(now_ns, ch.limits, ch.who, ch.why)
+            self._next_limit_change += 1
+            self._risk_dirty = True
+            self._dirty = True
+            self._journal_events()
 
     def _record_exposure(self, now_ns: int) -> None:
         th = self.theo
@@ -761,6 +804,8 @@ class CentralBook(ParticipantBase):
             client_id=f["client_id"],
             match_id=f["match_id"],
         )
+        self._dirty = True
+        self._risk_dirty = True
         out = self._cycle(now, requote=True, passive_only=True)
         self._mark(now)
         return out
@@ -866,6 +911,8 @@ class CentralBook(ParticipantBase):
             client_id=0,
             match_id=-1,
         )
+        self._dirty = True
+        self._risk_dirty = True
         self._mark(self._now(ts))
 
     # ------------------------------------------------------------------ journal

@@ -16,6 +16,27 @@ def _intensity() -> IntensityFitConfig:
     return IntensityFitConfig(prior_a=0.05, prior_k=30.0, max_distance=0.5, n_bins=20)
 
 
+class LimitChange(BaseModel):
+    """A scheduled change of the hard limits (applied through the gate's audited path).
+
+    Attributes
+    ----------
+    at_s
+        Seconds after the first session's open.
+    limits
+        The new limits.
+    who, why
+        Journaled with the change.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    at_s: float = Field(ge=0.0)
+    limits: LimitsConfig
+    who: str = "risk manager"
+    why: str = "scheduled limit change"
+
+
 class CentralBookConfig(BaseModel):
     """Everything the central market-making book is configured with.
 
@@ -42,6 +63,8 @@ class CentralBookConfig(BaseModel):
         Largest unwind order, contracts.
     option_taker_fee
         Taker fee per option contract (currency), for the unwind's cost estimate.
+    limit_changes
+        Scheduled, audited changes of the limits during the run.
     journal_quotes
         Journal every quote leg sent (True) or only hedges, unwinds and RFQ answers.
     """
@@ -55,11 +78,12 @@ class CentralBookConfig(BaseModel):
     intensity: IntensityFitConfig = Field(default_factory=_intensity)
     timer_ms: int = Field(1000, ge=1)
     react_to_ticks: bool = True
-    min_requote_ms: float = Field(100.0, ge=0.0)
+    min_requote_ms: float = Field(0.0, ge=0.0)
     reprice_s: float = Field(5.0, gt=0.0)
     snapshot_s: float = Field(10.0, gt=0.0)
     intensity_refit_s: float = Field(60.0, gt=0.0)
     unwind_interval_ms: float = Field(1000.0, ge=0.0)
     unwind_max_contracts: int = Field(20, ge=1)
     option_taker_fee: float = Field(0.5, ge=0.0)
+    limit_changes: tuple[LimitChange, ...] = ()
     journal_quotes: bool = True

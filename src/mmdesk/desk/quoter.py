@@ -133,12 +133,13 @@ class QuoteInputs:
 
 @dataclass(frozen=True, eq=False)
 class Pricing:
-    """Reservation price, half-spread and skew per option (currency per share)."""
+    """Reservation price, half-spread, skew, GLFT's c and tick size per option (currency)."""
 
     reservation: Float64Array
     half_spread: Float64Array
     skew: Float64Array
     glft_c: Float64Array
+    tick: Float64Array
 
 
 def imbalance_signal(bid_qty: float, ask_qty: float, coefficient: float) -> float:
@@ -195,14 +196,15 @@ def price_quotes(x: QuoteInputs, cfg: QuoterConfig, ticks: TickTable) -> Pricing
     g = cfg.risk_aversion
     skew = glft_option_skew(cov, own, g, k_contract, x.intensity_a) / m
     hs_glft = glft_option_half_spread(own, g, k_contract, x.intensity_a) / m
-    floor = cfg.edge_floor_ticks * tick_size(ticks, x.theo)
+    tick = tick_size(ticks, x.theo)
+    floor = cfg.edge_floor_ticks * tick
     cap = np.maximum(cfg.max_half_spread_fraction * x.theo, floor)
     hs = np.minimum(np.maximum(hs_glft, floor), cap)
     hs = hs + cfg.vol_uncertainty_mult * x.vega * x.vol_uncertainty[x.expiry]
     hs = hs * x.widen
     c = np.sqrt(own) * glft_inventory_coefficient(g, k_contract, x.intensity_a) / m
     reservation = x.theo - skew + x.delta * x.signal
-    return Pricing(reservation=reservation, half_spread=hs, skew=skew, glft_c=c)
+    return Pricing(reservation=reservation, half_spread=hs, skew=skew, glft_c=c, tick=tick)
 
 
 def quote_grid_python(

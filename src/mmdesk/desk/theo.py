@@ -89,7 +89,7 @@ class TheoConfig(BaseModel):
     volvol_prior_weight: float = Field(10.0, gt=0.0)
     tau_floor_s: float = Field(60.0, gt=0.0)
     trading_seconds_per_year: float = Field(252.0 * 23_400.0, gt=0.0)
-    level_update_s: float = Field(5.0, gt=0.0)
+    level_update_s: float = Field(15.0, gt=0.0)
     level_weight: float = Field(0.5, gt=0.0, le=1.0)
 
 

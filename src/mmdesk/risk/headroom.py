@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mmdesk.risk.headroom_kernels import quote_headroom_kernel, sweep_scale_kernel
 from mmdesk.risk.limits import LimitsConfig
 from mmdesk.typing import BoolArray, Float64Array
 
@@ -135,7 +136,64 @@ def gross_headroom(
     return np.maximum(short, np.asarray(limit) - gross + 2.0 * short)
 
 
+def _packed_limits(limits: LimitsConfig) -> Float64Array:
+    return np.array(
+        [
+            limits.delta,
+            limits.gamma,
+            limits.vega,
+            limits.notional,
+            limits.expiry_vega,
+            limits.expiry_gamma,
+            limits.expiry_contracts,
+            limits.option_position,
+        ],
+        dtype=np.float64,
+    )
+
+
+def _f64(x: Float64Array) -> Float64Array:
+    return np.ascontiguousarray(x, dtype=np.float64)
+
+
 def quote_headroom(
+    book: BookExposure,
+    risk: ContractRisk,
+    limits: LimitsConfig,
+    reducing: bool = False,
+) -> tuple[Float64Array, Float64Array]:
+    """Maximum bid and ask sizes (contracts) whose full fill cannot breach a limit.
+
+    One numba pass (:func:`mmdesk.risk.headroom_kernels.quote_headroom_kernel`);
+    :func:`quote_headroom_numpy` is the same rule written with numpy. Parameters
+    and returns as there.
+    """
+    n = risk.delta.shape[0]
+    max_bid = np.empty(n)
+    max_ask = np.empty(n)
+    quote_headroom_kernel(
+        np.array([book.delta, book.gamma, book.vega, book.notional], dtype=np.float64),
+        _f64(book.expiry_vega),
+        _f64(book.expiry_gamma),
+        _f64(book.expiry_contracts),
+        _f64(book.strike_contracts),
+        _f64(book.position),
+        _f64(risk.delta),
+        _f64(risk.gamma),
+        _f64(risk.vega),
+        _f64(risk.notional),
+        np.ascontiguousarray(risk.expiry, dtype=np.int64),
+        np.ascontiguousarray(risk.strike_cell, dtype=np.int64),
+        _f64(risk.strike_limit),
+        _packed_limits(limits),
+        bool(reducing),
+        max_bid,
+        max_ask,
+    )
+    return max_bid, max_ask
+
+
+def quote_headroom_numpy(
     book: BookExposure,
     risk: ContractRisk,
     limits: LimitsConfig,
@@ -241,6 +299,44 @@ def _direction_factors(
 
 
 def sweep_scale(
+    book: BookExposure,
+    risk: ContractRisk,
+    limits: LimitsConfig,
+    bid_size: Float64Array,
+    ask_size: Float64Array,
+    share: float,
+) -> tuple[Float64Array, Float64Array]:
+    """Shrink quote sizes so ``share`` of all quotes filling together stays inside the limits.
+
+    One numba pass (:func:`mmdesk.risk.headroom_kernels.sweep_scale_kernel`);
+    :func:`sweep_scale_numpy` is the same rule written with numpy.
+    """
+    if share <= 0.0:
+        return bid_size, ask_size
+    n = risk.delta.shape[0]
+    bid_out = np.empty(n)
+    ask_out = np.empty(n)
+    sweep_scale_kernel(
+        np.array([book.delta, book.gamma, book.vega, book.notional], dtype=np.float64),
+        _f64(book.expiry_vega),
+        _f64(book.expiry_gamma),
+        _f64(book.expiry_contracts),
+        _f64(risk.delta),
+        _f64(risk.gamma),
+        _f64(risk.vega),
+        _f64(risk.notional),
+        np.ascontiguousarray(risk.expiry, dtype=np.int64),
+        _packed_limits(limits),
+        float(share),
+        _f64(bid_size),
+        _f64(ask_size),
+        bid_out,
+        ask_out,
+    )
+    return bid_out, ask_out
+
+
+def sweep_scale_numpy(
     book: BookExposure,
     risk: ContractRisk,
     limits: LimitsConfig,

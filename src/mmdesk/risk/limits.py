@@ -62,7 +62,7 @@ class LimitsConfig(BaseModel):
         "drifting with the market, so the hard limit itself is never crossed",
     )
     sweep_share: float = Field(
-        0.1,
+        0.2,
         ge=0.0,
         le=1.0,
         description="share of all resting quotes' combined worst case assumed to fill at once "
