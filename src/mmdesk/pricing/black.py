@@ -26,6 +26,10 @@ from mmdesk.pricing._broadcast import flatten_inputs, njit_serial_and_parallel
 from mmdesk.pricing.greeks import bs_greeks_one
 from mmdesk.typing import BoolLike, Float64Array, FloatLike
 
+# numba's on-disk cache is invalidated by this file's timestamp only, not by edits
+# to the functions it inlines (``_vecmath``, ``greeks.bs_greeks_one``): touch this
+# file when those change.  Kernel revision: 2 (vexp with a compensated final sum).
+
 
 def bs_price_kernel_python(
     spot: Float64Array,

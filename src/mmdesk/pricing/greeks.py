@@ -37,6 +37,10 @@ from mmdesk.pricing._vecmath import vexp, vlog, vnorm_cdf_given_pdf
 from mmdesk.pricing.normal import INV_SQRT_2PI
 from mmdesk.typing import BoolLike, Float64Array, FloatLike
 
+# numba's on-disk cache is invalidated by this file's timestamp only, not by edits
+# to the functions it inlines (``_vecmath``, ``greeks.bs_greeks_one``): touch this
+# file when those change.  Kernel revision: 2 (vexp with a compensated final sum).
+
 _INF = math.inf
 
 #: Days per year of the ACT/365 convention used by the per-day display helpers.
