@@ -684,7 +684,8 @@ class CentralBook(ParticipantBase):
         spot = self._spot()
         if spot is None:
             return None
-        self._record_exposure(now)
+        if now - self._last_exposure_ns >= int(self.config.exposure_record_s * 1e9):
+            self._record_exposure(now)
         self._apply_limit_changes(now)
         eng = self.theo_engine
         if eng.due(now) or eng.level_due(now):

@@ -57,6 +57,8 @@ class CentralBookConfig(BaseModel):
         Period of the P&L / greeks / inventory snapshots, s.
     intensity_refit_s
         Period of the (A, k) re-estimation, s.
+    exposure_record_s
+        Period at which resting quotes' exposure is added to the fill-intensity data, s.
     unwind_interval_ms
         Minimum time between two automatic unwind orders while REDUCING, ms.
     unwind_max_contracts
@@ -79,9 +81,10 @@ class CentralBookConfig(BaseModel):
     timer_ms: int = Field(1000, ge=1)
     react_to_ticks: bool = True
     min_requote_ms: float = Field(0.0, ge=0.0)
-    reprice_s: float = Field(5.0, gt=0.0)
+    reprice_s: float = Field(30.0, gt=0.0)
     snapshot_s: float = Field(10.0, gt=0.0)
     intensity_refit_s: float = Field(60.0, gt=0.0)
+    exposure_record_s: float = Field(5.0, gt=0.0)
     unwind_interval_ms: float = Field(1000.0, ge=0.0)
     unwind_max_contracts: int = Field(20, ge=1)
     option_taker_fee: float = Field(0.5, ge=0.0)
