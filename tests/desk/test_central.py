@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -113,3 +114,37 @@ def test_same_config_and_seed_give_a_byte_identical_journal(run: RunOutput, tmp_
     assert run.summary["journal_digest"] == again.summary["journal_digest"]
     other = run_desk(_config(seed=2))
     assert other.summary["journal_digest"] != run.summary["journal_digest"]
+
+
+def test_a_loss_limit_halts_the_book_and_pulls_every_quote() -> None:
+    out = run_desk(_config(limits=LimitsConfig(daily_loss=1.0, drawdown=1.0)))
+    ev = out.desk.journal.frame("risk_events")
+    halted = ev.filter(pl.col("reason").is_in(["DAILY_LOSS", "DRAWDOWN"]))
+    assert halted.height == 1 and halted["state"][0] == "HALTED"
+    t_halt = halted["ts_ns"][0]
+    # from the halt on (the pulls leave in the cycle that halted) every order is HALTED
+    orders = out.desk.journal.frame("orders").filter(pl.col("ts_ns") >= t_halt)
+    later = orders.filter(pl.col("ts_ns") > t_halt)
+    assert later.filter(pl.col("state") != "HALTED").height == 0
+    orders = orders.filter(pl.col("state") == "HALTED")
+    quotes = orders.filter(pl.col("kind") == "quote")
+    assert quotes.height > 0 and quotes["qty"].max() == 0  # only pulls after the halt
+    assert orders.filter(pl.col("kind").is_in(["unwind", "rfq"])).height == 0
+    # hedges after the halt only reduce |delta|
+    hedges = out.desk.journal.frame("hedges").filter((pl.col("ts_ns") > t_halt) & pl.col("allowed"))
+    for row in hedges.iter_rows(named=True):
+        assert abs(row["delta_before"] + row["shares"]) < abs(row["delta_before"])
+    assert out.desk.gate.state.name == "HALTED"
+
+
+def test_an_expiry_settles_the_book_and_the_audit_still_holds() -> None:
+    scenario = ScenarioConfig(seed=1, days=2, calendar=TradingCalendarConfig(session_s=120))
+    out = run_desk(RunConfig(scenario=scenario))
+    d = out.desk
+    settled = d.journal.frame("fills").filter(pl.col("kind") == "settle")
+    front = d.listing.expiry_index == 0
+    assert settled.height == int(
+        (settled["instrument"] - 1).is_in(list(np.flatnonzero(front))).sum()
+    )
+    assert np.all(d.positions.contracts[front] == 0.0)
+    assert _audit(out).breached == []
