@@ -221,6 +221,14 @@ class CentralBook(ParticipantBase):
         ask = np.where((self.sent_aq > 0) & (ask == self.sent_ask), -1, ask)
         return bid, ask
 
+    def _market_at(self, instruments: Int64Array) -> dict[str, Int64Array]:
+        """The visible best bid/ask (units, −1 if none) of ``instruments``, for the journal."""
+        v = self.view
+        if v is None:
+            none = np.full(instruments.shape, -1, dtype=np.int64)
+            return {"mkt_bid": none, "mkt_ask": none}
+        return {"mkt_bid": v.bid[instruments], "mkt_ask": v.ask[instruments]}
+
     def value(self) -> float:
         """Mark-to-theo value of the book (currency): cash + shares·S + Σ q·m·theo."""
         if self.theo is None:
@@ -410,6 +418,7 @@ class CentralBook(ParticipantBase):
                 theo_px=np.concatenate([th.theo[legs], th.theo[legs]]),
                 client_id=0,
                 state=self.gate.state.name,
+                **self._market_at(np.concatenate([legs + 1, legs + 1])),
             )
         return make_quotes(legs + 1, bid[legs], bq[legs], ask[legs], aq[legs])
 
@@ -494,6 +503,7 @@ class CentralBook(ParticipantBase):
             theo_px=th.spot,
             client_id=cid,
             state=self.gate.state.name,
+            **self._market_at(np.array([0])),
         )
         return make_orders(0, side, order.price_units, abs(order.shares), TIF_IOC, cid)
 
@@ -607,6 +617,7 @@ class CentralBook(ParticipantBase):
             theo_px=float(th.theo[i]),
             client_id=cid,
             state=self.gate.state.name,
+            **self._market_at(np.array([i + 1])),
         )
         self.gate.note(
             now_ns,
@@ -870,6 +881,7 @@ class CentralBook(ParticipantBase):
             theo_px=theo_i,
             client_id=request.rfq_id,
             state=self.gate.state.name,
+            **self._market_at(np.array([i + 1, i + 1])),
         )
         return [
             RfqAnswer(

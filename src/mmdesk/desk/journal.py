@@ -13,7 +13,8 @@ Tables (prices in integer venue units unless the column says ``_px``
 book — delta in shares, vega in currency per 1.00 vol):
 
 - ``orders``: every message leg the desk sent (``kind`` quote / hedge /
-  unwind / rfq), with the theo it was priced from and the gate state;
+  unwind / rfq), with the theo it was priced from, the gate state and the
+  visible market (best bid/ask, units, −1 if none) it was sent into;
 - ``fills``: every own fill, with the theo and spot at the time (edge and
   markouts can be computed from them), counterparty tag and fee;
 - ``hedges``: every hedge decision (sent or denied) with the delta before,
@@ -46,6 +47,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "theo_px": np.float64,
         "client_id": np.int64,
         "state": object,
+        "mkt_bid": np.int64,
+        "mkt_ask": np.int64,
     },
     "fills": {
         "ts_ns": np.int64,
