@@ -148,3 +148,35 @@ def test_an_expiry_settles_the_book_and_the_audit_still_holds() -> None:
     )
     assert np.all(d.positions.contracts[front] == 0.0)
     assert _audit(out).breached == []
+
+
+def test_the_firm_hook_quotes_internally_and_books_a_cross_like_a_fill() -> None:
+    from mmdesk.desk.firm_records import CrossReason, CrossRecord
+
+    desk = run_desk(_config(seed=3)).desk  # its own run: the cross mutates the book
+    quote = desk.internal_quote()
+    live = desk.theo.live  # type: ignore[union-attr]
+    assert np.all(np.isfinite(quote.mid[1:][live])) and np.all(quote.half_spread[1:][live] > 0)
+    assert quote.mid[0] == desk.theo.spot  # type: ignore[union-attr]
+    marks = desk.cross_marks()
+    assert marks.delta.shape == (desk.n,)
+    i = int(np.flatnonzero(live)[0])
+    before = desk.positions.contracts[i]
+    rows = desk.journal.rows("fills")
+    record = CrossRecord(
+        ts_ns=desk.theo.ts_ns,
+        prop="test",
+        instrument=i + 1,
+        qty=3.0,  # type: ignore[union-attr]
+        price=float(quote.mid[i + 1]) + 0.0123,
+        mid=float(quote.mid[i + 1]),
+        adjustment=0.0123,
+        delta_risk=0.0,
+        reason=CrossReason.ADDS_RISK,
+    )
+    desk.accept_cross(record)
+    assert desk.positions.contracts[i] == before - 3.0  # the prop book bought: central sold
+    cross = desk.journal.frame("fills").slice(rows).filter(pl.col("kind") == "cross")
+    assert cross.height == 1 and cross["side"][0] == -1 and cross["qty"][0] == 3
+    assert cross["price_px"][0] == pytest.approx(record.price)
+    assert desk.ledger.crosses == [record]

@@ -30,6 +30,8 @@ import numpy as np
 import numpy.typing as npt
 
 from mmdesk.desk.config import CentralBookConfig
+from mmdesk.desk.crossing import BookLedger, CrossMarks
+from mmdesk.desk.firm_records import CrossRecord, CrossRole, InternalQuote
 from mmdesk.desk.hedger import DeltaHedger, HedgeOrder
 from mmdesk.desk.intensity_fit import IntensityEstimator
 from mmdesk.desk.journal import Journal
@@ -106,6 +108,7 @@ class CentralBook(ParticipantBase):
         self.gate = RiskGate(self.config.limits)
         self.hedger = DeltaHedger(self.config.hedger)
         self.view: MarketView | None = None
+        self._ledger: BookLedger | None = None
         self.theo: TheoState | None = None
         self.pricing: Pricing | None = None
         self._started = False
@@ -182,6 +185,7 @@ class CentralBook(ParticipantBase):
         self._next_limit_change = 0
         self.book: BookExposure | None = None
         self.risk: ContractRisk | None = None
+        self._ledger: BookLedger | None = None
         self._started = True
 
     # ------------------------------------------------------------------ helpers
@@ -806,6 +810,7 @@ class CentralBook(ParticipantBase):
             instrument=f["instrument"],
             side=f["side"],
             price=f["price"],
+            price_px=f["price"] * self.unit,
             qty=f["qty"],
             fee=f["fee"],
             taker=(f["flags"] & _F_TAKER) != 0,
@@ -914,6 +919,7 @@ class CentralBook(ParticipantBase):
             instrument=records["instrument"],
             side=records["side"],
             price=records["price"],
+            price_px=records["price"] * self.unit,
             qty=records["qty"],
             fee=records["fee"],
             taker=False,
@@ -927,6 +933,89 @@ class CentralBook(ParticipantBase):
         self._dirty = True
         self._risk_dirty = True
         self._mark(self._now(ts))
+
+    # ------------------------------------------------------------------ the firm (issue 7)
+    def internal_quote(self) -> InternalQuote:
+        """The internal price for prop books: unskewed theo and half-spread per instrument.
+
+        Index 0 is the underlying (its mid and half its quoted spread); expired or
+        unpriced options are NaN. Nothing in it depends on the book's positions.
+        """
+        th, pr, v = self.theo, self.pricing, self.view
+        n = self.n + 1
+        mid = np.full(n, np.nan)
+        half = np.full(n, np.nan)
+        if th is not None:
+            mid[0] = th.spot
+            mid[1:] = np.where(th.live, th.theo, np.nan)
+        if v is not None and v.bid[0] > 0 and v.ask[0] > 0:
+            half[0] = 0.5 * float(v.ask[0] - v.bid[0]) * self.unit
+        if pr is not None and th is not None:
+            # the quoter's half-spread without the REDUCING widening
+            widen = self.gate.limits.reducing_widen if self.gate.state is GateState.REDUCING else 1
+            half[1:] = np.where(th.live, pr.half_spread / widen, np.nan)
+        ts = th.ts_ns if th is not None else self._now_seen
+        return InternalQuote.make(ts, mid, half, self.m)
+
+    def cross_marks(self) -> CrossMarks:
+        """The marks a cross with this book is priced and risk-checked with (see crossing)."""
+        th = self.theo
+        if th is None:
+            raise RuntimeError("CentralBook.cross_marks: no theo yet (no market data)")
+        spy = self.config.quoter.trading_seconds_per_year
+        live_exp = np.flatnonzero(self.listing.expiries_ns > np.int64(th.ts_ns))
+        front = int(live_exp[0]) if live_exp.size else 0
+        spot_vol = float(self.theo_engine.fallback_vol[front])
+        return CrossMarks.make(
+            th.spot,
+            th.delta,
+            th.gamma,
+            th.vega,
+            self._strike_limits(th.ts_ns),
+            float(self.opt_ticks.steps[0]) * self.unit,
+            spot_vol**2 * th.spot**2 / spy,
+            self.theo_engine.volvol**2 / spy,
+        )
+
+    @property
+    def ledger(self) -> BookLedger:
+        """This book's side of internal crossing: its positions, gate and crosses."""
+        if self._ledger is None:
+            self._ledger = BookLedger("central", self.positions, self.gate)
+        return self._ledger
+
+    def accept_cross(self, record: CrossRecord) -> None:
+        """Book an internal cross (already approved by both gates) like a venue fill.
+
+        The cross enters the positions at its one price, the ledger and the
+        journal (``fills`` kind ``cross``), and the book requotes with its new
+        skew at the next cycle.
+        """
+        self.ledger.book(record, CrossRole.CENTRAL)
+        th = self.theo
+        i = record.instrument - 1
+        signed = record.signed_qty(CrossRole.CENTRAL)
+        self.journal.append(
+            "fills",
+            ts_ns=record.ts_ns,
+            kind="cross",
+            instrument=record.instrument,
+            side=1 if signed > 0 else -1,
+            price=round(record.price / self.unit),
+            price_px=record.price,
+            qty=round(abs(signed)),
+            fee=0.0,
+            taker=False,
+            tag=0,
+            theo_px=float(th.theo[i]) if th is not None and i >= 0 else np.nan,
+            spot_px=th.spot if th is not None else np.nan,
+            vol=float(th.vol[i]) if th is not None and i >= 0 else np.nan,
+            client_id=0,
+            match_id=-1,
+        )
+        self._dirty = True
+        self._risk_dirty = True
+        self._mark(self._now(record.ts_ns))
 
     # ------------------------------------------------------------------ journal
     def snapshot(self, now_ns: int) -> None:

@@ -15,8 +15,10 @@ book — delta in shares, vega in currency per 1.00 vol):
 - ``orders``: every message leg the desk sent (``kind`` quote / hedge /
   unwind / rfq), with the theo it was priced from, the gate state and the
   visible market (best bid/ask, units, −1 if none) it was sent into;
-- ``fills``: every own fill, with the theo and spot at the time (edge and
-  markouts can be computed from them), counterparty tag and fee;
+- ``fills``: every own fill (``kind`` quote / hedge / unwind / rfq / settle /
+  cross), with the exact price per share (``price_px``; internal crosses are
+  off the tick grid), the theo and spot at the time (edge and markouts can be
+  computed from them), counterparty tag and fee;
 - ``hedges``: every hedge decision (sent or denied) with the delta before,
   the policy's target and the gate's reason;
 - ``risk_events``: every decision of the risk gate, with its reason;
@@ -56,6 +58,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "instrument": np.int32,
         "side": np.int8,
         "price": np.int64,
+        "price_px": np.float64,
         "qty": np.int64,
         "fee": np.float64,
         "taker": np.bool_,
