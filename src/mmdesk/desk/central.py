@@ -185,7 +185,7 @@ class CentralBook(ParticipantBase):
         self._next_limit_change = 0
         self.book: BookExposure | None = None
         self.risk: ContractRisk | None = None
-        self._ledger: BookLedger | None = None
+        self._ledger = None
         self._started = True
 
     # ------------------------------------------------------------------ helpers
