@@ -20,13 +20,12 @@ that generated a double-precision price, |σ̂ - σ| <= 4·ε·price/vega + 1e-1
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numba
 import numpy as np
 
 from mmdesk.pricing import iv_reason as _r
-from mmdesk.pricing._broadcast import flatten_inputs
+from mmdesk.pricing._broadcast import flatten_inputs, njit_serial_and_parallel
 from mmdesk.pricing.iv_reason import IVReason
 from mmdesk.pricing.lets_be_rational import normalised_implied_vol
 from mmdesk.typing import BoolLike, Float64Array, FloatLike, Int8Array
@@ -98,12 +97,11 @@ def implied_vol_kernel_python(
         reason_out[i] = code
 
 
-implied_vol_kernel: Callable[..., None] = numba.njit(
-    cache=True, error_model="numpy", fastmath={"contract"}
-)(implied_vol_kernel_python)
-implied_vol_kernel_parallel: Callable[..., None] = numba.njit(
-    parallel=True, cache=True, error_model="numpy"
-)(implied_vol_kernel_python)
+# Serial and parallel compiles from separate functions: numba's cache does not key
+# on the parallel flag (see ``njit_serial_and_parallel``).
+implied_vol_kernel, implied_vol_kernel_parallel = njit_serial_and_parallel(
+    implied_vol_kernel_python, error_model="numpy", fastmath={"contract"}
+)
 
 
 def _run(

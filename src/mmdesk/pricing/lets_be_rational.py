@@ -306,7 +306,8 @@ def normalised_implied_vol_python(beta: float, x: float, theta: float) -> tuple[
 
     Notes
     -----
-    Classification, with tol = NO_INFORMATION_ULPS·ε·β (the price's own rounding):
+    Classification, with tol = NO_INFORMATION_ULPS·ε·β (the price's own rounding;
+    in the money ε·(β + e^{|x|/2}), the rounding of its larger parity term):
     β < 0 or β < ι - tol: BELOW_INTRINSIC; β > b_max + tol: ABOVE_MAX;
     β - ι <= tol, b_max - β <= tol, or an out-of-the-money value below the
     smallest normal double: NO_VOL_INFORMATION. In-the-money options
@@ -327,6 +328,9 @@ def normalised_implied_vol_python(beta: float, x: float, theta: float) -> tuple[
         e_minus = math.expm1(-0.5 * ax)
         b_max_otm = 1.0 + e_minus
         beta_otm = beta - (math.expm1(0.5 * ax) - e_minus)
+        # An in-the-money price is a difference of parity terms of size e^{|x|/2}:
+        # its rounding, and so the tolerance, scales with that term, not with β.
+        tol = NO_INFORMATION_ULPS * DBL_EPSILON * (beta + 1.0 + math.expm1(0.5 * ax))
         if beta_otm < -tol:
             return nan, _r.BELOW_INTRINSIC
     else:
