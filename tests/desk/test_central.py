@@ -178,5 +178,7 @@ def test_the_firm_hook_quotes_internally_and_books_a_cross_like_a_fill() -> None
     assert desk.positions.contracts[i] == before - 3.0  # the prop book bought: central sold
     cross = desk.journal.frame("fills").slice(rows).filter(pl.col("kind") == "cross")
     assert cross.height == 1 and cross["side"][0] == -1 and cross["qty"][0] == 3
-    assert cross["price_px"][0] == pytest.approx(record.price)
+    exact = desk.journal.frame("crosses")
+    assert exact.height == 1 and exact["price_px"][0] == pytest.approx(record.price)
+    assert exact["prop"][0] == "test" and exact["reason"][0] == "ADDS_RISK"
     assert desk.ledger.crosses == [record]

@@ -810,7 +810,6 @@ class CentralBook(ParticipantBase):
             instrument=f["instrument"],
             side=f["side"],
             price=f["price"],
-            price_px=f["price"] * self.unit,
             qty=f["qty"],
             fee=f["fee"],
             taker=(f["flags"] & _F_TAKER) != 0,
@@ -919,7 +918,6 @@ class CentralBook(ParticipantBase):
             instrument=records["instrument"],
             side=records["side"],
             price=records["price"],
-            price_px=records["price"] * self.unit,
             qty=records["qty"],
             fee=records["fee"],
             taker=False,
@@ -1002,7 +1000,6 @@ class CentralBook(ParticipantBase):
             instrument=record.instrument,
             side=1 if signed > 0 else -1,
             price=round(record.price / self.unit),
-            price_px=record.price,
             qty=round(abs(signed)),
             fee=0.0,
             taker=False,
@@ -1012,6 +1009,18 @@ class CentralBook(ParticipantBase):
             vol=float(th.vol[i]) if th is not None and i >= 0 else np.nan,
             client_id=0,
             match_id=-1,
+        )
+        self.journal.append(
+            "crosses",
+            ts_ns=record.ts_ns,
+            prop=record.prop,
+            instrument=record.instrument,
+            qty=record.qty,
+            price_px=record.price,
+            mid_px=record.mid,
+            adjustment=record.adjustment,
+            delta_risk=record.delta_risk,
+            reason=record.reason.name,
         )
         self._dirty = True
         self._risk_dirty = True

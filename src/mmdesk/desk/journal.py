@@ -16,9 +16,9 @@ book — delta in shares, vega in currency per 1.00 vol):
   unwind / rfq), with the theo it was priced from, the gate state and the
   visible market (best bid/ask, units, −1 if none) it was sent into;
 - ``fills``: every own fill (``kind`` quote / hedge / unwind / rfq / settle /
-  cross), with the exact price per share (``price_px``; internal crosses are
-  off the tick grid), the theo and spot at the time (edge and markouts can be
-  computed from them), counterparty tag and fee;
+  cross), with the theo and spot at the time (edge and markouts can be
+  computed from them), counterparty tag and fee (an internal cross is off the
+  tick grid: its ``price`` is rounded to units, the exact one is in ``crosses``);
 - ``hedges``: every hedge decision (sent or denied) with the delta before,
   the policy's target and the gate's reason;
 - ``risk_events``: every decision of the risk gate, with its reason;
@@ -26,7 +26,9 @@ book — delta in shares, vega in currency per 1.00 vol):
 - ``expiry_greeks``: per-expiry vega, gamma and gross contracts at each snapshot;
 - ``inventory``: non-zero option positions at each snapshot;
 - ``marks``: the theo inputs (spot and the vol of every held option) at each
-  fill and snapshot, enough to recompute the book's greeks from the fills.
+  fill and snapshot, enough to recompute the book's greeks from the fills;
+- ``crosses``: internal crosses with prop books (exact price, mid, adjustment,
+  the central book's marginal risk and the reason), from the central side.
 """
 
 from __future__ import annotations
@@ -58,7 +60,6 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "instrument": np.int32,
         "side": np.int8,
         "price": np.int64,
-        "price_px": np.float64,
         "qty": np.int64,
         "fee": np.float64,
         "taker": np.bool_,
@@ -126,6 +127,17 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "spot_px": np.float64,
         "option": np.int32,
         "vol": np.float64,
+    },
+    "crosses": {
+        "ts_ns": np.int64,
+        "prop": object,
+        "instrument": np.int32,
+        "qty": np.float64,
+        "price_px": np.float64,
+        "mid_px": np.float64,
+        "adjustment": np.float64,
+        "delta_risk": np.float64,
+        "reason": object,
     },
 }
 
