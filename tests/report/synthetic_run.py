@@ -70,6 +70,7 @@ def write_synthetic_run(d: Path, seed: int = 0, n_steps: int = 400) -> Path:
                 side=np.array([1, -1]), price=np.array([
                     int((g.price[i] - 0.05) / UNIT), int((g.price[i] + 0.05) / UNIT) + 1]),
                 qty=np.array([5, 5]), theo_px=g.price[i], client_id=0, state="ACTIVE",
+                mkt_bid=int((g.price[i] - 0.10) / UNIT), mkt_ask=int((g.price[i] + 0.10) / UNIT),
             )  # fmt: skip
         value = cash + shares * spot[k] + float(np.dot(q, g.price)) * 100.0
         j.append(
