@@ -19,9 +19,10 @@ import math
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from mmdesk.flow.agents.base import AgentContext, moneyness_weights, poisson_counts
-from mmdesk.flow.agents.tags import AgentKind, tags_for
-from mmdesk.venue.participant import TIF_IOC, Commands, MarketView, ParticipantBase, make_orders
+from mmdesk.flow.agents.base import moneyness_weights, poisson_counts
+from mmdesk.flow.agents.group import TimedAgentGroup
+from mmdesk.flow.agents.tags import AgentKind
+from mmdesk.venue.participant import TIF_IOC, Commands, make_orders
 
 _NS_PER_S = 1_000_000_000
 
@@ -68,36 +69,12 @@ class InformedConfig(BaseModel):
     timer_ms: int = Field(default=5000, ge=1)
 
 
-class InformedAgents(ParticipantBase):
+class InformedAgents(TimedAgentGroup):
     """A group of informed directional tags sharing one timer."""
 
     kind = AgentKind.INFORMED
 
-    def __init__(
-        self,
-        config: InformedConfig,
-        context: AgentContext,
-        participant_ids: tuple[int, ...],
-        rng: np.random.Generator,
-        vol_guess: float = 0.2,
-    ) -> None:
-        if len(participant_ids) != config.n_tags:
-            raise ValueError(
-                f"InformedAgents: {len(participant_ids)} participant_ids for n_tags={config.n_tags}"
-            )
-        self.config = config
-        self.ctx = context
-        self.participant_ids = tuple(participant_ids)
-        self.tags = tags_for(AgentKind.INFORMED, config.n_tags)
-        self.timer_ns = config.timer_ms * 1_000_000
-        self.rng = rng
-        self.vol_guess = vol_guess
-        self.view: MarketView | None = None
-
-    def on_market_data(self, view: MarketView) -> Commands | None:
-        """Keep the latest top of book."""
-        self.view = view
-        return None
+    config: InformedConfig
 
     def on_timer(self, now_ns: int) -> Commands | None:
         """Trade this period's arrivals whose signal is strong enough."""

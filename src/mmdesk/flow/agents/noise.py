@@ -14,14 +14,14 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from mmdesk.flow.agents.base import AgentContext, moneyness_weights, poisson_counts
-from mmdesk.flow.agents.tags import AgentKind, tags_for
+from mmdesk.flow.agents.base import moneyness_weights, poisson_counts
+from mmdesk.flow.agents.group import TimedAgentGroup
+from mmdesk.flow.agents.tags import AgentKind
 from mmdesk.typing import Int64Array
 from mmdesk.venue.participant import (
     TIF_IOC,
     Commands,
     MarketView,
-    ParticipantBase,
     make_orders,
 )
 
@@ -61,36 +61,12 @@ class NoiseConfig(BaseModel):
     timer_ms: int = Field(default=5000, ge=1)
 
 
-class NoiseAgents(ParticipantBase):
+class NoiseAgents(TimedAgentGroup):
     """A group of noise tags (one venue owner each) sharing one timer."""
 
     kind = AgentKind.NOISE
 
-    def __init__(
-        self,
-        config: NoiseConfig,
-        context: AgentContext,
-        participant_ids: tuple[int, ...],
-        rng: np.random.Generator,
-        vol_guess: float = 0.2,
-    ) -> None:
-        if len(participant_ids) != config.n_tags:
-            raise ValueError(
-                f"NoiseAgents: {len(participant_ids)} participant_ids for n_tags={config.n_tags}"
-            )
-        self.config = config
-        self.ctx = context
-        self.participant_ids = tuple(participant_ids)
-        self.tags = tags_for(AgentKind.NOISE, config.n_tags)
-        self.timer_ns = config.timer_ms * 1_000_000
-        self.rng = rng
-        self.vol_guess = vol_guess
-        self.view: MarketView | None = None
-
-    def on_market_data(self, view: MarketView) -> Commands | None:
-        """Keep the latest top of book."""
-        self.view = view
-        return None
+    config: NoiseConfig
 
     def on_timer(self, now_ns: int) -> Commands | None:
         """Send this period's arrivals as IOC orders at the touch."""

@@ -17,10 +17,11 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from mmdesk.flow.agents.base import AgentContext, bs_vega, moneyness_weights, poisson_counts
-from mmdesk.flow.agents.tags import AgentKind, tags_for
+from mmdesk.flow.agents.base import bs_vega, moneyness_weights, poisson_counts
+from mmdesk.flow.agents.group import TimedAgentGroup
+from mmdesk.flow.agents.tags import AgentKind
 from mmdesk.pricing import bs_price
-from mmdesk.venue.participant import TIF_IOC, Commands, MarketView, ParticipantBase, make_orders
+from mmdesk.venue.participant import TIF_IOC, Commands, make_orders
 
 _NS_PER_S = 1_000_000_000
 
@@ -61,37 +62,12 @@ class VolInformedConfig(BaseModel):
     timer_ms: int = Field(default=5000, ge=1)
 
 
-class VolInformedAgents(ParticipantBase):
+class VolInformedAgents(TimedAgentGroup):
     """A group of vol-informed tags sharing one timer."""
 
     kind = AgentKind.VOL_INFORMED
 
-    def __init__(
-        self,
-        config: VolInformedConfig,
-        context: AgentContext,
-        participant_ids: tuple[int, ...],
-        rng: np.random.Generator,
-        vol_guess: float = 0.2,
-    ) -> None:
-        if len(participant_ids) != config.n_tags:
-            raise ValueError(
-                f"VolInformedAgents: {len(participant_ids)} participant_ids for "
-                f"n_tags={config.n_tags}"
-            )
-        self.config = config
-        self.ctx = context
-        self.participant_ids = tuple(participant_ids)
-        self.tags = tags_for(AgentKind.VOL_INFORMED, config.n_tags)
-        self.timer_ns = config.timer_ms * 1_000_000
-        self.rng = rng
-        self.vol_guess = vol_guess
-        self.view: MarketView | None = None
-
-    def on_market_data(self, view: MarketView) -> Commands | None:
-        """Keep the latest top of book."""
-        self.view = view
-        return None
+    config: VolInformedConfig
 
     def on_timer(self, now_ns: int) -> Commands | None:
         """Trade this period's arrivals where the book's price disagrees with the vol view."""
