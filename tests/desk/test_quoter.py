@@ -15,6 +15,7 @@ from mmdesk.desk.quoter import (
     quote_grid_python,
     rfq_prices,
 )
+from mmdesk.flow.leaning import OptionLean
 from mmdesk.pricing import bs_greeks
 from mmdesk.venue.config import DEFAULT_OPTION_TICKS
 from mmdesk.venue.ticks import TickTable
@@ -214,3 +215,47 @@ def test_rfq_price_widens_with_the_block_size() -> None:
     assert (a1 - b1) / 2 == pytest.approx(
         p.half_spread[2] + 0.5 * (CFG.quote_size - 1) * p.glft_c[2]
     )
+
+
+def test_smart_flow_lean_widens_and_shifts_the_quotes_the_way_smart_flow_pushed() -> None:
+    x = _inputs()
+    n = x.theo.size
+    base = price_quotes(x, CFG, TICKS)
+    lean = OptionLean(np.full(n, 0.02), np.full(n, 0.03), np.ones(n))
+    leaned = price_quotes(QuoteInputs(**{**x.__dict__, "lean": lean}), CFG, TICKS)
+    np.testing.assert_allclose(leaned.half_spread - base.half_spread, 0.02, atol=1e-12)
+    np.testing.assert_allclose(leaned.reservation - base.reservation, 0.03, atol=1e-12)
+
+
+def test_dumb_flow_lean_tightens_but_never_below_the_edge_floor() -> None:
+    x = _inputs()
+    n = x.theo.size
+    base = price_quotes(x, CFG, TICKS)
+    lean = OptionLean(np.zeros(n), np.zeros(n), np.full(n, 0.5))
+    tight = price_quotes(QuoteInputs(**{**x.__dict__, "lean": lean}), CFG, TICKS)
+    assert np.all(tight.half_spread <= base.half_spread + 1e-15)
+    assert np.any(tight.half_spread < base.half_spread)
+    floor = CFG.edge_floor_ticks * tight.tick
+    vol_part = CFG.vol_uncertainty_mult * x.vega * 0.002
+    assert np.all(tight.half_spread - vol_part >= floor - 1e-12)
+
+
+def test_pin_ticks_add_that_many_ticks_to_the_half_spread() -> None:
+    x = _inputs()
+    n = x.theo.size
+    base = price_quotes(x, CFG, TICKS)
+    pin = np.zeros(n)
+    pin[2] = 1.5
+    wide = price_quotes(QuoteInputs(**{**x.__dict__, "pin_ticks": pin}), CFG, TICKS)
+    extra = wide.half_spread - base.half_spread
+    assert extra[2] == pytest.approx(1.5 * base.tick[2])
+    np.testing.assert_allclose(np.delete(extra, 2), 0.0, atol=1e-15)
+
+
+def test_rfq_lean_widens_for_a_smart_requester_and_tightens_for_a_dumb_one() -> None:
+    p = price_quotes(_inputs(), CFG, TICKS)
+    b, a = rfq_prices(p, 2, 50, CFG)
+    bs, as_ = rfq_prices(p, 2, 50, CFG, lean_widen_px=0.04)
+    bd, ad = rfq_prices(p, 2, 50, CFG, lean_spread_mult=0.8)
+    assert (as_ - bs) - (a - b) == pytest.approx(0.08)
+    assert bd > b and ad < a

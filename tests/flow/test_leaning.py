@@ -7,8 +7,6 @@ import polars as pl
 
 from mmdesk.flow.leaning import (
     LeaningConfig,
-    OptionLean,
-    apply_lean,
     option_adjustments,
     tag_adjustments,
 )
@@ -92,14 +90,3 @@ def test_options_traded_only_by_dumb_flow_are_tightened() -> None:
     )  # fmt: skip
     assert lean.spread_mult[0] < 1.0
     assert lean.spread_mult[1] == 1.0  # smart flow trades it too
-
-
-def test_apply_lean_keeps_the_quoters_convention() -> None:
-    theo, h, skew = np.array([2.0]), np.array([0.05]), np.array([0.01])
-    neutral = OptionLean(np.zeros(1), np.zeros(1), np.ones(1))
-    bid, ask = apply_lean(theo, h, skew, neutral)
-    assert bid[0] == 2.0 - 0.05 - 0.01 and ask[0] == 2.0 + 0.05 - 0.01
-    leaned = OptionLean(np.array([0.02]), np.array([0.03]), np.ones(1))
-    bid2, ask2 = apply_lean(theo, h, skew, leaned)
-    assert ask2[0] - bid2[0] > ask[0] - bid[0]
-    assert (bid2[0] + ask2[0]) / 2 > (bid[0] + ask[0]) / 2

@@ -35,6 +35,7 @@ from mmdesk.desk.firm_records import CrossRecord, CrossRole, InternalQuote
 from mmdesk.desk.hedger import DeltaHedger, HedgeOrder
 from mmdesk.desk.intensity_fit import IntensityEstimator
 from mmdesk.desk.journal import Journal
+from mmdesk.desk.pin import pin_widening_ticks
 from mmdesk.desk.quoter import (
     N_MONEYNESS_BUCKETS,
     Pricing,
@@ -48,6 +49,7 @@ from mmdesk.desk.quoter import (
 )
 from mmdesk.desk.theo import TheoEngine, TheoState
 from mmdesk.flow.agents.tags import TAG_DESK
+from mmdesk.flow.reader import FlowReader
 from mmdesk.hedging import FixedIntervalConfig, HedgeInputs
 from mmdesk.market.events import EventKind
 from mmdesk.risk.gate import GateState, RiskGate, RiskReason
@@ -163,6 +165,7 @@ class CentralBook(ParticipantBase):
         self.sent_bq = np.zeros(self.n, dtype=np.int64)
         self.sent_aq = np.zeros(self.n, dtype=np.int64)
         self.bucket = np.zeros(self.n, dtype=np.int64)
+        self.flow = FlowReader(cfg.flow, self.n, self.m)
         self.sessions = info.sessions_ns
         start = info.sessions_ns[0][0] if info.sessions_ns else 0
         self.gate = RiskGate(cfg.limits, start_ns=start)
@@ -332,6 +335,15 @@ class CentralBook(ParticipantBase):
             intensity_k=self.intensity_k[self.bucket],
             signal=signal,
             widen=widen,
+            lean=self.flow.lean,
+            pin_ticks=pin_widening_ticks(
+                self.layout.strike_cell,
+                self.positions.contracts,
+                th.gamma,
+                th.tau * 365.0,
+                self.m,
+                self.config.quoter.pin,
+            ),
         )
         self.pricing = price_quotes(x, self.config.quoter, self.opt_ticks)
         return self.pricing
@@ -714,6 +726,9 @@ class CentralBook(ParticipantBase):
             else:
                 eng.track_level(now, spot, bid_px, ask_px, usable)
             self._reprice(now, force=True)
+        th = self.theo
+        if th is not None and self.flow.score(now, th.theo, th.spot):
+            self._dirty = True
         if now - self._last_refit_ns >= int(self.config.intensity_refit_s * 1e9):
             self.intensity_a, self.intensity_k = self.estimator.estimate()
             self._last_refit_ns = now
@@ -820,6 +835,18 @@ class CentralBook(ParticipantBase):
             client_id=f["client_id"],
             match_id=f["match_id"],
         )
+        if th is not None:
+            chose_us = np.isin(np.array(kinds), ("quote", "rfq"))
+            self.flow.record(
+                f["ts_exchange"][chose_us],
+                ins_arr[chose_us] - 1,
+                f["side"][chose_us],
+                f["qty"][chose_us],
+                f["price"][chose_us] * self.unit,
+                f["tag"][chose_us],
+                th.spot,
+                th.delta[ins_arr[chose_us] - 1],
+            )
         self._dirty = True
         self._risk_dirty = True
         out = self._cycle(now, requote=True, passive_only=True)
@@ -853,7 +880,10 @@ class CentralBook(ParticipantBase):
             self.counters["rfq_declined"] += 1
             return []
         pricing = self._price()
-        bid_px, ask_px = rfq_prices(pricing, i, request.qty, self.config.quoter)
+        lean_widen, lean_mult = self.flow.tag_lean(request.requester_tag)
+        bid_px, ask_px = rfq_prices(
+            pricing, i, request.qty, self.config.quoter, lean_widen, lean_mult
+        )
         th, book, risk = self.theo, self.book, self.risk
         assert book is not None and risk is not None
         tick = float(tick_size(self.opt_ticks, th.theo[i : i + 1])[0])

@@ -8,6 +8,7 @@ from mmdesk.desk.hedger import HedgerConfig
 from mmdesk.desk.intensity_fit import IntensityFitConfig
 from mmdesk.desk.quoter import QuoterConfig
 from mmdesk.desk.theo import TheoConfig
+from mmdesk.flow.reader import FlowReaderConfig
 from mmdesk.risk.limits import LimitsConfig
 
 
@@ -44,6 +45,9 @@ class CentralBookConfig(BaseModel):
     ----------
     theo, quoter, hedger, limits, intensity
         The parts (see their own docs).
+    flow
+        The online read of counterparties and the lean against smart flow
+        (:mod:`mmdesk.flow.reader`; ``flow.leaning.enabled = false`` switches leaning off).
     timer_ms
         Period of the book's timer (recalibration, snapshots, fixed-interval hedges), ms.
     react_to_ticks
@@ -78,6 +82,7 @@ class CentralBookConfig(BaseModel):
     hedger: HedgerConfig = HedgerConfig()
     limits: LimitsConfig = LimitsConfig()
     intensity: IntensityFitConfig = Field(default_factory=_intensity)
+    flow: FlowReaderConfig = FlowReaderConfig()
     timer_ms: int = Field(1000, ge=1)
     react_to_ticks: bool = True
     min_requote_ms: float = Field(0.0, ge=0.0)

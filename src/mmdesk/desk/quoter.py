@@ -2,7 +2,7 @@
 
 For option i (prices per share, currency)::
 
-    reservation_i = theo_i − skew_i + delta_i · signal
+    reservation_i = theo_i − skew_i + delta_i · signal + lean_shift_i
     bid_i         = reservation_i − half_spread_i     (rounded down onto the grid)
     ask_i         = reservation_i + half_spread_i     (rounded up onto the grid)
 
@@ -10,14 +10,19 @@ For option i (prices per share, currency)::
   :mod:`mmdesk.desk.glft`) with the fill parameters (A, k) the desk estimated
   from its own fills (:class:`mmdesk.desk.intensity_fit.IntensityEstimator`),
   floored at ``edge_floor_ticks`` ticks, plus vega × the vol uncertainty of the
-  option's expiry (how badly the surface fits the market), all multiplied by
-  ``widen`` (the risk gate's ``reducing_widen`` while REDUCING).
+  option's expiry (how badly the surface fits the market), plus the flow
+  lean's widening (:mod:`mmdesk.flow.leaning`: wider after smart fills, the
+  static part tightened by ``spread_mult`` after only dumb ones, never below
+  the floor) and the pin widening in ticks (:mod:`mmdesk.desk.pin`: where the
+  desk's own gamma concentrates near expiry), all multiplied by ``widen``
+  (the risk gate's ``reducing_widen`` while REDUCING).
 - ``skew_i`` is GLFT's inventory term against the book's greek factors: the
   book's delta (priced with the underlying's variance) and its vega per expiry
   bucket (priced with that bucket's vol-of-vol), so a book long March vega
   lowers March quotes and leaves April alone (Baldacci, Bergault & Guéant 2021).
 - ``signal`` shifts the underlying's reservation price by a short-term signal
-  (default: the underlying's top-of-book imbalance × a coefficient).
+  (default: the underlying's top-of-book imbalance × a coefficient);
+  ``lean_shift`` moves an option's reservation the way smart flow pushed it.
 
 Quotes never cross the market by accident: a bid at or above the others' best
 ask is clamped one tick below it, an ask at or below their best bid one tick
@@ -39,6 +44,8 @@ from mmdesk.desk.glft import (
     glft_option_half_spread,
     glft_option_skew,
 )
+from mmdesk.desk.pin import PinWideningConfig
+from mmdesk.flow.leaning import OptionLean
 from mmdesk.typing import Float64Array, Int64Array
 from mmdesk.venue.ticks import TickTable, round_down, round_up
 
@@ -68,6 +75,8 @@ class QuoterConfig(BaseModel):
         Cap on the half-spread as a fraction of theo (above the tick floor).
     trading_seconds_per_year
         Converts annual variances to per-second ones for GLFT.
+    pin
+        Widening where the desk's own gamma concentrates near expiry.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -80,6 +89,7 @@ class QuoterConfig(BaseModel):
     rfq_size_exponent: float = Field(0.5, ge=0.0)
     max_half_spread_fraction: float = Field(0.5, gt=0.0)
     trading_seconds_per_year: float = Field(252.0 * 23_400.0, gt=0.0)
+    pin: PinWideningConfig = PinWideningConfig()
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,6 +120,10 @@ class QuoteInputs:
         Shift of the underlying's reservation price, currency per share.
     widen : float
         Half-spread multiplier (≥ 1; REDUCING).
+    lean : OptionLean, optional
+        The flow lean per option (currency per share); None is neutral.
+    pin_ticks : ndarray or float
+        Extra half-spread per option for pin risk, ticks.
     """
 
     theo: Float64Array
@@ -129,6 +143,8 @@ class QuoteInputs:
     intensity_k: Float64Array
     signal: float = 0.0
     widen: float = 1.0
+    lean: OptionLean | None = None
+    pin_ticks: Float64Array | float = 0.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -200,10 +216,13 @@ def price_quotes(x: QuoteInputs, cfg: QuoterConfig, ticks: TickTable) -> Pricing
     floor = cfg.edge_floor_ticks * tick
     cap = np.maximum(cfg.max_half_spread_fraction * x.theo, floor)
     hs = np.minimum(np.maximum(hs_glft, floor), cap)
-    hs = hs + cfg.vol_uncertainty_mult * x.vega * x.vol_uncertainty[x.expiry]
-    hs = hs * x.widen
-    c = np.sqrt(own) * glft_inventory_coefficient(g, k_contract, x.intensity_a) / m
     reservation = x.theo - skew + x.delta * x.signal
+    if x.lean is not None:
+        hs = np.maximum(hs * x.lean.spread_mult, floor) + x.lean.widen_px
+        reservation = reservation + x.lean.shift_px
+    hs = hs + cfg.vol_uncertainty_mult * x.vega * x.vol_uncertainty[x.expiry]
+    hs = (hs + x.pin_ticks * tick) * x.widen
+    c = np.sqrt(own) * glft_inventory_coefficient(g, k_contract, x.intensity_a) / m
     return Pricing(reservation=reservation, half_spread=hs, skew=skew, glft_c=c, tick=tick)
 
 
@@ -290,15 +309,26 @@ def grid_quotes(
     return bid, ask, int(clamped)
 
 
-def rfq_prices(pricing: Pricing, option: int, qty: int, cfg: QuoterConfig) -> tuple[float, float]:
+def rfq_prices(
+    pricing: Pricing,
+    option: int,
+    qty: int,
+    cfg: QuoterConfig,
+    lean_widen_px: float = 0.0,
+    lean_spread_mult: float = 1.0,
+) -> tuple[float, float]:
     """Bid and ask (currency per share) for a block of ``qty`` contracts of ``option``.
 
     The static half-spread scales with (qty/quote_size)^rfq_size_exponent; the
     GLFT inventory term of a block of n contracts adds n·c/2 on each side (the
-    average inventory cost over the block: GLFT's (2q ± n)c/2).
+    average inventory cost over the block: GLFT's (2q ± n)c/2). The requester's
+    lean (:func:`mmdesk.flow.leaning.tag_adjustments`) multiplies the static part
+    by ``lean_spread_mult`` (never below one tick) and adds ``lean_widen_px``.
     """
     n = max(int(qty), 1)
     scale = max(n / cfg.quote_size, 1.0) ** cfg.rfq_size_exponent
-    hs = float(pricing.half_spread[option]) * scale + 0.5 * (n - 1) * float(pricing.glft_c[option])
+    static = float(pricing.half_spread[option]) * scale
+    static = max(static * lean_spread_mult, float(pricing.tick[option])) + lean_widen_px
+    hs = static + 0.5 * (n - 1) * float(pricing.glft_c[option])
     r = float(pricing.reservation[option])
     return r - hs, r + hs

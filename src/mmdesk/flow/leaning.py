@@ -174,20 +174,3 @@ def option_adjustments(
     only_dumb = (dumb_q > 0.0) & (smart_q == 0.0)
     mult = np.where(only_dumb, 1.0 - config.tighten_fraction, 1.0)
     return OptionLean(widen[:n_options], shift[:n_options], mult[:n_options])
-
-
-def apply_lean(
-    theo: Float64Array,
-    half_spread: Float64Array,
-    skew: Float64Array,
-    lean: OptionLean,
-) -> tuple[Float64Array, Float64Array]:
-    """(bid, ask) before tick rounding: the desk's pricing with the lean applied.
-
-    ``bid = theo − (half_spread·spread_mult + widen) − skew + shift`` and
-    ``ask = theo + (half_spread·spread_mult + widen) − skew + shift`` — the
-    quoter's convention (skew > 0 lowers both quotes), currency per share.
-    """
-    h = np.asarray(half_spread) * lean.spread_mult + lean.widen_px
-    centre = np.asarray(theo) - np.asarray(skew) + lean.shift_px
-    return np.asarray(centre - h), np.asarray(centre + h)
