@@ -42,6 +42,8 @@ def test_simulate_writes_the_run_directory(tmp_path: Path) -> None:
     assert run_id(again) == d.name
     assert pl.read_parquet(d / "snapshots.parquet").height > 0
     assert "P&L" in res.output
+    # every run writes its report next to the journal
+    assert (d / "report.html").stat().st_size > 0 and "report:" in res.output
 
 
 def test_an_invalid_field_is_named_with_its_value(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from mmdesk.experiments.flow import analyse_dirs, run_seeds
+from mmdesk.experiments.flow import analyse_dirs, leaning_comparison, run_seeds
 
 
 def flow(
@@ -69,4 +69,48 @@ def flow(
         "[dim]gross = Σ|component| (edge, fees, greeks, re-marks, hedge cost, settlement); "
         "edge/gains = spread capture over the sum of the positive components; tags judged: "
         "informed and vol-informed must be smart, noise and institutional dumb.[/]"
+    )
+
+
+def leaning(
+    seeds: Annotated[str, typer.Option("--seeds", help="Seeds to simulate, e.g. 1-5.")] = "1-5",
+    out: Annotated[Path, typer.Option("--out", help="Parent of new run directories.")] = Path(
+        "runs"
+    ),
+) -> None:
+    """Leaning off vs on over the same seeds: loss to smart flow per contract and total P&L."""
+    console = Console()
+    lo, _, hi = seeds.partition("-")
+    seed_list = list(range(int(lo), int(hi or lo) + 1))
+    rows = leaning_comparison(seed_list, out, progress=lambda m: console.print(f"[dim]{m}[/]"))
+    table = Table(title="Leaning against smart flow (default scenario, one day per seed)")
+    for name in ("seed", "leaning", "smart contracts", "smart loss/contract",
+                 "dumb contracts", "dumb loss/contract", "P&L"):  # fmt: skip
+        table.add_column(name, justify="right")
+    for r in rows:
+        table.add_row(
+            str(r["seed"]),
+            "on" if r["leaning"] else "off",
+            f"{r['smart_contracts']:,.0f}",
+            f"{r['smart_loss_per_contract']:.3f}",
+            f"{r['dumb_contracts']:,.0f}",
+            f"{r['dumb_loss_per_contract']:.3f}",
+            f"{r['pnl']:,.0f}",
+        )
+    console.print(table)
+    off = [r for r in rows if not r["leaning"]]
+    on = [r for r in rows if r["leaning"]]
+    d_loss = np.array([b["smart_loss_per_contract"] - a["smart_loss_per_contract"]
+                       for a, b in zip(off, on, strict=True)])  # fmt: skip
+    d_pnl = np.array([b["pnl"] - a["pnl"] for a, b in zip(off, on, strict=True)])
+    console.print(
+        f"on − off, per seed: smart loss/contract {np.round(d_loss, 3).tolist()} "
+        f"(lower on {int((d_loss < 0).sum())}/{d_loss.size} seeds, mean {d_loss.mean():+.3f}); "
+        f"P&L {np.round(d_pnl, 0).tolist()} (mean {d_pnl.mean():+,.0f}, total "
+        f"{d_pnl.sum():+,.0f})"
+    )
+    console.print(
+        "[dim]loss = −Σ delta-hedged markout to the close / Σ contracts, currency per contract; "
+        "smart = informed + vol-informed agents, dumb = noise + institutional (simulator truth)."
+        "[/]"
     )

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from mmdesk.report.html import write_report
 from mmdesk.sim.run import RunConfig, RunConfigError, load_run_config, run_desk, write_run
 
 
@@ -76,3 +77,6 @@ def simulate(
         output = run_desk(cfg, progress=lambda f: progress.update(task, completed=f))
     run_dir = write_run(output, out)
     console.print(_summary_table(output.summary, run_dir))
+    with console.status("writing report.html"):
+        report = write_report(run_dir)
+    console.print(f"report: {report}")

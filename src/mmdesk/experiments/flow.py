@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import polars as pl
 
 from mmdesk.flow.agents.tags import DUMB_KINDS, SMART_KINDS, kinds_of_tags
 from mmdesk.flow.classifier import (
@@ -33,9 +34,77 @@ from mmdesk.flow.classifier import (
 from mmdesk.flow.markouts import compute_markouts, hedged_markouts, tape_from_journal
 from mmdesk.report.rundir import RunData, load_run
 from mmdesk.risk.attribution import COMPONENTS, attribute
+from mmdesk.typing import Float64Array
 
 _SMART = np.array(sorted(int(k) for k in SMART_KINDS))
 _DUMB = np.array(sorted(int(k) for k in DUMB_KINDS))
+
+
+def run_markouts(run: RunData) -> tuple[pl.DataFrame, Float64Array]:
+    """A run's markout table (:func:`compute_markouts`) and each fill's hedged markout to
+    the close (:func:`hedged_markouts`, currency, desk side)."""
+    fills, marks, snaps = run["fills"], run["marks"], run["snapshots"]
+    tape = tape_from_journal(fills, marks, snaps)
+    table = compute_markouts(
+        fills, tape, run.listing, run.rate, run.div_yield, run.price_unit,
+        tau_floor_s=run.tau_floor_s,
+    )  # fmt: skip
+    return table, hedged_markouts(table, tape, run.listing, run.rate, run.div_yield)
+
+
+def flow_losses(run: RunData) -> dict[str, Any]:
+    """What the desk lost to smart flow and earned from dumb flow, per contract.
+
+    Smart = informed and vol-informed agents, dumb = noise and institutional
+    (the simulator's truth behind the tags). Loss = −Σ hedged markout to the
+    close / Σ contracts (currency per contract; > 0 means the desk lost).
+    """
+    table, hedged = run_markouts(run)
+    kind = table["agent_kind"].to_numpy()
+    qty = table["qty"].to_numpy().astype(np.float64)
+    ok = np.isfinite(hedged)
+    out: dict[str, Any] = {"run": run.path.name, "seed": run.summary.get("seed")}
+    for name, kinds in (("smart", _SMART), ("dumb", _DUMB)):
+        sel = ok & np.isin(kind, kinds)
+        contracts = float(qty[sel].sum())
+        out[f"{name}_contracts"] = contracts
+        out[f"{name}_loss_per_contract"] = (
+            float(-hedged[sel].sum() / contracts) if contracts > 0 else float("nan")
+        )
+    snaps = run["snapshots"]
+    out["pnl"] = float(snaps["pnl"][-1]) if snaps.height else 0.0
+    return out
+
+
+def leaning_comparison(
+    seeds: Sequence[int],
+    out_dir: str | Path,
+    progress: Callable[[str], None] | None = None,
+) -> list[dict[str, Any]]:
+    """The same seeds with the desk's leaning off and on: :func:`flow_losses` of each run.
+
+    Rows in seed order, off before on, each with ``leaning`` (bool).
+    """
+    from mmdesk.sim.run import RunConfig, run_desk, write_run
+
+    rows = []
+    for s in seeds:
+        for enabled in (False, True):
+            if progress is not None:
+                progress(f"simulating seed {s}, leaning {'on' if enabled else 'off'}")
+            base = RunConfig()
+            flow = base.desk.flow
+            desk = base.desk.model_copy(
+                update={
+                    "flow": flow.model_copy(
+                        update={"leaning": flow.leaning.model_copy(update={"enabled": enabled})}
+                    )
+                }
+            )
+            scenario = base.scenario.model_copy(update={"seed": int(s), "days": 1})
+            path = write_run(run_desk(RunConfig(scenario=scenario, desk=desk)), out_dir)
+            rows.append({**flow_losses(load_run(path)), "leaning": enabled})
+    return rows
 
 
 def analyse_run(run: RunData, n_clusters: int = 8, session_s: float = 23_400.0) -> dict[str, Any]:
@@ -46,12 +115,7 @@ def analyse_run(run: RunData, n_clusters: int = 8, session_s: float = 23_400.0) 
     )
     tot = att.totals
     positive = sum(max(tot[c], 0.0) for c in COMPONENTS if c != "residual")
-    tape = tape_from_journal(fills, marks, snaps)
-    table = compute_markouts(
-        fills, tape, run.listing, run.rate, run.div_yield, run.price_unit,
-        tau_floor_s=run.tau_floor_s,
-    )  # fmt: skip
-    hedged = hedged_markouts(table, tape, run.listing, run.rate, run.div_yield)
+    table, hedged = run_markouts(run)
     state = classify_tags(table, hedged)
     kinds = kinds_of_tags(state["tag"].to_numpy())
     smart_tag = np.isin(kinds, _SMART)
