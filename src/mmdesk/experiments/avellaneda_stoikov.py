@@ -1,31 +1,38 @@
-"""Avellaneda & Stoikov (2008), section 4: the inventory strategy against the symmetric one.
+"""Avellaneda & Stoikov (2008), section 3.3: the inventory strategy against the symmetric one.
 
-Set-up of the paper's simulation study (Quantitative Finance 8(3), 217–224):
+Set-up of the paper's simulation study (Quantitative Finance 8(3), 217–224), in
+the words of its procedure: "at time t, the agent's quotes delta^a and delta^b
+are computed, given the state variables. At time t + dt, the state variables
+are updated. With probability lambda^a(delta^a) dt, the inventory variable
+decreases by one and the wealth increases by s + delta^a. With probability
+lambda^b(delta^b) dt, the inventory increases by one and the wealth decreases
+by s - delta^b. The mid-price is updated by a random increment
++-sigma sqrt(dt)." Hence the defaults of :class:`ASConfig`:
 
-* mid price ``s`` starts at 100 and moves by ``+sigma sqrt(dt)`` or
-  ``-sigma sqrt(dt)`` with equal probability each step (sigma = 2, dt = 0.005,
-  T = 1, so 200 steps);
-* the agent quotes a bid and an ask each step; a quote at distance ``delta``
-  from the mid fills with probability ``lambda(delta) dt``,
-  ``lambda = A exp(-k delta)`` (A = 140, k = 1.5), bid and ask independently,
-  one unit each;
+* mid ``s`` starts at 100 and moves by ``+sigma sqrt(dt)`` or ``-sigma sqrt(dt)``
+  with equal probability each step (:attr:`PriceStep.BINOMIAL`; sigma = 2,
+  dt = 0.005, T = 1, so 200 steps);
+* a quote at distance ``delta`` from the mid *at which it was set* fills with
+  probability ``lambda(delta) dt`` (capped at 1), ``lambda = A exp(-k delta)``
+  (A = 140, k = 1.5), bid and ask independently, at most one unit per side per
+  step, at the quoted price (:attr:`FillReference.PRE_MOVE_MID`,
+  :attr:`~mmdesk.venue.intensity.FillProbability.LINEAR`);
 * **inventory strategy**: quotes centred on the reservation price
-  ``r = s - q gamma sigma^2 (T - t)`` with total spread
-  ``gamma sigma^2 (T - t) + (2 / gamma) ln(1 + gamma / k)``;
+  ``r = s - q gamma sigma^2 (T - t)`` (eq. 3.17) with total spread
+  ``(2 / gamma) ln(1 + gamma / k)`` (:attr:`SpreadModel.CONSTANT`: the
+  spread the paper's tables report and the symmetric strategy quotes, "a
+  bid/ask spread of $1.29"; eq. 3.18 adds ``gamma sigma^2 (T - t)``,
+  :attr:`SpreadModel.FINITE_HORIZON`);
 * **symmetric strategy**: the same spread, centred on the mid;
-* profit = cash + q_T s_T at T; 1000 simulations; q0 = 0.
+* profit = cash + q_T s_T at T (the objective's ``X_T + q_T S_T``);
+  1000 simulations; q0 = 0.
 
-Quotes are set from (s_t, q_t), then fills are drawn, then the mid moves.
 Both strategies see the same mid path and the same fill uniforms (common
 random numbers); each strategy's statistics are unaffected by that coupling.
 The whole run is vectorised across simulations (a loop over the 200 steps).
-
-Reading the published table
----------------------------
-The paper's "spread" column (1.29, 1.33, 1.15) equals ``(2/gamma) ln(1 + gamma/k)``
-alone, i.e. *without* the ``gamma sigma^2 (T - t)`` term (with it, the
-average spread for gamma = 0.1 would be 1.49). :class:`SpreadModel` offers both
-readings; see ``docs/avellaneda-stoikov.md`` for which one matches.
+The other readings of the set-up that public reproductions use are options
+of :class:`ASConfig`; :func:`sweep_readings` runs all of them and
+``docs/avellaneda-stoikov.md`` reports which published cells each reproduces.
 """
 
 from __future__ import annotations
@@ -37,7 +44,6 @@ from typing import NamedTuple
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from mmdesk.sim.seeds import SeedBank
 from mmdesk.typing import Float64Array
 from mmdesk.venue.intensity import FillProbability, fill_probability
 
@@ -45,20 +51,31 @@ from mmdesk.venue.intensity import FillProbability, fill_probability
 class SpreadModel(StrEnum):
     """Which total spread the strategies quote."""
 
-    #: ``gamma sigma^2 (T - t) + (2/gamma) ln(1 + gamma/k)`` (eq. 30 of the paper).
-    FINITE_HORIZON = "finite_horizon"
-    #: ``(2/gamma) ln(1 + gamma/k)`` only (what the paper's table reports as the spread).
+    #: ``(2/gamma) ln(1 + gamma/k)`` only: the spread of the paper's tables and
+    #: of its symmetric strategy (the default).
     CONSTANT = "constant"
+    #: ``gamma sigma^2 (T - t) + (2/gamma) ln(1 + gamma/k)`` (eq. 3.18 of the paper).
+    FINITE_HORIZON = "finite_horizon"
 
 
 class FillReference(StrEnum):
     """Against which mid a quote's distance is measured when its fill is drawn."""
 
-    #: The mid after this step's move: quotes set at t meet orders arriving after
-    #: the move (matches the paper's symmetric profits; the default).
-    POST_MOVE_MID = "post_move"
-    #: The mid at which the quotes were set.
+    #: The mid at which the quotes were set: the paper's ``lambda(delta) dt`` with
+    #: the ``delta`` "computed at time t" (the default).
     PRE_MOVE_MID = "pre_move"
+    #: The mid after this step's move: quotes set at t meet orders arriving after
+    #: the move (a little adverse selection; not the paper's text).
+    POST_MOVE_MID = "post_move"
+
+
+class PriceStep(StrEnum):
+    """Distribution of the mid's increment over one step."""
+
+    #: ``+sigma sqrt(dt)`` or ``-sigma sqrt(dt)``, probability 1/2 each (the paper).
+    BINOMIAL = "binomial"
+    #: ``sigma sqrt(dt) Z``, Z standard normal (an Euler step of ``dS = sigma dW``).
+    GAUSSIAN = "gaussian"
 
 
 class Strategy(StrEnum):
@@ -69,7 +86,27 @@ class Strategy(StrEnum):
 
 
 class ASConfig(BaseModel):
-    """Parameters of the A–S simulation study (defaults: the paper's)."""
+    """Parameters of the A–S simulation study (defaults: the paper's text).
+
+    Attributes
+    ----------
+    s0
+        Initial mid, price units.
+    T
+        Horizon, in the time unit of ``A`` (1 = the paper's unit).
+    sigma
+        Volatility of the mid, price units per sqrt(time unit) (arithmetic).
+    dt
+        Quoting step, time units.
+    A, k
+        Fill intensity ``A exp(-k delta)``: events per time unit, per price unit.
+    q0
+        Initial inventory, units.
+    n_sims
+        Number of simulated paths.
+    spread_model, probability, fill_reference, price_step
+        The reading of the set-up (see the enums); defaults follow the paper.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -83,12 +120,25 @@ class ASConfig(BaseModel):
     n_sims: int = Field(default=1000, ge=2)
     spread_model: SpreadModel = SpreadModel.CONSTANT
     probability: FillProbability = FillProbability.LINEAR
-    fill_reference: FillReference = FillReference.POST_MOVE_MID
+    fill_reference: FillReference = FillReference.PRE_MOVE_MID
+    price_step: PriceStep = PriceStep.BINOMIAL
 
     @property
     def n_steps(self) -> int:
         """Number of quoting steps, ``round(T / dt)``."""
         return round(self.T / self.dt)
+
+    @property
+    def reading(self) -> str:
+        """Short label of the reading, e.g. ``constant/linear/pre_move/binomial``."""
+        return "/".join(
+            (
+                self.spread_model.value,
+                self.probability.value,
+                self.fill_reference.value,
+                self.price_step.value,
+            )
+        )
 
 
 class StrategyRun(NamedTuple):
@@ -125,18 +175,33 @@ def reservation_price(
     return mid - q * gamma * sigma**2 * tau
 
 
+def _mid_moves(cfg: ASConfig, rng: np.random.Generator) -> Float64Array:
+    """Mid increments, shape (n_steps, n_sims), price units."""
+    shape = (cfg.n_steps, cfg.n_sims)
+    dz = cfg.sigma * math.sqrt(cfg.dt)
+    if cfg.price_step is PriceStep.BINOMIAL:
+        signs = rng.integers(0, 2, size=shape).astype(np.float64) * 2.0 - 1.0
+        return dz * signs
+    return dz * rng.standard_normal(shape)
+
+
 def simulate(gamma: float, cfg: ASConfig, rng: np.random.Generator) -> dict[Strategy, StrategyRun]:
     """Run both strategies over ``cfg.n_sims`` paths for one risk aversion ``gamma``.
+
+    Order of work in step ``i`` (time ``t = i dt``): quotes from ``(s_t, q_t)``
+    and ``T - t``; each side fills with its probability (distance measured from
+    ``s_t``, or from ``s_{t+dt}`` under ``POST_MOVE_MID``) at its quoted price;
+    the mid moves. After the last step the inventory is marked at ``s_T``.
 
     Parameters
     ----------
     gamma
-        Risk aversion (> 0).
+        Risk aversion, per price unit (> 0).
     cfg
-        Study parameters.
+        Study parameters and reading.
     rng
-        Generator for the mid moves and fill uniforms (drawn up front: the
-        outcome is a deterministic function of the generator's state).
+        Generator for the mid moves and fill uniforms (drawn up front in that
+        order: the outcome is a deterministic function of the generator's state).
 
     Returns
     -------
@@ -146,10 +211,9 @@ def simulate(gamma: float, cfg: ASConfig, rng: np.random.Generator) -> dict[Stra
     if not (math.isfinite(gamma) and gamma > 0.0):
         raise ValueError(f"avellaneda_stoikov.simulate: gamma={gamma} must be positive")
     n, m = cfg.n_sims, cfg.n_steps
-    steps = rng.integers(0, 2, size=(m, n)) * 2.0 - 1.0
+    moves = _mid_moves(cfg, rng)
     u_bid = rng.random((m, n))
     u_ask = rng.random((m, n))
-    dz = cfg.sigma * math.sqrt(cfg.dt)
     post_move = cfg.fill_reference is FillReference.POST_MOVE_MID
     out: dict[Strategy, StrategyRun] = {}
     for strategy in Strategy:
@@ -167,15 +231,60 @@ def simulate(gamma: float, cfg: ASConfig, rng: np.random.Generator) -> dict[Stra
             )
             bid = centre - 0.5 * spread
             ask = centre + 0.5 * spread
-            ref = mid + dz * steps[i] if post_move else mid
+            ref = mid + moves[i] if post_move else mid
             bid_fill = u_bid[i] < fill_probability(ref - bid, cfg.A, cfg.k, cfg.dt, cfg.probability)
             ask_fill = u_ask[i] < fill_probability(ask - ref, cfg.A, cfg.k, cfg.dt, cfg.probability)
             q += bid_fill.astype(np.float64) - ask_fill.astype(np.float64)
             cash += np.where(ask_fill, ask, 0.0) - np.where(bid_fill, bid, 0.0)
             spread_sum += spread
-            mid = mid + dz * steps[i]
+            mid = mid + moves[i]
         out[strategy] = StrategyRun(profit=cash + q * mid, final_q=q, mean_spread=spread_sum / m)
     return out
+
+
+#: Gauss–Hermite (probabilists') nodes for expectations over a Gaussian mid step.
+_HERMITE_NODES = 60
+
+
+def symmetric_expected_profit(gamma: float, cfg: ASConfig) -> float:
+    """Exact expectation of the symmetric strategy's profit under ``cfg``'s reading.
+
+    Each fill earns the distance ``d`` of its quote from the mid against which
+    it was drawn (the later mid moves have mean zero and are independent of
+    it), so ``E[profit] = sum over steps and both sides of E[p(d) d]`` with
+    ``p`` the fill probability. Under ``PRE_MOVE_MID``, ``d`` is the half
+    spread; under ``POST_MOVE_MID``, ``d = half spread +- (mid step)`` and the
+    expectation runs over the step's distribution (two points, or
+    Gauss–Hermite quadrature for a Gaussian step). An oracle independent of the
+    simulation and of the published table.
+
+    Parameters
+    ----------
+    gamma
+        Risk aversion (> 0).
+    cfg
+        Study parameters and reading (``n_sims`` is not used).
+
+    Returns
+    -------
+    float
+        Expected profit, price units.
+    """
+    if not (math.isfinite(gamma) and gamma > 0.0):
+        raise ValueError(f"symmetric_expected_profit: gamma={gamma} must be positive")
+    h = cfg.sigma * math.sqrt(cfg.dt)
+    if cfg.fill_reference is FillReference.PRE_MOVE_MID:
+        shifts, weights = np.zeros(1), np.ones(1)
+    elif cfg.price_step is PriceStep.BINOMIAL:
+        shifts, weights = np.array([h, -h]), np.array([0.5, 0.5])
+    else:
+        nodes, w = np.polynomial.hermite_e.hermegauss(_HERMITE_NODES)
+        shifts, weights = h * nodes, w / w.sum()
+    taus = cfg.T - cfg.dt * np.arange(cfg.n_steps, dtype=np.float64)
+    half = 0.5 * total_spread(gamma, taus, cfg)
+    d = half[:, None] + shifts[None, :]
+    p = fill_probability(d, cfg.A, cfg.k, cfg.dt, cfg.probability)
+    return float(2.0 * (p * d * weights[None, :]).sum())
 
 
 def row_stats(run: StrategyRun) -> RowStats:
@@ -187,132 +296,3 @@ def row_stats(run: StrategyRun) -> RowStats:
         final_q=float(run.final_q.mean()),
         std_q=float(run.final_q.std(ddof=1)),
     )
-
-
-# --------------------------------------------------------------------------- published table
-
-#: Number of simulations behind the published table.
-PUBLISHED_N = 1000
-
-#: Where :data:`PUBLISHED` comes from.
-PUBLISHED_SOURCE = (
-    "Avellaneda, M. & Stoikov, S. (2008), 'High-frequency trading in a limit order book', "
-    "Quantitative Finance 8(3), 217-224, section 4 (simulation tables, 1000 simulations each; "
-    "columns: spread, profit, std(profit), final q, std(final q)). The gamma = 0.1 rows "
-    "agree with the values quoted in issue 4's brief; the gamma = 0.01 and gamma = 0.5 rows "
-    "are transcribed from the paper's tables and should be checked against the PDF. The "
-    "third risk aversion is 0.5, not 1: the table's spread 1.15 equals (2/gamma) ln(1 + gamma/k) "
-    "at gamma = 0.5 (at gamma = 1 it would be 1.02)."
-)
-
-#: Published rows: ``PUBLISHED[gamma][strategy] = RowStats(...)``.
-PUBLISHED: dict[float, dict[Strategy, RowStats]] = {
-    0.1: {
-        Strategy.INVENTORY: RowStats(1.29, 62.94, 5.89, 0.10, 2.80),
-        Strategy.SYMMETRIC: RowStats(1.29, 67.21, 13.43, -0.018, 8.66),
-    },
-    0.01: {
-        Strategy.INVENTORY: RowStats(1.33, 66.78, 8.76, -0.02, 4.70),
-        Strategy.SYMMETRIC: RowStats(1.33, 67.36, 13.40, -0.31, 8.65),
-    },
-    0.5: {
-        Strategy.INVENTORY: RowStats(1.15, 33.92, 4.72, -0.02, 1.88),
-        Strategy.SYMMETRIC: RowStats(1.15, 66.20, 14.53, 0.25, 9.06),
-    },
-}
-
-#: Agreement threshold in standard errors of the difference.
-Z_MAX = 3.0
-#: Published spreads are rounded to 2 decimals: agreement within half a unit of the last digit.
-SPREAD_ROUNDING = 0.005
-
-
-class Cell(NamedTuple):
-    """One compared cell of the table.
-
-    ``se`` is the standard error of our estimate (std/sqrt(N) for a mean,
-    std/sqrt(2N) for a standard deviation); ``se_diff`` adds in quadrature the
-    same error of the published estimate (N = 1000), since both are samples.
-    ``agrees`` is ``|diff| <= Z_MAX * se_diff`` (spread: within rounding).
-    """
-
-    gamma: float
-    strategy: Strategy
-    column: str
-    published: float
-    reproduced: float
-    se: float
-    se_diff: float
-    agrees: bool
-
-    @property
-    def z(self) -> float:
-        """Difference in standard errors of the difference (inf if se_diff is 0)."""
-        diff = self.reproduced - self.published
-        return diff / self.se_diff if self.se_diff > 0 else (0.0 if diff == 0 else math.inf)
-
-
-def compare(
-    gamma: float, strategy: Strategy, ours: RowStats, n_sims: int, published: RowStats
-) -> list[Cell]:
-    """Compare a reproduced row with a published one, cell by cell (rule in :class:`Cell`)."""
-    cells = [
-        Cell(
-            gamma,
-            strategy,
-            "spread",
-            published.spread,
-            ours.spread,
-            0.0,
-            0.0,
-            abs(ours.spread - published.spread) <= SPREAD_ROUNDING,
-        )
-    ]
-    pairs = (
-        ("profit", published.profit, ours.profit, ours.std_profit, published.std_profit, 1.0),
-        (
-            "std_profit",
-            published.std_profit,
-            ours.std_profit,
-            ours.std_profit,
-            published.std_profit,
-            2.0,
-        ),
-        ("final_q", published.final_q, ours.final_q, ours.std_q, published.std_q, 1.0),
-        ("std_q", published.std_q, ours.std_q, ours.std_q, published.std_q, 2.0),
-    )
-    for column, pub, rep, std_ours, std_pub, factor in pairs:
-        se = std_ours / math.sqrt(factor * n_sims)
-        se_pub = std_pub / math.sqrt(factor * PUBLISHED_N)
-        se_diff = math.hypot(se, se_pub)
-        cells.append(
-            Cell(gamma, strategy, column, pub, rep, se, se_diff, abs(rep - pub) <= Z_MAX * se_diff)
-        )
-    return cells
-
-
-class ExperimentResult(NamedTuple):
-    """Reproduced rows and their comparison with the published table."""
-
-    config: ASConfig
-    seed: int
-    rows: dict[float, dict[Strategy, RowStats]]
-    cells: list[Cell]
-
-
-def run(cfg: ASConfig, seed: int, gammas: tuple[float, ...] = (0.1, 0.01, 0.5)) -> ExperimentResult:
-    """Run the study for each ``gamma`` and compare with :data:`PUBLISHED` where published.
-
-    Each gamma draws from its own named stream of ``SeedBank(seed)``, so the
-    rows do not depend on which other gammas are run.
-    """
-    bank = SeedBank(seed).child("experiments.avellaneda_stoikov")
-    rows: dict[float, dict[Strategy, RowStats]] = {}
-    cells: list[Cell] = []
-    for gamma in gammas:
-        runs = simulate(gamma, cfg, bank.generator(f"gamma={gamma!r}"))
-        rows[gamma] = {s: row_stats(r) for s, r in runs.items()}
-        if gamma in PUBLISHED:
-            for s in Strategy:
-                cells += compare(gamma, s, rows[gamma][s], cfg.n_sims, PUBLISHED[gamma][s])
-    return ExperimentResult(cfg, seed, rows, cells)
