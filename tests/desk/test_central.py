@@ -52,6 +52,13 @@ def test_the_desk_quotes_trades_and_hedges(run: RunOutput) -> None:
     assert run.desk.journal.rows("snapshots") >= SESSION_S // 10
 
 
+def test_the_underlyings_public_prints_are_on_the_tape_for_vpin(run: RunOutput) -> None:
+    tape = run.desk.journal.frame("tape")
+    assert tape.height > 0 and (tape["qty"] > 0).all()
+    assert set(tape["side"].unique().to_list()) <= {-1, 1}
+    assert (tape["ts_ns"].diff().drop_nulls() >= 0).all()
+
+
 def test_no_hard_limit_is_breached_recomputed_from_the_journal(run: RunOutput) -> None:
     audit = _audit(run)
     assert audit.table.height > 10

@@ -19,6 +19,7 @@ UNIT = 0.01
 def write_synthetic_run(d: Path, seed: int = 0, n_steps: int = 400) -> Path:
     """Write a run directory: 3 options, 4 tags trading, hedges, snapshots every 10 s."""
     rng = np.random.default_rng(seed)
+    tape_rng = np.random.default_rng(seed + 1)  # the underlying's public prints
     d.mkdir(parents=True, exist_ok=True)
     strike = np.array([95.0, 100.0, 105.0])
     expiry_ns = np.full(3, T0 + YEAR_NS // 12, dtype=np.int64)
@@ -64,6 +65,9 @@ def write_synthetic_run(d: Path, seed: int = 0, n_steps: int = 400) -> Path:
                      vol=np.full(held.size, vol[k]))  # fmt: skip
         else:
             j.append("marks", ts_ns=ts, spot_px=spot[k], option=-1, vol=np.nan)
+        j.append("tape", ts_ns=ts + S, price=round(float(spot[k]) / UNIT),
+                 qty=int(tape_rng.integers(100, 1000)),
+                 side=int(tape_rng.choice([-1, 1])))  # fmt: skip
         for i in range(3):
             j.append(
                 "orders", ts_ns=ts, kind="quote", instrument=np.array([i + 1, i + 1]),

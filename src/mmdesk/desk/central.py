@@ -926,6 +926,18 @@ class CentralBook(ParticipantBase):
             )
         ]
 
+    def on_trades(self, trades: npt.NDArray[np.void]) -> None:
+        """Public trade prints: the underlying's go to the ``tape`` journal (VPIN's input)."""
+        und = trades[trades["instrument"] == 0]
+        if und.size:
+            self.journal.append(
+                "tape",
+                ts_ns=und["ts_exchange"],
+                price=und["price"],
+                qty=und["qty"],
+                side=und["side"],
+            )
+
     def on_settlement(self, records: npt.NDArray[np.void]) -> None:
         """Expiry: settled options leave the book; cash (and delivered shares) enter it."""
         if not self._started or records.size == 0:

@@ -27,6 +27,8 @@ book — delta in shares, vega in currency per 1.00 vol):
 - ``inventory``: non-zero option positions at each snapshot;
 - ``marks``: the theo inputs (spot and the vol of every held option) at each
   fill and snapshot, enough to recompute the book's greeks from the fills;
+- ``tape``: the underlying's public trade prints as the desk received them
+  (exchange time, price, size, aggressor side) — VPIN's input;
 - ``crosses``: internal crosses with prop books (exact price, mid, adjustment,
   the central book's marginal risk and the reason), from the central side.
 """
@@ -127,6 +129,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "spot_px": np.float64,
         "option": np.int32,
         "vol": np.float64,
+    },
+    "tape": {
+        "ts_ns": np.int64,
+        "price": np.int64,
+        "qty": np.int64,
+        "side": np.int8,
     },
     "crosses": {
         "ts_ns": np.int64,

@@ -10,6 +10,9 @@ Built from the run directory alone (:func:`mmdesk.report.rundir.load_run`):
 6. ``quotes`` — the desk's bid and ask against theo and the trades, for the
    most traded option over a sample window;
 7. ``hedges`` — the underlying's mid with every hedge fill;
+8. ``vpin`` — VPIN of the underlying's trade tape (market-wide toxicity gauge:
+   buckets of 1/50 of the average day's volume, a window of ``VPIN_WINDOW``
+   buckets, one-minute bars, bulk volume classification);
 
 and a table of performance statistics (daily Sharpe, share of down days,
 max drawdown, P&L per contract traded) and the attribution totals. plotly.js
@@ -36,6 +39,7 @@ from mmdesk.flow.markouts import (
     hedged_markouts,
     tape_from_journal,
 )
+from mmdesk.flow.vpin import vpin
 from mmdesk.report.rundir import RunData, load_run
 from mmdesk.report.stats import performance
 from mmdesk.risk.attribution import COMPONENTS, Attribution, attribute
@@ -49,8 +53,11 @@ PLOTS: tuple[str, ...] = (
     "classifier",
     "quotes",
     "hedges",
+    "vpin",
 )
 _MAX_POINTS = 3000
+#: VPIN buckets per average day, and buckets in its rolling window.
+VPIN_BUCKETS_PER_DAY, VPIN_WINDOW = 50, 10
 
 
 def _t(ts_ns: np.ndarray) -> np.ndarray:
@@ -129,6 +136,31 @@ def _fig_markouts(agg: pl.DataFrame) -> go.Figure:
         title="Markouts by counterparty tag (desk side, currency per contract)",
         xaxis_title="tag",
         barmode="group",
+    )
+    return fig
+
+
+def _fig_vpin(run: RunData) -> go.Figure:
+    tape = run["tape"]
+    fig = go.Figure()
+    days = max(int(run.summary.get("days", 1) or 1), 1)
+    volume = float(tape["qty"].sum()) if tape.height else 0.0
+    if volume > 0.0:
+        res = vpin(
+            tape["ts_ns"].to_numpy(),
+            tape["price"].to_numpy() * run.price_unit,
+            tape["qty"].to_numpy().astype(np.float64),
+            bucket_volume=volume / (days * VPIN_BUCKETS_PER_DAY),
+            n_buckets=VPIN_WINDOW,
+        )
+        fig.add_trace(go.Scatter(x=_t(res.bucket_end_ns), y=res.vpin, name="VPIN", mode="lines"))
+        imb = np.abs(res.buy - res.sell) / res.bucket_volume
+        fig.add_trace(go.Bar(x=_t(res.bucket_end_ns), y=imb, name="bucket imbalance", opacity=0.35))
+    fig.update_layout(
+        title=f"VPIN of the underlying (buckets of 1/{VPIN_BUCKETS_PER_DAY} of a day's volume, "
+        f"window {VPIN_WINDOW} buckets)"
+        + ("" if volume > 0.0 else ": no underlying trades journaled"),
+        yaxis_title="order imbalance",
     )
     return fig
 
@@ -271,6 +303,7 @@ def build_report(run: RunData) -> str:
         "classifier": _fig_classifier(state),
         "quotes": _fig_quotes(run, table),
         "hedges": _fig_hedges(run),
+        "vpin": _fig_vpin(run),
     }
     daily = np.asarray(run.summary.get("pnl_per_day", []), dtype=np.float64)
     contracts = float(table["qty"].sum()) if table.height else 0.0

@@ -19,6 +19,7 @@ TABLES: tuple[str, ...] = (
     "expiry_greeks",
     "inventory",
     "marks",
+    "tape",
 )
 
 
