@@ -68,3 +68,28 @@ def test_grid_kernels_agree_with_their_python_twins(rng: np.random.Generator) ->
         assert ticks.round_up(*args) == ticks.round_up_python(*args)
         up = ticks.round_up_python(*args)
         assert ticks.on_grid_python(up, t.starts, t.steps, t.nbands) and up >= p
+
+
+def test_tick_size_is_the_band_step_of_the_rounded_price(table: TickTable) -> None:
+    got = table.tick_size(np.array([0.5, 2.994, 2.996, 3.0, 7.25, np.nan, -1.0, 0.0]))
+    assert got == pytest.approx([0.01, 0.01, 0.05, 0.05, 0.05, 0.01, 0.01, 0.01])
+
+
+def test_tick_size_kernel_agrees_with_its_python_twin(rng: np.random.Generator) -> None:
+    t = TickTable(
+        TickTableConfig(
+            unit=0.01,
+            bands=(
+                TickBand(start=0.0, step=0.01),
+                TickBand(start=3.0, step=0.05),
+                TickBand(start=10.0, step=0.10),
+            ),
+        )
+    )
+    price = np.concatenate([rng.uniform(-1.0, 20.0, 500), [np.nan, 2.995, 9.995, 10.0]])
+    want = np.empty(price.size)
+    got = np.empty(price.size)
+    ticks.tick_size_kernel_python(price, t.unit, t.starts, t.steps, t.nbands, want)
+    ticks.tick_size_kernel(price, t.unit, t.starts, t.steps, t.nbands, got)
+    assert np.array_equal(got, want)
+    assert np.array_equal(got, t.tick_size(price))

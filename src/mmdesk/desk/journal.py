@@ -150,6 +150,18 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
+_SCALARS = (int, float, str, bool, np.generic)
+
+
+def _is_array(value: Any) -> bool:
+    """True for an array-like column value (rank ≥ 1), False for a scalar."""
+    if type(value) is np.ndarray:
+        return value.ndim > 0
+    if isinstance(value, _SCALARS):
+        return False
+    return bool(np.ndim(value) > 0)
+
+
 class Journal:
     """Append-only tables of numpy column chunks (see the module docstring)."""
 
@@ -172,21 +184,27 @@ class Journal:
             If a column is missing or unknown, or the array lengths differ.
         """
         schema = SCHEMAS[table]
-        if set(columns) != set(schema):
+        if columns.keys() != schema.keys():
             missing = sorted(set(schema) - set(columns))
             extra = sorted(set(columns) - set(schema))
             raise ValueError(f"journal {table}: missing columns {missing}, unknown {extra}")
-        n = max((np.size(v) for v in columns.values() if np.ndim(v) > 0), default=1)
+        # hot path (every quote, fill and snapshot): no np.ndim/np.full on plain scalars
+        is_array = {k: _is_array(v) for k, v in columns.items()}
+        n = max((np.size(v) for k, v in columns.items() if is_array[k]), default=1)
         for name, dtype in schema.items():
             v = columns[name]
-            if np.ndim(v) == 0:
-                arr = np.full(n, v, dtype=dtype)
-            else:
+            if is_array[name]:
                 arr = np.asarray(v, dtype=dtype)
                 if arr.shape != (n,):
                     raise ValueError(
                         f"journal {table}: column {name} has shape {arr.shape}, expected ({n},)"
                     )
+            else:
+                arr = np.empty(n, dtype=dtype)
+                try:
+                    arr.fill(v)
+                except ValueError:  # e.g. NaN into an integer column: np.full's unsafe cast
+                    arr = np.full(n, v, dtype=dtype)
             self._chunks[table][name].append(arr)
         self._rows[table] += n
 
@@ -223,10 +241,8 @@ class Journal:
             h.update(table.encode())
             for name, dtype in schema.items():
                 col = self.column(table, name)
-                if dtype is object:
-                    for s in col:
-                        h.update(str(s).encode())
-                        h.update(b"\x00")
+                if dtype is object:  # one update of the joined text: the same digest
+                    h.update(b"".join(str(s).encode() + b"\x00" for s in col))
                 else:
                     h.update(np.ascontiguousarray(col).tobytes())
         return h.hexdigest()

@@ -40,6 +40,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from mmdesk.pricing import IVReason, bs_greeks, implied_vol_with_reason
+from mmdesk.pricing.greeks import N_GREEK_ROWS, Greeks, bs_greeks_kernel
 from mmdesk.surface.svi import calibrate_svi
 from mmdesk.typing import BoolArray, Float64Array, Int64Array
 
@@ -185,12 +186,15 @@ class TheoEngine:
         div_yield: float,
     ) -> None:
         self.config = config
-        self.strike = np.asarray(strike, dtype=np.float64)
+        self.strike = np.ascontiguousarray(strike, dtype=np.float64)
         self.expiry_ns = np.asarray(expiry_ns, dtype=np.int64)
         self.expiry = np.asarray(expiry_index, dtype=np.int64)
-        self.is_call = np.asarray(is_call, dtype=bool)
+        self.is_call = np.ascontiguousarray(is_call, dtype=bool)
         self.rate = float(rate)
         self.div_yield = float(div_yield)
+        # the chain's constant kernel inputs, broadcast once (reprice runs on every tick)
+        self._rate_n = np.full(self.strike.shape, self.rate)
+        self._div_yield_n = np.full(self.strike.shape, self.div_yield)
         n_exp = int(self.expiry.max()) + 1 if self.expiry.size else 0
         self.n_expiries = n_exp
         #: raw SVI (a, b, ρ, m, σ) per expiry, NaN until fitted
@@ -230,7 +234,19 @@ class TheoEngine:
         if not (np.isfinite(spot) and spot > 0.0):
             raise ValueError(f"TheoEngine.reprice: spot={spot!r} must be finite and > 0")
         vol, tau = self.vols(now_ns, spot)
-        g = bs_greeks(spot, self.strike, tau, vol, self.rate, self.div_yield, self.is_call)
+        # bs_greeks' serial kernel on the chain's flat arrays (no per-tick broadcasting)
+        rows = np.empty((N_GREEK_ROWS, self.strike.shape[0]))
+        bs_greeks_kernel(
+            np.full(self.strike.shape, float(spot)),
+            self.strike,
+            tau,
+            vol,
+            self._rate_n,
+            self._div_yield_n,
+            self.is_call,
+            rows,
+        )
+        g = Greeks(*rows)
         return TheoState(
             ts_ns=int(now_ns),
             spot=float(spot),

@@ -19,7 +19,7 @@ why and the old and new values as an event.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
@@ -114,6 +114,7 @@ class RiskGate:
 
     def __init__(self, limits: LimitsConfig, start_ns: int = 0) -> None:
         self._limits = limits
+        self._quoting = limits.scaled(limits.breach_fraction)
         self.state = GateState.ACTIVE
         self.events: list[RiskEvent] = []
         self._tokens = limits.order_burst
@@ -123,10 +124,19 @@ class RiskGate:
     @property
     def quoting_limits(self) -> LimitsConfig:
         """The limits quotes and orders are sized against: the hard ones × ``breach_fraction``."""
-        return self._limits.scaled(self._limits.breach_fraction)
+        return self._quoting
 
     def _scaled_risk(self, risk: ContractRisk) -> ContractRisk:
-        return replace(risk, strike_limit=risk.strike_limit * self._limits.breach_fraction)
+        # built directly: dataclasses.replace costs more than the quote sizing itself
+        return ContractRisk(
+            delta=risk.delta,
+            gamma=risk.gamma,
+            vega=risk.vega,
+            notional=risk.notional,
+            expiry=risk.expiry,
+            strike_cell=risk.strike_cell,
+            strike_limit=risk.strike_limit * self._limits.breach_fraction,
+        )
 
     @property
     def limits(self) -> LimitsConfig:
@@ -145,6 +155,7 @@ class RiskGate:
         old = self._limits.model_dump()
         diff = {k: (old[k], v) for k, v in new.model_dump().items() if old[k] != v}
         self._limits = new
+        self._quoting = new.scaled(new.breach_fraction)
         self._record(ts_ns, RiskReason.LIMIT_CHANGED, f"by {who}: {why}; changed {diff}")
 
     def update(

@@ -36,6 +36,8 @@ __all__ = [
     "round_up",
     "round_up_python",
     "stack_tables",
+    "tick_size_kernel",
+    "tick_size_kernel_python",
 ]
 
 
@@ -101,6 +103,30 @@ def _vec_python(
 _vec = numba.njit(cache=True)(_vec_python)
 
 
+def tick_size_kernel_python(
+    price: Float64Array,
+    unit: float,
+    starts: Int64Array,
+    steps: Int64Array,
+    nbands: int,
+    out: Float64Array,
+) -> None:
+    """Tick size (currency) of the band each price (currency) falls in, into ``out``.
+
+    A price is rounded to the nearest unit first; NaN and negative prices count
+    as 0 (the first band).
+    """
+    for i in range(price.shape[0]):
+        p = price[i]
+        if not p > 0.0:  # NaN or <= 0
+            p = 0.0
+        units = int(np.rint(p / unit))
+        out[i] = steps[_band(units, starts, nbands)] * unit
+
+
+tick_size_kernel = numba.njit(cache=True)(tick_size_kernel_python)
+
+
 class TickTable:
     """A tick-size table in integer price units.
 
@@ -150,6 +176,17 @@ class TickTable:
         """Smallest valid price >= units."""
         p = np.atleast_1d(np.asarray(units, dtype=np.int64))
         return _vec(2, p, self.starts, self.steps, self.nbands).reshape(np.shape(units))
+
+    def tick_size(self, price: Float64Array) -> Float64Array:
+        """Tick size (currency) of the band each price (currency per share) falls in.
+
+        NaN and non-positive prices get the first band's tick. One kernel pass
+        (:func:`tick_size_kernel`).
+        """
+        p = np.ascontiguousarray(price, dtype=np.float64)
+        out = np.empty(p.shape[0])
+        tick_size_kernel(p, self.unit, self.starts, self.steps, self.nbands, out)
+        return out
 
     def tick_up(self, units: npt.ArrayLike) -> Int64Array:
         """Next valid price strictly above ``units``."""
