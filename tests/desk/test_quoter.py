@@ -221,17 +221,19 @@ def test_smart_flow_lean_widens_and_shifts_the_quotes_the_way_smart_flow_pushed(
     x = _inputs()
     n = x.theo.size
     base = price_quotes(x, CFG, TICKS)
-    lean = OptionLean(np.full(n, 0.02), np.full(n, 0.03), np.ones(n))
+    lean = OptionLean(np.full(n, 0.02), np.ones(n), 0.03, np.array([0.01, 0.0]))
     leaned = price_quotes(QuoteInputs(**{**x.__dict__, "lean": lean}), CFG, TICKS)
     np.testing.assert_allclose(leaned.half_spread - base.half_spread, 0.02, atol=1e-12)
-    np.testing.assert_allclose(leaned.reservation - base.reservation, 0.03, atol=1e-12)
+    # smart flow bought: the underlying's reservation +0.03, March vol +1 point
+    shift = x.delta * 0.03 + x.vega * np.where(x.expiry == MARCH, 0.01, 0.0)
+    np.testing.assert_allclose(leaned.reservation - base.reservation, shift, atol=1e-12)
 
 
 def test_dumb_flow_lean_tightens_but_never_below_the_edge_floor() -> None:
     x = _inputs()
     n = x.theo.size
     base = price_quotes(x, CFG, TICKS)
-    lean = OptionLean(np.zeros(n), np.zeros(n), np.full(n, 0.5))
+    lean = OptionLean(np.zeros(n), np.full(n, 0.5), 0.0, np.zeros(2))
     tight = price_quotes(QuoteInputs(**{**x.__dict__, "lean": lean}), CFG, TICKS)
     assert np.all(tight.half_spread <= base.half_spread + 1e-15)
     assert np.any(tight.half_spread < base.half_spread)

@@ -40,53 +40,64 @@ def test_widening_is_capped() -> None:
     assert adj["widen_px"].max() == 0.07
 
 
+def _lit(desk_side: list[int], p: float, option: list[int] | None = None, **kw: object):
+    """Fills of 10 contracts each on option 1 (or ``option``), delta 0.5, vega 0.2, expiry 0."""
+    n = len(desk_side)
+    o = np.array(option if option is not None else [1] * n)
+    return option_adjustments(
+        option=o,
+        ts_ns=np.arange(n) * 10 * S,
+        desk_side=np.array(desk_side),
+        qty=np.full(n, 10.0),
+        p_smart=np.full(n, p),
+        delta=np.full(n, 0.5),
+        vega=np.full(n, 0.2),
+        expiry=np.zeros(n, dtype=np.int64),
+        n_options=3,
+        n_expiries=2,
+        multiplier=100.0,
+        now_ns=n * 10 * S,
+        config=LeaningConfig(**kw),  # type: ignore[arg-type]
+    )
+
+
 def test_switched_off_leaning_is_neutral() -> None:
     cfg = LeaningConfig(enabled=False)
     adj = tag_adjustments(_state(), cfg, multiplier=100.0)
     assert (adj["widen_px"] == 0.0).all() and (adj["spread_mult"] == 1.0).all()
-    lean = option_adjustments(
-        np.array([0]), np.array([0]), np.array([-1]), np.array([10.0]), np.array([0.99]), 3, S, cfg
-    )
-    assert np.all(lean.widen_px == 0) and np.all(lean.shift_px == 0)
-    assert np.all(lean.spread_mult == 1)
+    lean = _lit([-1, -1], 0.99, enabled=False)
+    assert np.all(lean.widen_px == 0) and lean.spot_shift == 0.0
+    assert np.all(lean.vol_shift == 0) and np.all(lean.spread_mult == 1)
 
 
-def test_smart_buying_widens_and_lifts_that_option_only() -> None:
-    lean = option_adjustments(
-        option=np.array([1, 1]),
-        ts_ns=np.array([0, 10 * S]),
-        desk_side=np.array([-1, -1]),  # the desk sold: smart flow bought
-        qty=np.array([10.0, 10.0]),
-        p_smart=np.array([0.95, 0.95]),
-        n_options=3,
-        now_ns=20 * S,
-        config=LeaningConfig(),
-    )
-    assert lean.widen_px[1] > 0.0 and lean.shift_px[1] > 0.0
+def test_smart_buying_widens_the_option_it_traded_and_lifts_every_quote_by_its_greeks() -> None:
+    lean = _lit([-1, -1], 0.95)  # the desk sold twice: smart flow bought calls
+    assert lean.widen_px[1] > 0.0
     assert lean.widen_px[0] == lean.widen_px[2] == 0.0
-    assert lean.shift_px[0] == lean.shift_px[2] == 0.0
+    # smart flow bought delta and vega: the underlying's reservation and the
+    # traded expiry's vol go up; the other expiry's vol is untouched
+    assert lean.spot_shift > 0.0 and lean.vol_shift[0] > 0.0 and lean.vol_shift[1] == 0.0
+    shift = lean.shift_px(np.array([0.5, -0.5]), np.array([0.2, 0.2]), np.array([0, 1]))
+    assert shift[0] > 0.0  # a call on the traded expiry goes up
+    assert shift[1] < 0.0  # a put on the other expiry goes down with the spot shift alone
 
 
 def test_smart_selling_lowers_the_quotes() -> None:
-    lean = option_adjustments(
-        np.array([0]), np.array([0]), np.array([1]), np.array([10.0]), np.array([0.95]), 1, S,
-        LeaningConfig(),
-    )  # fmt: skip
-    assert lean.shift_px[0] < 0.0
+    lean = _lit([1], 0.95)
+    assert lean.spot_shift < 0.0 and lean.vol_shift[0] < 0.0
 
 
-def test_the_lean_fades_with_time() -> None:
-    args = (np.array([0]), np.array([0]), np.array([-1]), np.array([10.0]), np.array([0.95]), 1)
-    cfg = LeaningConfig(half_life_s=60.0)
-    fresh = option_adjustments(*args, now_ns=1 * S, config=cfg)
-    old = option_adjustments(*args, now_ns=600 * S, config=cfg)
-    assert old.widen_px[0] < 0.01 * fresh.widen_px[0]
+def test_factor_shifts_are_capped() -> None:
+    lean = _lit([-1] * 200, 0.99, max_spot_shift_px=0.03, max_vol_shift=0.004)
+    assert 0.0 < lean.spot_shift <= 0.03 and 0.0 < lean.vol_shift[0] <= 0.004
 
 
-def test_options_traded_only_by_dumb_flow_are_tightened() -> None:
-    lean = option_adjustments(
-        np.array([0, 1, 1]), np.zeros(3, dtype=np.int64), np.array([1, 1, -1]),
-        np.array([5.0, 5.0, 5.0]), np.array([0.01, 0.01, 0.99]), 2, S, LeaningConfig(),
-    )  # fmt: skip
-    assert lean.spread_mult[0] < 1.0
-    assert lean.spread_mult[1] == 1.0  # smart flow trades it too
+def test_unsure_labels_do_not_lean() -> None:
+    lean = _lit([-1, -1], 0.6)
+    assert np.all(lean.widen_px == 0) and lean.spot_shift == 0.0 and np.all(lean.vol_shift == 0)
+
+
+def test_lit_quotes_tighten_for_dumb_only_options_only_when_configured() -> None:
+    assert np.all(_lit([1, 1], 0.01).spread_mult == 1.0)  # default: no lit tightening
+    lean = _lit([1, 1], 0.01, option=[0, 0], lit_tighten_fraction=0.2)
+    assert lean.spread_mult[0] == 0.8 and lean.spread_mult[1] == 1.0

@@ -13,7 +13,7 @@ SMART, DUMB = 300, 100
 
 def _reader(enabled: bool = True) -> FlowReader:
     cfg = FlowReaderConfig(leaning=LeaningConfig(enabled=enabled), horizon_s=60.0)
-    return FlowReader(cfg, n_options=2, multiplier=100.0)
+    return FlowReader(cfg, expiry=np.array([0, 0]), multiplier=100.0)
 
 
 def _trade(r: FlowReader, n: int) -> None:
@@ -21,9 +21,9 @@ def _trade(r: FlowReader, n: int) -> None:
     a dumb tag hits its bid on option 1 at theo − 0.05; spot 100, delta 0.5."""
     ts = np.arange(n, dtype=np.int64) * S
     r.record(ts, np.zeros(n, np.int64), -np.ones(n), np.full(n, 10.0), np.full(n, 2.02),
-             np.full(n, SMART), 100.0, np.full(n, 0.5))  # fmt: skip
+             np.full(n, SMART), 100.0, np.full(n, 0.5), np.full(n, 0.2))  # fmt: skip
     r.record(ts, np.ones(n, np.int64), np.ones(n), np.full(n, 10.0), np.full(n, 0.95),
-             np.full(n, DUMB), 100.0, np.full(n, 0.5))  # fmt: skip
+             np.full(n, DUMB), 100.0, np.full(n, 0.5), np.full(n, 0.2))  # fmt: skip
 
 
 def test_fills_are_scored_only_once_they_reach_the_horizon() -> None:
@@ -44,12 +44,12 @@ def test_smart_tag_is_read_smart_and_dumb_tag_dumb_after_enough_fills() -> None:
     assert p[0] > 0.99 and p[1] < 0.01 and p[2] == 0.5
 
 
-def test_lean_widens_and_lifts_the_option_smart_flow_bought_and_tightens_the_dumb_one() -> None:
+def test_lean_widens_what_smart_flow_bought_skews_up_and_rfqs_tighten_for_the_dumb_tag() -> None:
     r = _reader()
     _trade(r, 40)
     r.score(200 * S, np.array([2.30, 1.0]), 100.0)
-    assert r.lean.widen_px[0] > 0.0 and r.lean.shift_px[0] > 0.0
-    assert r.lean.spread_mult[1] < 1.0 and r.lean.widen_px[1] == 0.0
+    assert r.lean.widen_px[0] > 0.0 and r.lean.widen_px[1] == 0.0
+    assert r.lean.spot_shift > 0.0 and r.lean.vol_shift[0] > 0.0  # smart flow bought calls
     widen, mult = r.tag_lean(SMART)
     assert widen > 0.0 and mult == 1.0
     widen, mult = r.tag_lean(DUMB)
@@ -61,7 +61,8 @@ def test_leaning_switched_off_keeps_scoring_but_quotes_stay_neutral() -> None:
     _trade(r, 40)
     r.score(200 * S, np.array([2.30, 1.0]), 100.0)
     assert r.p_smart(np.array([SMART]))[0] > 0.99
-    assert np.all(r.lean.widen_px == 0.0) and np.all(r.lean.shift_px == 0.0)
+    assert np.all(r.lean.widen_px == 0.0) and r.lean.spot_shift == 0.0
+    assert np.all(r.lean.vol_shift == 0.0)
     assert np.all(r.lean.spread_mult == 1.0)
     assert r.tag_lean(SMART) == (0.0, 1.0)
 

@@ -165,7 +165,7 @@ class CentralBook(ParticipantBase):
         self.sent_bq = np.zeros(self.n, dtype=np.int64)
         self.sent_aq = np.zeros(self.n, dtype=np.int64)
         self.bucket = np.zeros(self.n, dtype=np.int64)
-        self.flow = FlowReader(cfg.flow, self.n, self.m)
+        self.flow = FlowReader(cfg.flow, lst.expiry_index, self.m)
         self.sessions = info.sessions_ns
         start = info.sessions_ns[0][0] if info.sessions_ns else 0
         self.gate = RiskGate(cfg.limits, start_ns=start)
@@ -846,6 +846,7 @@ class CentralBook(ParticipantBase):
                 f["tag"][chose_us],
                 th.spot,
                 th.delta[ins_arr[chose_us] - 1],
+                th.vega[ins_arr[chose_us] - 1],
             )
         self._dirty = True
         self._risk_dirty = True

@@ -2,7 +2,7 @@
 
 For option i (prices per share, currency)::
 
-    reservation_i = theo_i − skew_i + delta_i · signal + lean_shift_i
+    reservation_i = theo_i − skew_i + delta_i · (signal + lean_spot) + vega_i · lean_vol_e
     bid_i         = reservation_i − half_spread_i     (rounded down onto the grid)
     ask_i         = reservation_i + half_spread_i     (rounded up onto the grid)
 
@@ -22,7 +22,8 @@ For option i (prices per share, currency)::
   lowers March quotes and leaves April alone (Baldacci, Bergault & Guéant 2021).
 - ``signal`` shifts the underlying's reservation price by a short-term signal
   (default: the underlying's top-of-book imbalance × a coefficient);
-  ``lean_shift`` moves an option's reservation the way smart flow pushed it.
+  the lean's ``lean_spot`` and ``lean_vol_e`` move the underlying's reservation
+  and each expiry's vol the way smart flow pushed them.
 
 Quotes never cross the market by accident: a bid at or above the others' best
 ask is clamped one tick below it, an ask at or below their best bid one tick
@@ -219,7 +220,7 @@ def price_quotes(x: QuoteInputs, cfg: QuoterConfig, ticks: TickTable) -> Pricing
     reservation = x.theo - skew + x.delta * x.signal
     if x.lean is not None:
         hs = np.maximum(hs * x.lean.spread_mult, floor) + x.lean.widen_px
-        reservation = reservation + x.lean.shift_px
+        reservation = reservation + x.lean.shift_px(x.delta, x.vega, x.expiry)
     hs = hs + cfg.vol_uncertainty_mult * x.vega * x.vol_uncertainty[x.expiry]
     hs = (hs + x.pin_ticks * tick) * x.widen
     c = np.sqrt(own) * glft_inventory_coefficient(g, k_contract, x.intensity_a) / m

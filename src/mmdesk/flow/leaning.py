@@ -9,17 +9,27 @@ adjustments the desk applies on top of its own pricing:
   to each side; a confident dumb tag gets its half-spread multiplied by
   ``1 − tighten_fraction · (confidence − min_confidence) / (1 − min_confidence)``
   (never below ``1 − tighten_fraction``); anything else is left alone.
-- **per option** (:func:`option_adjustments`, for the lit quotes, where the
-  next counterparty is unknown): recent fills weighted by their tag's (or
-  cluster's) ``p_smart`` and decayed with ``half_life_s``. Smart contracts
-  traded on an option widen it, ``max_widen_px · tanh(smart / smart_scale)``;
-  smart net buying from the desk shifts its quotes up (the reservation price
-  moves the way smart flow pushes), ``max_shift_px · tanh(net / smart_scale)``;
-  an option traded only by dumb flow is tightened as above.
+- **on the lit quotes** (:func:`option_adjustments`, where the next
+  counterparty is unknown), from the desk's recent fills weighted by their
+  tag's (or cluster's) confident label and decayed with ``half_life_s``:
 
-Everything is in price units per share (currency); ``shift_px > 0`` raises
-both bid and ask. With ``enabled=False`` every function returns the neutral
-adjustment (widen 0, shift 0, multiplier 1), so on/off runs share a code path.
+  - *widen* an option smart flow traded: ``max_widen_px · tanh(smart / smart_scale)``
+    with ``smart`` its decayed smart contracts;
+  - *skew in the greek factors* the way smart flow pushed: the decayed net
+    delta smart counterparties bought, D (shares), moves the underlying's
+    reservation by ``spot_shift = max_spot_shift_px · tanh(D / delta_scale)``,
+    and the net vega they bought per expiry, V_e (currency per 1.00 vol),
+    moves that expiry's vol by ``vol_shift_e = max_vol_shift · tanh(V_e / vega_scale)``;
+    the quoter adds ``delta_i · spot_shift + vega_i · vol_shift_e`` to each
+    option's reservation — every option leans, not only the ones smart flow
+    happened to trade, as the desk's inventory skew does;
+  - *tighten* an option only confidently dumb flow traded by
+    ``lit_tighten_fraction`` (default 0: a lit quote cannot tell who comes
+    next, and tightening it invites smart flow as much as dumb).
+
+Everything is in price units per share (currency) unless stated. With
+``enabled=False`` every function returns the neutral adjustment (widen 0,
+shifts 0, multiplier 1), so on/off runs share a code path.
 """
 
 from __future__ import annotations
@@ -47,14 +57,23 @@ class LeaningConfig(BaseModel):
     max_widen_px
         Cap on the extra half-spread, currency per share.
     tighten_fraction
-        Largest relative cut of the half-spread for confidently dumb flow (0..1).
-    max_shift_px
-        Per option: largest reservation-price shift, currency per share.
+        RFQ: largest relative cut of the half-spread for a confidently dumb tag (0..1).
+    lit_tighten_fraction
+        Lit quotes: relative cut of the half-spread of an option only dumb flow traded.
     smart_scale
-        Per option: decayed smart contracts at which widening and shift reach
-        tanh(1) ≈ 76% of their caps.
+        Decayed smart contracts on an option at which its widening reaches
+        tanh(1) ≈ 76% of ``max_widen_px``.
+    max_spot_shift_px
+        Largest shift of the underlying's reservation, currency per share.
+    delta_scale
+        Smart net delta bought, shares, at which the spot shift reaches 76% of its cap.
+    max_vol_shift
+        Largest shift of an expiry's reservation vol (annualised vol, 0.01 = 1 point).
+    vega_scale
+        Smart net vega bought on an expiry, currency per 1.00 vol, at which its
+        vol shift reaches 76% of its cap.
     half_life_s
-        Per option: half-life of a fill's weight, seconds.
+        Half-life of a fill's weight in the lit lean, seconds.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -64,28 +83,44 @@ class LeaningConfig(BaseModel):
     widen_gain: float = Field(1.0, ge=0.0)
     max_widen_px: float = Field(0.10, ge=0.0)
     tighten_fraction: float = Field(0.25, ge=0.0, le=1.0)
-    max_shift_px: float = Field(0.05, ge=0.0)
+    lit_tighten_fraction: float = Field(0.0, ge=0.0, le=1.0)
     smart_scale: float = Field(20.0, gt=0.0)
+    max_spot_shift_px: float = Field(0.05, ge=0.0)
+    delta_scale: float = Field(2_000.0, gt=0.0)
+    max_vol_shift: float = Field(0.01, ge=0.0)
+    vega_scale: float = Field(20_000.0, gt=0.0)
     half_life_s: float = Field(600.0, gt=0.0)
 
 
 @dataclass(frozen=True, eq=False)
 class OptionLean:
-    """Per-option quote adjustments (arrays over the chain).
+    """The lit quotes' lean (module docstring).
 
     Attributes
     ----------
     widen_px : ndarray
-        Added to each side's half-spread, currency per share (≥ 0).
-    shift_px : ndarray
-        Reservation-price shift, currency per share (> 0 raises bid and ask).
+        Per option: added to each side's half-spread, currency per share (≥ 0).
     spread_mult : ndarray
-        Multiplier of the half-spread (≤ 1 tightens for dumb flow).
+        Per option: multiplier of the half-spread (≤ 1 tightens for dumb flow).
+    spot_shift : float
+        Shift of the underlying's reservation, currency per share (> 0: up).
+    vol_shift : ndarray
+        Per expiry: shift of the reservation vol (annualised; > 0: up).
     """
 
     widen_px: Float64Array
-    shift_px: Float64Array
     spread_mult: Float64Array
+    spot_shift: float
+    vol_shift: Float64Array
+
+    @classmethod
+    def neutral(cls, n_options: int, n_expiries: int) -> OptionLean:
+        """No lean: widen 0, multiplier 1, shifts 0."""
+        return cls(np.zeros(n_options), np.ones(n_options), 0.0, np.zeros(n_expiries))
+
+    def shift_px(self, delta: Float64Array, vega: Float64Array, expiry: Int64Array) -> Float64Array:
+        """Reservation shift per option, currency per share: delta·spot_shift + vega·vol_shift."""
+        return np.asarray(delta * self.spot_shift + vega * self.vol_shift[expiry])
 
 
 def _tighten(confidence: Float64Array, cfg: LeaningConfig) -> Float64Array:
@@ -132,11 +167,16 @@ def option_adjustments(
     desk_side: Int64Array,
     qty: Float64Array,
     p_smart: Float64Array,
+    delta: Float64Array,
+    vega: Float64Array,
+    expiry: Int64Array,
     n_options: int,
+    n_expiries: int,
+    multiplier: float,
     now_ns: int,
     config: LeaningConfig,
 ) -> OptionLean:
-    """Per-option adjustments for the lit quotes from recent fills (module docstring).
+    """The lit quotes' lean from the desk's recent fills (module docstring).
 
     Parameters
     ----------
@@ -145,32 +185,39 @@ def option_adjustments(
         (+1 bought), contracts.
     p_smart : ndarray
         Probability each fill's counterparty is smart (its tag's or cluster's).
-    n_options : int
-        Options in the chain.
+    delta, vega, expiry : ndarray
+        Per fill: the option's delta (per share), vega (per share per 1.00 vol)
+        at the fill, and its expiry bucket.
+    n_options, n_expiries : int
+        Options and expiry buckets in the chain.
+    multiplier : float
+        Shares per contract.
     now_ns : int
         Current time, ns (fills after it are ignored).
     config : LeaningConfig
         The policy.
     """
-    neutral = OptionLean(np.zeros(n_options), np.zeros(n_options), np.ones(n_options))
+    neutral = OptionLean.neutral(n_options, n_expiries)
     if not config.enabled or np.size(option) == 0:
         return neutral
     o = np.asarray(option, dtype=np.int64)
     age = (np.int64(now_ns) - np.asarray(ts_ns, dtype=np.int64)).astype(np.float64) * 1e-9
-    live = age >= 0.0
-    decay = np.where(live, 0.5 ** (np.maximum(age, 0.0) / config.half_life_s), 0.0)
+    decay = np.where(age >= 0.0, 0.5 ** (np.maximum(age, 0.0) / config.half_life_s), 0.0)
     q = np.asarray(qty, dtype=np.float64) * decay
     p = np.asarray(p_smart, dtype=np.float64)
     sure_smart = p >= config.min_confidence
     sure_dumb = 1.0 - p >= config.min_confidence
     smart_q = np.bincount(o, weights=np.where(sure_smart, q, 0.0), minlength=n_options)
     dumb_q = np.bincount(o, weights=np.where(sure_dumb, q, 0.0), minlength=n_options)
-    # smart buying from the desk (desk side −1) pushes the reservation price up
-    net = np.bincount(
-        o, weights=np.where(sure_smart, -np.asarray(desk_side) * q, 0.0), minlength=n_options
-    )
     widen = config.max_widen_px * np.tanh(smart_q / config.smart_scale)
-    shift = config.max_shift_px * np.tanh(net / config.smart_scale)
     only_dumb = (dumb_q > 0.0) & (smart_q == 0.0)
-    mult = np.where(only_dumb, 1.0 - config.tighten_fraction, 1.0)
-    return OptionLean(widen[:n_options], shift[:n_options], mult[:n_options])
+    mult = np.where(only_dumb, 1.0 - config.lit_tighten_fraction, 1.0)
+    # what smart counterparties bought (the desk's side reversed), in the greek factors
+    bought = np.where(sure_smart, -np.asarray(desk_side, dtype=np.float64) * q, 0.0) * multiplier
+    net_delta = float(np.dot(bought, delta))
+    net_vega = np.bincount(
+        np.asarray(expiry, dtype=np.int64), weights=bought * vega, minlength=n_expiries
+    )
+    spot_shift = config.max_spot_shift_px * np.tanh(net_delta / config.delta_scale)
+    vol_shift = config.max_vol_shift * np.tanh(net_vega[:n_expiries] / config.vega_scale)
+    return OptionLean(widen[:n_options], mult[:n_options], float(spot_shift), vol_shift)

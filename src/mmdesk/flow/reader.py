@@ -30,7 +30,7 @@ from mmdesk.flow.classifier import ToxicityConfig, ToxicityModel
 from mmdesk.flow.leaning import LeaningConfig, OptionLean, option_adjustments, tag_adjustments
 from mmdesk.typing import Float64Array, Int64Array
 
-_FIELDS = ("ts_ns", "option", "side", "qty", "price", "tag", "spot", "delta")
+_FIELDS = ("ts_ns", "option", "side", "qty", "price", "tag", "spot", "delta", "vega")
 
 
 class FlowReaderConfig(BaseModel):
@@ -64,15 +64,18 @@ class FlowReader:
     ----------
     config : FlowReaderConfig
         Horizon, prior and lean policy.
-    n_options : int
-        Options in the chain (option indices are 0-based).
+    expiry : ndarray of int
+        Expiry bucket of each option (its length is the number of options;
+        option indices are 0-based).
     multiplier : float
         Shares per contract.
     """
 
-    def __init__(self, config: FlowReaderConfig, n_options: int, multiplier: float) -> None:
+    def __init__(self, config: FlowReaderConfig, expiry: Int64Array, multiplier: float) -> None:
         self.config = config
-        self.n_options = int(n_options)
+        self.expiry = np.asarray(expiry, dtype=np.int64)
+        self.n_options = int(self.expiry.size)
+        self.n_expiries = int(self.expiry.max()) + 1 if self.expiry.size else 0
         self.multiplier = float(multiplier)
         self.model = ToxicityModel(config.toxicity)
         self._fills: dict[str, np.ndarray] = {
@@ -82,7 +85,7 @@ class FlowReader:
         self._scored = np.zeros(0, dtype=bool)
         self._state = self.model.state()
         self._p_by_tag: dict[int, float] = {}
-        self.lean = OptionLean(np.zeros(n_options), np.zeros(n_options), np.ones(n_options))
+        self.lean = OptionLean.neutral(self.n_options, self.n_expiries)
 
     def record(
         self,
@@ -94,6 +97,7 @@ class FlowReader:
         tag: Int64Array,
         spot: float,
         delta: Float64Array,
+        vega: Float64Array,
     ) -> None:
         """Add the desk's option fills.
 
@@ -113,8 +117,8 @@ class FlowReader:
             Counterparty tag.
         spot : float
             Underlying price at the fills, currency.
-        delta : ndarray
-            The option's delta at the fill (per share).
+        delta, vega : ndarray
+            The option's delta (per share) and vega (per share per 1.00 vol) at the fill.
         """
         new = {
             "ts_ns": np.asarray(ts_ns, dtype=np.int64),
@@ -125,6 +129,7 @@ class FlowReader:
             "tag": np.asarray(tag, dtype=np.int64),
             "spot": np.full(np.size(ts_ns), float(spot)),
             "delta": np.asarray(delta, dtype=np.float64),
+            "vega": np.asarray(vega, dtype=np.float64),
         }
         for k in _FIELDS:
             self._fills[k] = np.concatenate([self._fills[k], new[k]])
@@ -190,7 +195,12 @@ class FlowReader:
             f["side"].astype(np.int64),
             f["qty"],
             self.p_smart(tags)[inverse],
+            f["delta"],
+            f["vega"],
+            self.expiry[f["option"]],
             self.n_options,
+            self.n_expiries,
+            self.multiplier,
             now_ns,
             self.config.leaning,
         )
