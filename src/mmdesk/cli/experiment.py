@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from mmdesk.cli import avellaneda_stoikov
+from mmdesk.cli import firm as firm_cli
 from mmdesk.cli import flow as flow_cli
 from mmdesk.cli import hedging as hedging_cli
 from mmdesk.cli import pinning as pinning_cli
@@ -18,3 +19,4 @@ app.command("pinning")(pinning_cli.pinning)
 app.command("hedging")(hedging_cli.hedging)
 app.command("flow")(flow_cli.flow)
 app.command("leaning")(flow_cli.leaning)
+app.command("firm")(firm_cli.firm)

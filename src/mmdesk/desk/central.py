@@ -551,6 +551,7 @@ class CentralBook(ParticipantBase):
                 return
             tot = np.asarray(total, dtype=np.float64)
             red = -np.sign(tot) * s * per / limit  # utilisation removed per contract
+            red = np.where(np.abs(red) > 1e-12, red, 0.0)  # a subnormal greek removes nothing
             benefit += np.maximum(red, 0.0)
             worse |= red < 0.0
             excess = np.abs(tot) / limit - target

@@ -36,6 +36,7 @@ crosses net to zero for the firm.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -333,11 +334,30 @@ class CrossDenial:
 
 
 class InternalCrossing:
-    """The crossing desk: prices a prop book's request, asks both gates, books both sides."""
+    """The crossing desk: prices a prop book's request, asks both gates, books both sides.
 
-    def __init__(self, config: CrossingConfig, central: BookLedger) -> None:
+    Parameters
+    ----------
+    config : CrossingConfig
+        The agreement.
+    central : BookLedger
+        The central book's ledger (positions, gate, crosses).
+    accept : callable, optional
+        Books an approved cross on the central side instead of
+        ``central.book(record, CrossRole.CENTRAL)`` — e.g.
+        :meth:`mmdesk.desk.central.CentralBook.accept_cross`, which books the
+        same ledger and also journals the cross and marks the quotes dirty.
+    """
+
+    def __init__(
+        self,
+        config: CrossingConfig,
+        central: BookLedger,
+        accept: Callable[[CrossRecord], None] | None = None,
+    ) -> None:
         self.config = config
         self._central = central
+        self._accept = accept
 
     def cross(
         self,
@@ -385,5 +405,8 @@ class InternalCrossing:
                 return CrossDenial(ts_ns, prop.name, ins, qty, price, role, decision.reason)
         record = CrossRecord(ts_ns, prop.name, ins, qty, price, mid, adj, dr, reason)
         prop.book(record, CrossRole.PROP)
-        self._central.book(record, CrossRole.CENTRAL)
+        if self._accept is not None:
+            self._accept(record)
+        else:
+            self._central.book(record, CrossRole.CENTRAL)
         return record

@@ -163,13 +163,21 @@ def _is_array(value: Any) -> bool:
 
 
 class Journal:
-    """Append-only tables of numpy column chunks (see the module docstring)."""
+    """Append-only tables of numpy column chunks (see the module docstring).
 
-    def __init__(self) -> None:
+    Parameters
+    ----------
+    schemas : dict, optional
+        Table name → {column → dtype}; default the desk's :data:`SCHEMAS`
+        (prop books journal their own tables, ``mmdesk.desk.prop_desk``).
+    """
+
+    def __init__(self, schemas: dict[str, dict[str, Any]] | None = None) -> None:
+        self._schemas = schemas if schemas is not None else SCHEMAS
         self._chunks: dict[str, dict[str, list[np.ndarray]]] = {
-            t: {c: [] for c in cols} for t, cols in SCHEMAS.items()
+            t: {c: [] for c in cols} for t, cols in self._schemas.items()
         }
-        self._rows: dict[str, int] = dict.fromkeys(SCHEMAS, 0)
+        self._rows: dict[str, int] = dict.fromkeys(self._schemas, 0)
 
     def rows(self, table: str) -> int:
         """Rows appended so far to ``table``."""
@@ -183,7 +191,7 @@ class Journal:
         ValueError
             If a column is missing or unknown, or the array lengths differ.
         """
-        schema = SCHEMAS[table]
+        schema = self._schemas[table]
         if columns.keys() != schema.keys():
             missing = sorted(set(schema) - set(columns))
             extra = sorted(set(columns) - set(schema))
@@ -212,13 +220,13 @@ class Journal:
         """One column of a table as a numpy array."""
         chunks = self._chunks[table][name]
         if not chunks:
-            return np.zeros(0, dtype=SCHEMAS[table][name])
+            return np.zeros(0, dtype=self._schemas[table][name])
         return np.concatenate(chunks)
 
     def frame(self, table: str) -> pl.DataFrame:
         """A table as a polars DataFrame (text columns as strings)."""
         data = {}
-        for name, dtype in SCHEMAS[table].items():
+        for name, dtype in self._schemas[table].items():
             col = self.column(table, name)
             data[name] = pl.Series(name, col.tolist(), dtype=pl.String) if dtype is object else col
         return pl.DataFrame(data)
@@ -228,7 +236,7 @@ class Journal:
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         paths = {}
-        for table in SCHEMAS:
+        for table in self._schemas:
             p = out / f"{table}.parquet"
             self.frame(table).write_parquet(p, compression="zstd", statistics=False)
             paths[table] = p
@@ -237,7 +245,7 @@ class Journal:
     def digest(self) -> str:
         """SHA-256 of every table's columns (text UTF-8 encoded), in schema order."""
         h = hashlib.sha256()
-        for table, schema in SCHEMAS.items():
+        for table, schema in self._schemas.items():
             h.update(table.encode())
             for name, dtype in schema.items():
                 col = self.column(table, name)

@@ -161,6 +161,11 @@ class PropBook:
         )
 
     @property
+    def strategy(self) -> PropStrategy:
+        """The book's strategy (the desk's handle, e.g. to read its last signal)."""
+        return self._strategy
+
+    @property
     def positions(self) -> Positions:
         """The book's own positions (the desk's handle; never given to the strategy)."""
         return self.ledger.positions

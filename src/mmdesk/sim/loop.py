@@ -24,7 +24,7 @@ import hashlib
 import heapq
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,15 +161,23 @@ class SimulationLoop:
         A participant with ``participant_ids == (DESK_OWNER,)`` and
         ``tags == (TAG_DESK,)``, or None to run the market alone.
     extra
-        More participants (e.g. issue 8's hedgers), with owner ids from
-        :func:`first_free_owner` up and their own tags; they come after the
-        built-in agents and before the desk in every same-time ordering.
+        More participants (e.g. issue 8's hedgers, issue 7's prop books), with
+        owner ids from :func:`first_free_owner` up and their own tags; they come
+        after the built-in agents and before the desk in every same-time
+        ordering. May be a callable ``extra(loop)`` returning them, called once
+        the loop's listing and oracle exist (e.g. for a prop book's private
+        view of the fair-value path).
     """
 
     _last_trade: Int64Array
     _max_md: int
 
-    def __init__(self, config: ScenarioConfig, desk: Any = None, extra: Sequence[Any] = ()) -> None:
+    def __init__(
+        self,
+        config: ScenarioConfig,
+        desk: Any = None,
+        extra: Sequence[Any] | Callable[[SimulationLoop], Sequence[Any]] = (),
+    ) -> None:
         self.config = config
         cfg = config
         self.bank = SeedBank(cfg.seed)
@@ -210,7 +218,7 @@ class SimulationLoop:
             oracle=self.oracle,
         )
         self.participants: list[Any] = self._build_agents()
-        self.participants.extend(extra)
+        self.participants.extend(extra(self) if callable(extra) else extra)
         self.desk = desk
         if desk is not None:
             if tuple(desk.participant_ids) != (DESK_OWNER,) or tuple(desk.tags) != (TAG_DESK,):

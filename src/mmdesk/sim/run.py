@@ -20,7 +20,7 @@ import hashlib
 import json
 import math
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -148,7 +148,9 @@ class RunOutput:
 
 
 def run_desk(
-    config: RunConfig | None = None, progress: Callable[[float], None] | None = None
+    config: RunConfig | None = None,
+    progress: Callable[[float], None] | None = None,
+    extra: Callable[[SimulationLoop, CentralBook], Sequence[Any]] | None = None,
 ) -> RunOutput:
     """Run the central book in the simulated market.
 
@@ -158,10 +160,21 @@ def run_desk(
         The run (default: the built-in scenario and desk).
     progress : callable, optional
         Called with the fraction of simulated session time done (0..1) at each desk timer.
+    extra : callable, optional
+        ``extra(loop, desk)`` returns more participants for the loop (e.g. prop
+        books wired to the central book ``desk``); see :class:`SimulationLoop`.
     """
     cfg = config if config is not None else RunConfig()
     desk = CentralBook(cfg.desk, owner_id=DESK_OWNER)
-    loop = SimulationLoop(cfg.scenario, desk)
+    more: Callable[[SimulationLoop], Sequence[Any]] | tuple[()] = ()
+    if extra is not None:
+        build = extra
+
+        def more_for(loop: SimulationLoop) -> Sequence[Any]:
+            return build(loop, desk)
+
+        more = more_for
+    loop = SimulationLoop(cfg.scenario, desk, extra=more)
     desk.clock = loop.clock.now_ns
     sessions = loop.sessions
     total = float(sum(c - o for o, c in sessions)) or 1.0
