@@ -106,3 +106,34 @@ def test_svi_vol_falls_back_for_unfitted_expiries() -> None:
 def test_reprice_rejects_a_bad_spot() -> None:
     with pytest.raises(ValueError, match="spot"):
         _engine().reprice(0, float("nan"))
+
+
+def test_chain_vol_kernel_is_svi_vol_plus_level_and_agrees_with_its_twin(
+    rng: np.random.Generator,
+) -> None:
+    from mmdesk.desk.theo import chain_vol, chain_vol_python
+
+    n_exp, n = 4, 400
+    params = np.column_stack(
+        [
+            rng.uniform(0.0, 0.02, n_exp),
+            rng.uniform(0.01, 0.2, n_exp),
+            rng.uniform(-0.9, 0.9, n_exp),
+            rng.uniform(-0.1, 0.1, n_exp),
+            rng.uniform(0.05, 0.3, n_exp),
+        ]
+    )
+    params[1] = np.nan  # an expiry without a fit takes its fallback vol
+    params[2, 0] = -0.5  # a negative total variance is floored
+    expiry = rng.integers(0, n_exp, n)
+    k = rng.uniform(-0.5, 0.5, n)
+    tau_fit = rng.uniform(0.01, 0.5, n_exp)
+    fallback = rng.uniform(0.1, 0.4, n_exp)
+    level = rng.uniform(-0.05, 0.05, n_exp)
+    want = np.maximum(svi_vol(k, expiry, params, tau_fit, fallback) + level[expiry], 1e-3)
+    twin = np.empty(n)
+    kernel = np.empty(n)
+    chain_vol_python(k, expiry, params, tau_fit, fallback, level, twin)
+    chain_vol(k, expiry, params, tau_fit, fallback, level, kernel)
+    assert np.array_equal(twin, want)
+    assert np.array_equal(kernel, want)

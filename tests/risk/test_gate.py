@@ -124,3 +124,19 @@ def test_order_rate_grants_part_of_a_burst_and_journals_the_shortfall() -> None:
     assert gate.events[-1].reason is RiskReason.DENY_ORDER_RATE
     assert "4 messages, 2 granted" in gate.events[-1].detail
     assert gate.grant_messages(1_000_000_000, 20) == 5  # one second refills to the burst depth
+
+
+def test_worst_share_kernel_is_the_largest_share_and_agrees_with_its_twin(
+    rng: np.random.Generator,
+) -> None:
+    from mmdesk.risk.gate import worst_share, worst_share_python
+
+    for n in (0, 1, 7, 126):
+        values = rng.normal(0.0, 100.0, n)
+        per_value = rng.uniform(50.0, 500.0, n)
+        for limits in (per_value, np.array([250.0])):
+            want = float((np.abs(values) / limits).max()) if n else 0.0
+            assert worst_share_python(values, limits) == want
+            assert worst_share(values, limits) == want
+    with_nan = np.array([1.0, np.nan, 3.0])
+    assert np.isnan(worst_share(with_nan, np.array([1.0])))

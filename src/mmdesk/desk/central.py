@@ -54,6 +54,7 @@ from mmdesk.hedging import FixedIntervalConfig, HedgeInputs
 from mmdesk.market.events import EventKind
 from mmdesk.risk.gate import GateState, RiskGate, RiskReason
 from mmdesk.risk.headroom import BookExposure, ContractRisk
+from mmdesk.risk.limits import LimitsConfig
 from mmdesk.risk.positions import ChainLayout, Positions
 from mmdesk.typing import Float64Array, Int64Array
 from mmdesk.venue.participant import (
@@ -157,6 +158,9 @@ class CentralBook(ParticipantBase):
         n_exp = self.layout.n_expiries
         self._cell_expiry = np.zeros(self.layout.n_strike_cells, dtype=np.int64)
         self._cell_expiry[self.layout.strike_cell] = self.layout.expiry
+        self._strike_limit_for: LimitsConfig | None = None
+        self._strike_limit_window: tuple[bool, ...] = ()
+        self._strike_limit_cells = np.zeros(0)
         self.estimator = IntensityEstimator(cfg.intensity, n_exp * N_MONEYNESS_BUCKETS)
         self.intensity_a = np.full(n_exp * N_MONEYNESS_BUCKETS, cfg.intensity.prior_a)
         self.intensity_k = np.full(n_exp * N_MONEYNESS_BUCKETS, cfg.intensity.prior_k)
@@ -212,11 +216,21 @@ class CentralBook(ParticipantBase):
         return cid
 
     def _strike_limits(self, now_ns: int) -> Float64Array:
+        """Gross contract limit per (expiry, strike) cell (read-only; pin-window aware)."""
         lim = self.gate.limits
-        days = (self.listing.expiries_ns - np.int64(now_ns)).astype(np.float64) / _NS_PER_DAY
-        near = min(lim.strike_contracts, lim.strike_contracts_near_expiry)
-        per_expiry = np.where(days <= lim.pin_window_days, near, lim.strike_contracts)
-        return np.asarray(per_expiry[self._cell_expiry], dtype=np.float64)
+        window = tuple(
+            float(int(e) - now_ns) / _NS_PER_DAY <= lim.pin_window_days
+            for e in self.listing.expiries_ns
+        )
+        # changes only when an expiry enters its pin window (or the limits are replaced)
+        if self._strike_limit_for is not lim or self._strike_limit_window != window:
+            near = min(lim.strike_contracts, lim.strike_contracts_near_expiry)
+            per_expiry = np.where(np.array(window, dtype=bool), near, lim.strike_contracts)
+            cells = np.asarray(per_expiry[self._cell_expiry], dtype=np.float64)
+            cells.flags.writeable = False
+            self._strike_limit_for, self._strike_limit_window = lim, window
+            self._strike_limit_cells = cells
+        return self._strike_limit_cells
 
     def _other_tops(self) -> tuple[Int64Array, Int64Array]:
         """Others' best bid/ask per option (units; -1 where only the desk's own quote is known)."""

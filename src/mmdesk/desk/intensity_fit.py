@@ -46,7 +46,7 @@ class IntensityEstimator:
 
     def _bins(self, distance: Float64Array) -> np.ndarray:
         idx = np.searchsorted(self.edges, distance, side="right") - 1
-        return np.clip(idx, 0, self.config.n_bins - 1)
+        return np.minimum(np.maximum(idx, 0), self.config.n_bins - 1)
 
     def record_exposure(
         self, bucket: np.ndarray, distance: Float64Array, seconds: float | Float64Array
@@ -63,9 +63,8 @@ class IntensityEstimator:
         self.fills *= decay
         d = np.abs(distance)
         cells = (bucket, self._bins(d))
-        secs = np.broadcast_to(seconds, np.shape(d))
-        np.add.at(self.exposure, cells, secs)
-        np.add.at(self.exposure_distance, cells, secs * d)
+        np.add.at(self.exposure, cells, seconds)  # a scalar broadcasts like an array of it
+        np.add.at(self.exposure_distance, cells, seconds * d)
 
     def record_fills(self, bucket: np.ndarray, distance: Float64Array) -> None:
         """Count fills of quotes that rested at distance δ (currency) in ``bucket``."""

@@ -191,9 +191,7 @@ def intensity_bucket(
 
 def tick_size(ticks: TickTable, price: Float64Array) -> Float64Array:
     """Tick size (currency) of the grid band each price (currency) falls in."""
-    units = np.rint(np.maximum(np.nan_to_num(price), 0.0) / ticks.unit).astype(np.int64)
-    band = np.searchsorted(ticks.starts, units, side="right") - 1
-    return np.asarray(ticks.steps[np.clip(band, 0, ticks.nbands - 1)] * ticks.unit, np.float64)
+    return ticks.tick_size(price)
 
 
 def price_quotes(x: QuoteInputs, cfg: QuoterConfig, ticks: TickTable) -> Pricing:

@@ -36,11 +36,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from mmdesk.pricing import IVReason, bs_greeks, implied_vol_with_reason
+from mmdesk.pricing import IVReason
 from mmdesk.pricing.greeks import N_GREEK_ROWS, Greeks, bs_greeks_kernel
+from mmdesk.pricing.implied_vol import implied_vol_kernel
 from mmdesk.surface.svi import calibrate_svi
 from mmdesk.typing import BoolArray, Float64Array, Int64Array
 
@@ -127,6 +129,49 @@ class TheoState:
     live: BoolArray
 
 
+def _flat_greeks(
+    spot: float,
+    strike: Float64Array,
+    tau: Float64Array,
+    vol: Float64Array,
+    rate: float,
+    div_yield: float,
+    is_call: BoolArray,
+) -> Greeks:
+    """:func:`mmdesk.pricing.bs_greeks` of flat contiguous arrays of one length.
+
+    The serial kernel is called directly: the chain is repriced on every tick and
+    the general broadcasting front end costs more than the pricing itself.
+    """
+    n = strike.shape[0]
+    rows = np.empty((N_GREEK_ROWS, n))
+    bs_greeks_kernel(
+        np.full(n, float(spot)), strike, tau, vol, np.full(n, rate), np.full(n, div_yield),
+        is_call, rows,
+    )  # fmt: skip
+    return Greeks(*rows)
+
+
+def _flat_implied_vol(
+    price: Float64Array,
+    spot: float,
+    strike: Float64Array,
+    tau: Float64Array,
+    rate: float,
+    div_yield: float,
+    is_call: BoolArray,
+) -> tuple[Float64Array, np.ndarray]:
+    """:func:`mmdesk.pricing.implied_vol_with_reason` of flat arrays (serial kernel, as above)."""
+    n = strike.shape[0]
+    vol = np.empty(n)
+    reason = np.empty(n, dtype=np.int8)
+    implied_vol_kernel(
+        np.ascontiguousarray(price, dtype=np.float64), np.full(n, float(spot)), strike, tau,
+        np.full(n, rate), np.full(n, div_yield), is_call, False, vol, reason,
+    )  # fmt: skip
+    return vol, reason
+
+
 def svi_vol(
     k: Float64Array,
     expiry: Int64Array,
@@ -162,6 +207,47 @@ def svi_vol(
     return np.maximum(np.where(fitted, vol, fallback[expiry]), 1e-3)
 
 
+def _max_nan_python(a: float, b: float) -> float:
+    """``np.maximum`` of two floats (NaN propagates)."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a >= b else b
+
+
+_max_nan = numba.njit(cache=True)(_max_nan_python)
+
+
+def chain_vol_python(
+    k: Float64Array,
+    expiry: Int64Array,
+    params: Float64Array,
+    tau_fit: Float64Array,
+    fallback: Float64Array,
+    level: Float64Array,
+    out: Float64Array,
+) -> None:
+    """Vol of every option: :func:`svi_vol` plus its expiry's level, floored at 1e-3.
+
+    The same arithmetic as ``np.maximum(svi_vol(k, expiry, params, tau_fit,
+    fallback) + level[expiry], 1e-3)`` in one pass (annualised vols into ``out``).
+    """
+    for i in range(k.shape[0]):
+        e = expiry[i]
+        x = k[i] - params[e, 3]
+        s = params[e, 4]
+        w = params[e, 0] + params[e, 1] * (params[e, 2] * x + np.sqrt(x * x + s * s))
+        if np.isfinite(w):
+            vol = np.sqrt(_max_nan(w, 1e-6) / tau_fit[e])
+        else:
+            vol = fallback[e]
+        out[i] = _max_nan(_max_nan(vol, 1e-3) + level[e], 1e-3)
+
+
+chain_vol = numba.njit(cache=True)(chain_vol_python)
+
+
 class TheoEngine:
     """The desk's surface (per-expiry SVI) and the chain's theos and greeks.
 
@@ -192,9 +278,6 @@ class TheoEngine:
         self.is_call = np.ascontiguousarray(is_call, dtype=bool)
         self.rate = float(rate)
         self.div_yield = float(div_yield)
-        # the chain's constant kernel inputs, broadcast once (reprice runs on every tick)
-        self._rate_n = np.full(self.strike.shape, self.rate)
-        self._div_yield_n = np.full(self.strike.shape, self.div_yield)
         n_exp = int(self.expiry.max()) + 1 if self.expiry.size else 0
         self.n_expiries = n_exp
         #: raw SVI (a, b, ρ, m, σ) per expiry, NaN until fitted
@@ -226,27 +309,16 @@ class TheoEngine:
         tau = self.tau(now_ns)
         fwd = spot * np.exp((self.rate - self.div_yield) * tau)
         k = np.log(self.strike / fwd)
-        vol = svi_vol(k, self.expiry, self.params, self.tau_fit, self.fallback_vol)
-        return np.maximum(vol + self.level[self.expiry], 1e-3), tau
+        vol = np.empty(k.shape[0])
+        chain_vol(k, self.expiry, self.params, self.tau_fit, self.fallback_vol, self.level, vol)
+        return vol, tau
 
     def reprice(self, now_ns: int, spot: float) -> TheoState:
         """Theos and greeks of the chain at ``spot`` (currency) and ``now_ns``: one kernel call."""
         if not (np.isfinite(spot) and spot > 0.0):
             raise ValueError(f"TheoEngine.reprice: spot={spot!r} must be finite and > 0")
         vol, tau = self.vols(now_ns, spot)
-        # bs_greeks' serial kernel on the chain's flat arrays (no per-tick broadcasting)
-        rows = np.empty((N_GREEK_ROWS, self.strike.shape[0]))
-        bs_greeks_kernel(
-            np.full(self.strike.shape, float(spot)),
-            self.strike,
-            tau,
-            vol,
-            self._rate_n,
-            self._div_yield_n,
-            self.is_call,
-            rows,
-        )
-        g = Greeks(*rows)
+        g = _flat_greeks(spot, self.strike, tau, vol, self.rate, self.div_yield, self.is_call)
         return TheoState(
             ts_ns=int(now_ns),
             spot=float(spot),
@@ -370,16 +442,15 @@ class TheoEngine:
             return None
         idx = np.flatnonzero(ok)
         args = (spot, self.strike[idx], tau[idx], self.rate, self.div_yield, self.is_call[idx])
-        iv_mid_raw, why = implied_vol_with_reason(mid[idx], *args)
-        iv_mid = np.asarray(iv_mid_raw, dtype=np.float64)
+        iv_mid, why = _flat_implied_vol(mid[idx], *args)
         if with_band:
-            iv_bid = np.asarray(implied_vol_with_reason(bid[idx], *args)[0], dtype=np.float64)
-            iv_ask = np.asarray(implied_vol_with_reason(ask[idx], *args)[0], dtype=np.float64)
+            iv_bid = _flat_implied_vol(bid[idx], *args)[0]
+            iv_ask = _flat_implied_vol(ask[idx], *args)[0]
         else:
             iv_bid = iv_ask = iv_mid
-        good = (np.asarray(why) == IVReason.OK) & np.isfinite(iv_mid)
+        good = (why == IVReason.OK) & np.isfinite(iv_mid)
         vega = np.zeros(idx.size)
-        vega[good] = bs_greeks(
+        vega[good] = _flat_greeks(
             spot,
             self.strike[idx][good],
             tau[idx][good],

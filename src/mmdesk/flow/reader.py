@@ -85,7 +85,8 @@ class FlowReader:
         self._scored = np.zeros(0, dtype=bool)
         self._state = self.model.state()
         self._p_by_tag: dict[int, float] = {}
-        self.lean = OptionLean.neutral(self.n_options, self.n_expiries)
+        self._lean: OptionLean | None = OptionLean.neutral(self.n_options, self.n_expiries)
+        self._lean_at: tuple[dict[str, np.ndarray], dict[int, float], int] = (self._fills, {}, 0)
 
     def record(
         self,
@@ -166,8 +167,18 @@ class FlowReader:
                 zip(self._state["group"].to_list(), self._state["p_smart"].to_list(), strict=True)
             )
         self._forget(now_ns)
-        self.lean = self._option_lean(now_ns)
+        # the lean as of now, computed when first read (the desk scores every second
+        # but requotes less often); record() replaces arrays, so the copy is a snapshot
+        self._lean_at = (dict(self._fills), self._p_by_tag, int(now_ns))
+        self._lean = None
         return n_due
+
+    @property
+    def lean(self) -> OptionLean:
+        """The per-option lean as of the last :meth:`score` (neutral before the first)."""
+        if self._lean is None:
+            self._lean = self._option_lean(*self._lean_at)
+        return self._lean
 
     @property
     def horizon_ns(self) -> int:
@@ -186,15 +197,17 @@ class FlowReader:
         """Current probability that each tag is smart (0.5 for a tag never scored)."""
         return np.array([self._p_by_tag.get(int(t), 0.5) for t in np.asarray(tags)], np.float64)
 
-    def _option_lean(self, now_ns: int) -> OptionLean:
-        f = self._fills
+    def _option_lean(
+        self, f: dict[str, np.ndarray], p_by_tag: dict[int, float], now_ns: int
+    ) -> OptionLean:
         tags, inverse = np.unique(f["tag"], return_inverse=True)
+        p_smart = np.array([p_by_tag.get(int(t), 0.5) for t in tags], np.float64)
         return option_adjustments(
             f["option"],
             f["ts_ns"],
             f["side"].astype(np.int64),
             f["qty"],
-            self.p_smart(tags)[inverse],
+            p_smart[inverse],
             f["delta"],
             f["vega"],
             self.expiry[f["option"]],

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+import numba
 import numpy as np
 
 from mmdesk.risk.headroom import BookExposure, ContractRisk, quote_headroom, sweep_scale
@@ -87,25 +88,48 @@ def breached(book: BookExposure, limits: LimitsConfig, strike_limit: Float64Arra
     return [name for name, share in utilisation(book, limits, strike_limit).items() if share > 1.0]
 
 
+def worst_share_python(values: Float64Array, limits: Float64Array) -> float:
+    """max_i |values_i| / limits_i as ``np.max`` gives it (NaN propagates); 0.0 if empty.
+
+    ``limits`` holds one limit per value, or a single limit for all of them.
+    """
+    one = limits.shape[0] == 1
+    worst = 0.0
+    for i in range(values.shape[0]):
+        share = abs(values[i]) / (limits[0] if one else limits[i])
+        if i == 0 or share != share or share > worst:
+            worst = share
+            if share != share:
+                break
+    return worst
+
+
+worst_share = numba.njit(cache=True)(worst_share_python)
+
+
+def _worst(values: Float64Array, limit: float | Float64Array) -> float:
+    lim = np.asarray(limit, dtype=np.float64).reshape(-1)
+    vals = np.ascontiguousarray(values, dtype=np.float64)
+    if lim.shape[0] not in (1, vals.shape[0]):  # anything else: numpy broadcasting rules
+        arr = np.abs(vals) / limit
+        return float(arr.max()) if arr.size else 0.0
+    return float(worst_share(vals, np.ascontiguousarray(lim)))
+
+
 def utilisation(
     book: BookExposure, limits: LimitsConfig, strike_limit: Float64Array
 ) -> dict[str, float]:
     """Share of each limit in use (|exposure| / limit; the worst bucket for bucketed ones)."""
-
-    def worst(values: Float64Array, limit: float | Float64Array) -> float:
-        arr = np.abs(values) / limit
-        return float(arr.max()) if arr.size else 0.0
-
     return {
         "delta": abs(book.delta) / limits.delta,
         "gamma": abs(book.gamma) / limits.gamma,
         "vega": abs(book.vega) / limits.vega,
         "notional": book.notional / limits.notional,
-        "expiry_vega": worst(book.expiry_vega, limits.expiry_vega),
-        "expiry_gamma": worst(book.expiry_gamma, limits.expiry_gamma),
-        "expiry_contracts": worst(book.expiry_contracts, limits.expiry_contracts),
-        "strike_contracts": worst(book.strike_contracts, strike_limit),
-        "option_position": worst(book.position, limits.option_position),
+        "expiry_vega": _worst(book.expiry_vega, limits.expiry_vega),
+        "expiry_gamma": _worst(book.expiry_gamma, limits.expiry_gamma),
+        "expiry_contracts": _worst(book.expiry_contracts, limits.expiry_contracts),
+        "strike_contracts": _worst(book.strike_contracts, strike_limit),
+        "option_position": _worst(book.position, limits.option_position),
     }
 
 

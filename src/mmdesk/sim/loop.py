@@ -386,7 +386,7 @@ class SimulationLoop:
         """Hash (always) and keep (per ``LoopConfig.journal``) venue rows."""
         if rows.size == 0:
             return
-        self._hasher.update(rows.tobytes())
+        self._hasher.update(np.ascontiguousarray(rows).data)  # the buffer, no bytes copy
         self._n_events += rows.size
         keep = self.config.loop.journal
         if keep == "all":
