@@ -1,4 +1,4 @@
-"""The desk's online flow read: fills scored at the horizon, toxicity per tag, the lean."""
+"""The desk's online flow read: running hedged markouts, toxicity per tag, the lean."""
 
 from __future__ import annotations
 
@@ -9,45 +9,80 @@ from mmdesk.flow.reader import FlowReader, FlowReaderConfig
 
 S = 1_000_000_000
 SMART, DUMB = 300, 100
+LIVE = np.array([True, True])
 
 
 def _reader(enabled: bool = True) -> FlowReader:
-    cfg = FlowReaderConfig(leaning=LeaningConfig(enabled=enabled), horizon_s=60.0)
+    cfg = FlowReaderConfig(
+        leaning=LeaningConfig(enabled=enabled), mark_s=10.0, refresh_s=60.0, min_age_s=60.0
+    )
     return FlowReader(cfg, expiry=np.array([0, 0]), multiplier=100.0)
 
 
 def _trade(r: FlowReader, n: int) -> None:
-    """n fills each: a smart tag lifts the desk's offer on option 0 at theo + 0.02,
-    a dumb tag hits its bid on option 1 at theo − 0.05; spot 100, delta 0.5."""
+    """n fills each at t = 0..n−1 s: a smart tag lifts the desk's offer on option 0
+    (theo 2.00) at 2.02, a dumb tag hits its bid on option 1 (theo 1.00) at 0.95;
+    spot 100, delta 0.5, vega 0.2."""
     ts = np.arange(n, dtype=np.int64) * S
-    r.record(ts, np.zeros(n, np.int64), -np.ones(n), np.full(n, 10.0), np.full(n, 2.02),
-             np.full(n, SMART), 100.0, np.full(n, 0.5), np.full(n, 0.2))  # fmt: skip
-    r.record(ts, np.ones(n, np.int64), np.ones(n), np.full(n, 10.0), np.full(n, 0.95),
-             np.full(n, DUMB), 100.0, np.full(n, 0.5), np.full(n, 0.2))  # fmt: skip
+    one = np.ones(n)
+    r.record(ts, 0 * one.astype(np.int64), -one, 10 * one, 2.02 * one, SMART + 0 * ts,
+             2.0 * one, 0.5 * one, 0.2 * one, 100.0)  # fmt: skip
+    r.record(ts, one.astype(np.int64), one, 10 * one, 0.95 * one, DUMB + 0 * ts,
+             1.0 * one, 0.5 * one, 0.2 * one, 100.0)  # fmt: skip
 
 
-def test_fills_are_scored_only_once_they_reach_the_horizon() -> None:
+def _walk(r: FlowReader, theo0: list[float], spot: list[float], until_s: int) -> None:
+    """Mark every 10 s up to ``until_s``, theo of option 0 and spot following the lists."""
+    for k, t in enumerate(range(10, until_s + 1, 10)):
+        j = min(k, len(spot) - 1)
+        r.update(t * S, np.array([theo0[j], 1.0]), np.array([0.5, 0.5]), LIVE, spot[j])
+
+
+def test_the_read_is_rebuilt_only_from_fills_old_enough_and_on_its_schedule() -> None:
     r = _reader()
     _trade(r, 5)
-    theo_now = np.array([2.0, 1.0])
-    assert r.score(30 * S, theo_now, 100.0) == 0
-    assert r.score(62 * S, theo_now, 100.0) == 6  # 3 of each tag are ≥ 60 s old
-    assert r.score(62 * S, theo_now, 100.0) == 0  # each fill is scored once
+    assert r.update(0, np.array([2.0, 1.0]), np.array([0.5, 0.5]), LIVE, 100.0)  # first refresh
+    assert r.state().height == 0  # nothing is 60 s old yet
+    assert not r.update(30 * S, np.array([2.0, 1.0]), np.array([0.5, 0.5]), LIVE, 100.0)
+    assert r.update(64 * S, np.array([2.0, 1.0]), np.array([0.5, 0.5]), LIVE, 100.0)
+    assert r.state()["fills"].sum() == 10
 
 
 def test_smart_tag_is_read_smart_and_dumb_tag_dumb_after_enough_fills() -> None:
     r = _reader()
     _trade(r, 40)
-    # after the smart buying the option's theo rose by 0.30 with spot unchanged (a vol move)
-    r.score(200 * S, np.array([2.30, 1.0]), 100.0)
+    # after the smart buying the option's vol is re-marked up: theo +0.30, spot unchanged
+    _walk(r, [2.1, 2.2, 2.3], [100.0], until_s=200)
     p = r.p_smart(np.array([SMART, DUMB, 999]))
     assert p[0] > 0.99 and p[1] < 0.01 and p[2] == 0.5
+
+
+def test_the_running_hedge_removes_the_underlyings_move_step_by_step() -> None:
+    r = _reader()
+    _trade(r, 40)
+    # spot climbs 1 in two steps, each option's theo by exactly delta · move: nothing hedged
+    r.update(10 * S, np.array([2.25, 1.25]), np.array([0.5, 0.5]), LIVE, 100.5)
+    r.update(20 * S, np.array([2.5, 1.5]), np.array([0.5, 0.5]), LIVE, 101.0)
+    r.update(200 * S, np.array([2.5, 1.5]), np.array([0.5, 0.5]), LIVE, 101.0)
+    tox = dict(zip(r.state()["tag"].to_list(), r.state()["mean_obs"].to_list(), strict=True))
+    assert abs(tox[SMART] - (-0.02 * 100.0)) < 1e-9  # it paid the desk 0.02 a share
+    assert abs(tox[DUMB] - (-0.05 * 100.0)) < 1e-9
+
+
+def test_an_expired_option_stops_moving_the_markout() -> None:
+    r = _reader()
+    _trade(r, 40)
+    dead = np.array([False, True])
+    r.update(10 * S, np.array([9.0, 1.0]), np.array([0.5, 0.5]), dead, 130.0)
+    r.update(200 * S, np.array([9.0, 1.0]), np.array([0.5, 0.5]), dead, 130.0)
+    tox = dict(zip(r.state()["tag"].to_list(), r.state()["mean_obs"].to_list(), strict=True))
+    assert abs(tox[SMART] - (-0.02 * 100.0)) < 1e-9
 
 
 def test_lean_widens_what_smart_flow_bought_skews_up_and_rfqs_tighten_for_the_dumb_tag() -> None:
     r = _reader()
     _trade(r, 40)
-    r.score(200 * S, np.array([2.30, 1.0]), 100.0)
+    _walk(r, [2.1, 2.2, 2.3], [100.0], until_s=200)
     assert r.lean.widen_px[0] > 0.0 and r.lean.widen_px[1] == 0.0
     assert r.lean.spot_shift > 0.0 and r.lean.vol_shift[0] > 0.0  # smart flow bought calls
     widen, mult = r.tag_lean(SMART)
@@ -56,23 +91,11 @@ def test_lean_widens_what_smart_flow_bought_skews_up_and_rfqs_tighten_for_the_du
     assert widen == 0.0 and mult < 1.0
 
 
-def test_leaning_switched_off_keeps_scoring_but_quotes_stay_neutral() -> None:
+def test_leaning_switched_off_keeps_reading_but_quotes_stay_neutral() -> None:
     r = _reader(enabled=False)
     _trade(r, 40)
-    r.score(200 * S, np.array([2.30, 1.0]), 100.0)
+    _walk(r, [2.1, 2.2, 2.3], [100.0], until_s=200)
     assert r.p_smart(np.array([SMART]))[0] > 0.99
     assert np.all(r.lean.widen_px == 0.0) and r.lean.spot_shift == 0.0
-    assert np.all(r.lean.vol_shift == 0.0)
-    assert np.all(r.lean.spread_mult == 1.0)
+    assert np.all(r.lean.vol_shift == 0.0) and np.all(r.lean.spread_mult == 1.0)
     assert r.tag_lean(SMART) == (0.0, 1.0)
-
-
-def test_the_delta_hedge_removes_the_underlyings_move_from_the_markout() -> None:
-    r = _reader()
-    _trade(r, 40)
-    # spot up 1, theo of option 0 up exactly delta · 1: the smart tag took nothing hedged
-    r.score(200 * S, np.array([2.0 + 0.5, 1.0 + 0.5]), 101.0)
-    state = r.state()
-    tox = dict(zip(state["tag"].to_list(), state["mean_obs"].to_list(), strict=True))
-    assert abs(tox[SMART] - (-0.02 * 100.0)) < 1e-9  # it paid the desk 0.02 a share
-    assert abs(tox[DUMB] - (-0.05 * 100.0)) < 1e-9

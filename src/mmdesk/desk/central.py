@@ -742,7 +742,7 @@ class CentralBook(ParticipantBase):
                 eng.track_level(now, spot, bid_px, ask_px, usable)
             self._reprice(now, force=True)
         th = self.theo
-        if th is not None and self.flow.score(now, th.theo, th.spot):
+        if th is not None and self.flow.update(now, th.theo, th.delta, th.live, th.spot):
             self._dirty = True
         if now - self._last_refit_ns >= int(self.config.intensity_refit_s * 1e9):
             self.intensity_a, self.intensity_k = self.estimator.estimate()
@@ -859,9 +859,10 @@ class CentralBook(ParticipantBase):
                 f["qty"][chose_us],
                 f["price"][chose_us] * self.unit,
                 f["tag"][chose_us],
-                th.spot,
+                th.theo[ins_arr[chose_us] - 1],
                 th.delta[ins_arr[chose_us] - 1],
                 th.vega[ins_arr[chose_us] - 1],
+                th.spot,
             )
         self._dirty = True
         self._risk_dirty = True

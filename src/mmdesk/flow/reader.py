@@ -1,23 +1,27 @@
-"""The desk's online read of its counterparties: fixed-horizon markouts → toxicity → lean.
+"""The desk's online read of its counterparties: running hedged markouts → toxicity → lean.
 
 The post-trade classifier (:mod:`mmdesk.flow.classifier`) marks every fill to
-the close; a desk that leans while it trades can only use what it knows now.
-:class:`FlowReader` keeps the desk's recent option fills and, on each call to
-:meth:`FlowReader.score`, marks every fill that is at least ``horizon_s`` old
-and not yet scored, delta-hedged at the fill::
+the close with a delta hedge rebalanced on a grid
+(:func:`~mmdesk.flow.markouts.hedged_markouts`). :class:`FlowReader` computes
+the same quantity *as the day goes*, from what the desk knows at each instant:
+every ``mark_s`` seconds each recorded fill's hedged markout is advanced by
 
-    markout  = side · qty · m · [(theo_now − price) − delta_fill · (spot_now − spot_fill)]
-    toxicity = −markout / qty                     (currency per contract)
+    side · qty · m · [(theo_now − theo_prev) − delta_prev · (spot_now − spot_prev)]
 
-(theo_now is the desk's current theo of the option, so the vol re-marks of
-the surface are in it.) Scored toxicities update a per-tag
-:class:`~mmdesk.flow.classifier.ToxicityModel` (shrunk to the prior until fills
-accumulate). The lean follows :mod:`mmdesk.flow.leaning`: per option from the
-recent fills weighted by their tag's current ``p_smart``
-(:func:`~mmdesk.flow.leaning.option_adjustments`), per requester tag for RFQ
-answers (:func:`~mmdesk.flow.leaning.tag_adjustments`). A disabled
-:class:`~mmdesk.flow.leaning.LeaningConfig` still scores (the labels are
-journaled either way) but every adjustment is neutral.
+with the desk's current theo and delta of the fill's option (so the surface's
+vol re-marks are in it), starting from the edge at the fill,
+``side · qty · m · (theo_fill − price)``; an option past its expiry stops
+moving. Every ``refresh_s`` seconds the per-tag
+:class:`~mmdesk.flow.classifier.ToxicityModel` is rebuilt from the fills at
+least ``min_age_s`` old (toxicity = −markout / qty, currency per contract):
+informed flow shows up as the underlying moves its way, vol-informed flow as
+the hedged option's gamma and vol P&L accrue. The lean follows
+:mod:`mmdesk.flow.leaning`: on the lit quotes from the recent fills weighted by
+their tag's current ``p_smart`` (widening per option, skew in the delta and
+per-expiry vega factors; :func:`~mmdesk.flow.leaning.option_adjustments`),
+per requester tag for RFQ answers (:func:`~mmdesk.flow.leaning.tag_adjustments`).
+A disabled :class:`~mmdesk.flow.leaning.LeaningConfig` still reads the flow
+but every adjustment is neutral.
 """
 
 from __future__ import annotations
@@ -28,9 +32,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mmdesk.flow.classifier import ToxicityConfig, ToxicityModel
 from mmdesk.flow.leaning import LeaningConfig, OptionLean, option_adjustments, tag_adjustments
-from mmdesk.typing import Float64Array, Int64Array
+from mmdesk.typing import BoolArray, Float64Array, Int64Array
 
-_FIELDS = ("ts_ns", "option", "side", "qty", "price", "tag", "spot", "delta", "vega")
+_INT_FIELDS = ("ts_ns", "option", "tag")
+_FLOAT_FIELDS = ("side", "qty", "delta", "vega", "markout", "theo_prev", "delta_prev", "spot_prev")
 
 
 class FlowReaderConfig(BaseModel):
@@ -39,22 +44,24 @@ class FlowReaderConfig(BaseModel):
     Attributes
     ----------
     leaning
-        The lean policy (``enabled=False``: neutral quotes, scoring continues).
+        The lean policy (``enabled=False``: neutral quotes, the read continues).
     toxicity
         Prior of the per-tag toxicity estimate.
-    horizon_s
-        Markout horizon, seconds: a fill is scored once it is this old.
-    memory_half_lives
-        Fills older than this many of the lean's half-lives stop counting
-        toward the per-option lean (and are dropped once scored).
+    mark_s
+        Re-hedging (marking) interval of the running markouts, seconds.
+    refresh_s
+        Interval between rebuilds of the per-tag estimate and the lean, seconds.
+    min_age_s
+        A fill counts toward its tag's toxicity once it is this old, seconds.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     leaning: LeaningConfig = LeaningConfig()
     toxicity: ToxicityConfig = ToxicityConfig()
-    horizon_s: float = Field(300.0, gt=0.0)
-    memory_half_lives: float = Field(6.0, gt=0.0)
+    mark_s: float = Field(10.0, gt=0.0)
+    refresh_s: float = Field(60.0, gt=0.0)
+    min_age_s: float = Field(60.0, ge=0.0)
 
 
 class FlowReader:
@@ -63,7 +70,7 @@ class FlowReader:
     Parameters
     ----------
     config : FlowReaderConfig
-        Horizon, prior and lean policy.
+        Cadence, prior and lean policy.
     expiry : ndarray of int
         Expiry bucket of each option (its length is the number of options;
         option indices are 0-based).
@@ -77,16 +84,13 @@ class FlowReader:
         self.n_options = int(self.expiry.size)
         self.n_expiries = int(self.expiry.max()) + 1 if self.expiry.size else 0
         self.multiplier = float(multiplier)
-        self.model = ToxicityModel(config.toxicity)
-        self._fills: dict[str, np.ndarray] = {
-            k: np.zeros(0, dtype=np.int64 if k in ("ts_ns", "option", "tag") else np.float64)
-            for k in _FIELDS
-        }
-        self._scored = np.zeros(0, dtype=bool)
-        self._state = self.model.state()
+        self._fills: dict[str, np.ndarray] = {k: np.zeros(0, np.int64) for k in _INT_FIELDS}
+        self._fills.update({k: np.zeros(0) for k in _FLOAT_FIELDS})
+        self._state = ToxicityModel(config.toxicity).state()
         self._p_by_tag: dict[int, float] = {}
-        self._lean: OptionLean | None = OptionLean.neutral(self.n_options, self.n_expiries)
-        self._lean_at: tuple[dict[str, np.ndarray], dict[int, float], int] = (self._fills, {}, 0)
+        self._last_mark_ns: int | None = None
+        self._last_refresh_ns: int | None = None
+        self.lean = OptionLean.neutral(self.n_options, self.n_expiries)
 
     def record(
         self,
@@ -96,9 +100,10 @@ class FlowReader:
         qty: Float64Array,
         price: Float64Array,
         tag: Int64Array,
-        spot: float,
+        theo: Float64Array,
         delta: Float64Array,
         vega: Float64Array,
+        spot: float,
     ) -> None:
         """Add the desk's option fills.
 
@@ -116,98 +121,102 @@ class FlowReader:
             Fill price, currency per share.
         tag : ndarray of int
             Counterparty tag.
+        theo, delta, vega : ndarray
+            The option's theo (currency per share), delta (per share) and vega
+            (per share per 1.00 vol) at the fill.
         spot : float
             Underlying price at the fills, currency.
-        delta, vega : ndarray
-            The option's delta (per share) and vega (per share per 1.00 vol) at the fill.
         """
+        n = np.size(ts_ns)
+        side_f = np.asarray(side, dtype=np.float64)
+        qty_f = np.asarray(qty, dtype=np.float64)
+        theo_f = np.asarray(theo, dtype=np.float64)
+        edge = side_f * qty_f * self.multiplier * (theo_f - np.asarray(price, dtype=np.float64))
         new = {
             "ts_ns": np.asarray(ts_ns, dtype=np.int64),
             "option": np.asarray(option, dtype=np.int64),
-            "side": np.asarray(side, dtype=np.float64),
-            "qty": np.asarray(qty, dtype=np.float64),
-            "price": np.asarray(price, dtype=np.float64),
             "tag": np.asarray(tag, dtype=np.int64),
-            "spot": np.full(np.size(ts_ns), float(spot)),
+            "side": side_f,
+            "qty": qty_f,
             "delta": np.asarray(delta, dtype=np.float64),
             "vega": np.asarray(vega, dtype=np.float64),
+            "markout": edge,
+            "theo_prev": theo_f,
+            "delta_prev": np.asarray(delta, dtype=np.float64),
+            "spot_prev": np.full(n, float(spot)),
         }
-        for k in _FIELDS:
-            self._fills[k] = np.concatenate([self._fills[k], new[k]])
-        self._scored = np.concatenate([self._scored, np.zeros(np.size(ts_ns), dtype=bool)])
+        for k, v in new.items():
+            self._fills[k] = np.concatenate([self._fills[k], v])
 
-    def score(self, now_ns: int, theo: Float64Array, spot: float) -> int:
-        """Score the fills at least ``horizon_s`` old, update the model and the lean.
+    def update(
+        self, now_ns: int, theo: Float64Array, delta: Float64Array, live: BoolArray, spot: float
+    ) -> bool:
+        """Advance the running markouts when a mark is due, rebuild the read when a refresh is.
 
         Parameters
         ----------
         now_ns : int
             Current time, ns.
-        theo : ndarray
-            The desk's current theo per option, currency per share.
+        theo, delta : ndarray
+            The desk's current theo (currency per share) and delta per option.
+        live : ndarray of bool
+            Options not yet expired (expired ones stop being marked).
         spot : float
             Current underlying price, currency.
 
         Returns
         -------
-        int
-            How many fills were scored by this call.
+        bool
+            True when the per-tag read and the lean were rebuilt.
         """
+        cfg = self.config
+        if self._due(self._last_mark_ns, now_ns, cfg.mark_s):
+            self._mark(theo, delta, live, spot)
+            self._last_mark_ns = now_ns
+        if not self._due(self._last_refresh_ns, now_ns, cfg.refresh_s):
+            return False
+        self._last_refresh_ns = now_ns
         f = self._fills
-        due = ~self._scored & (f["ts_ns"] <= np.int64(now_ns) - np.int64(self.horizon_ns))
-        n_due = int(due.sum())
-        if n_due:
-            o = f["option"][due]
-            edge_now = (theo[o] - f["price"][due]) - f["delta"][due] * (spot - f["spot"][due])
-            markout = f["side"][due] * f["qty"][due] * self.multiplier * edge_now
-            self.model.update(f["tag"][due], -markout / f["qty"][due])
-            self._scored |= due
-            self._state = self.model.state()
-            self._p_by_tag = dict(
-                zip(self._state["group"].to_list(), self._state["p_smart"].to_list(), strict=True)
-            )
-        self._forget(now_ns)
-        # the lean as of now, computed when first read (the desk scores every second
-        # but requotes less often); record() replaces arrays, so the copy is a snapshot
-        self._lean_at = (dict(self._fills), self._p_by_tag, int(now_ns))
-        self._lean = None
-        return n_due
+        aged = f["ts_ns"] <= np.int64(now_ns) - np.int64(round(cfg.min_age_s * 1e9))
+        model = ToxicityModel(cfg.toxicity)
+        model.update(f["tag"][aged], -f["markout"][aged] / f["qty"][aged])
+        self._state = model.state()
+        self._p_by_tag = dict(
+            zip(self._state["group"].to_list(), self._state["p_smart"].to_list(), strict=True)
+        )
+        self.lean = self._option_lean(now_ns)
+        return True
 
-    @property
-    def lean(self) -> OptionLean:
-        """The per-option lean as of the last :meth:`score` (neutral before the first)."""
-        if self._lean is None:
-            self._lean = self._option_lean(*self._lean_at)
-        return self._lean
+    @staticmethod
+    def _due(last: int | None, now_ns: int, period_s: float) -> bool:
+        return last is None or now_ns - last >= round(period_s * 1e9)
 
-    @property
-    def horizon_ns(self) -> int:
-        """The markout horizon, ns."""
-        return round(self.config.horizon_s * 1e9)
-
-    def _forget(self, now_ns: int) -> None:
-        keep_ns = self.config.memory_half_lives * self.config.leaning.half_life_s * 1e9
-        old = self._scored & (self._fills["ts_ns"] < np.int64(now_ns) - np.int64(keep_ns))
-        if old.any():
-            keep = ~old
-            self._fills = {k: v[keep] for k, v in self._fills.items()}
-            self._scored = self._scored[keep]
+    def _mark(self, theo: Float64Array, delta: Float64Array, live: BoolArray, spot: float) -> None:
+        f = self._fills
+        if f["option"].size == 0:
+            return
+        o = f["option"]
+        on = live[o]
+        th = np.where(on, theo[o], f["theo_prev"])
+        de = np.where(on, delta[o], f["delta_prev"])
+        s_now = np.where(on, spot, f["spot_prev"])
+        step = (th - f["theo_prev"]) - f["delta_prev"] * (s_now - f["spot_prev"])
+        f["markout"] = f["markout"] + f["side"] * f["qty"] * self.multiplier * step
+        f["theo_prev"], f["delta_prev"], f["spot_prev"] = th, de, s_now
 
     def p_smart(self, tags: Int64Array) -> Float64Array:
-        """Current probability that each tag is smart (0.5 for a tag never scored)."""
+        """Current probability that each tag is smart (0.5 for a tag not yet read)."""
         return np.array([self._p_by_tag.get(int(t), 0.5) for t in np.asarray(tags)], np.float64)
 
-    def _option_lean(
-        self, f: dict[str, np.ndarray], p_by_tag: dict[int, float], now_ns: int
-    ) -> OptionLean:
+    def _option_lean(self, now_ns: int) -> OptionLean:
+        f = self._fills
         tags, inverse = np.unique(f["tag"], return_inverse=True)
-        p_smart = np.array([p_by_tag.get(int(t), 0.5) for t in tags], np.float64)
         return option_adjustments(
             f["option"],
             f["ts_ns"],
             f["side"].astype(np.int64),
             f["qty"],
-            p_smart[inverse],
+            self.p_smart(tags)[inverse],
             f["delta"],
             f["vega"],
             self.expiry[f["option"]],
@@ -227,5 +236,5 @@ class FlowReader:
         return float(adj["widen_px"][0]), float(adj["spread_mult"][0])
 
     def state(self) -> pl.DataFrame:
-        """The per-tag estimate: :meth:`ToxicityModel.state` with the group named ``tag``."""
+        """The per-tag read: :meth:`ToxicityModel.state` with the group named ``tag``."""
         return self._state.rename({"group": "tag"})
