@@ -63,6 +63,19 @@ def njit_serial_and_parallel(
     return serial, parallel
 
 
+def njit_inline(py_func: Callable[..., Any]) -> Callable[..., Any]:
+    """A scalar helper compiled for inlining into the kernels that call it.
+
+    ``numba.njit(cache=True, error_model="numpy", fastmath={"contract"},
+    inline="always")``: numba inlines it at the IR level, so a loop that calls it
+    has no function call left and LLVM can vectorise it (calls between separately
+    compiled numba functions are not inlined by LLVM).
+    """
+    return numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")(
+        py_func
+    )
+
+
 class FlatInputs(NamedTuple):
     """Inputs broadcast to one shape and flattened for a kernel.
 

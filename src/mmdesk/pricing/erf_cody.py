@@ -30,6 +30,8 @@ import math
 
 import numba
 
+from mmdesk.pricing._broadcast import njit_inline
+
 _SQRPI = 0.56418958354775628695  # 1/sqrt(pi)
 _THRESH = 0.46875
 _XNEG = -26.628
@@ -92,6 +94,38 @@ _Q0, _Q1, _Q2, _Q3, _Q4 = (
 )
 
 
+def cody_erf_ratio_python(ysq: float) -> float:
+    """erf(y)/y from ysq = y², Cody's rational for |y| <= 0.46875."""
+    xnum = (((_A4 * ysq + _A0) * ysq + _A1) * ysq + _A2) * ysq
+    xden = (((ysq + _B0) * ysq + _B1) * ysq + _B2) * ysq
+    return (xnum + _A3) / (xden + _B3)
+
+
+def cody_erfcx_mid_python(y: float) -> float:
+    """erfcx(y) for 0.46875 < y <= 4, Cody's rational."""
+    xnum = (
+        ((((((_C8 * y + _C0) * y + _C1) * y + _C2) * y + _C3) * y + _C4) * y + _C5) * y + _C6
+    ) * y
+    xden = (((((((y + _D0) * y + _D1) * y + _D2) * y + _D3) * y + _D4) * y + _D5) * y + _D6) * y
+    return (xnum + _C7) / (xden + _D7)
+
+
+def cody_erfcx_far_python(y: float) -> float:
+    """erfcx(y) for y > 4, Cody's rational in 1/y² (0 beyond 2.53e307)."""
+    ysq = 1.0 / (y * y)
+    xnum = ((((_P5 * ysq + _P0) * ysq + _P1) * ysq + _P2) * ysq + _P3) * ysq
+    xden = ((((ysq + _Q0) * ysq + _Q1) * ysq + _Q2) * ysq + _Q3) * ysq
+    result = ysq * (xnum + _P4) / (xden + _Q4)
+    result = (_SQRPI - result) / y
+    result = _SQRPI / y if y >= _XHUGE else result
+    return 0.0 if y >= _XMAX else result
+
+
+cody_erf_ratio = njit_inline(cody_erf_ratio_python)
+cody_erfcx_mid = njit_inline(cody_erfcx_mid_python)
+cody_erfcx_far = njit_inline(cody_erfcx_far_python)
+
+
 def erfc_cody_python(x: float) -> float:
     """Complementary error function erfc(x) = 1 - erf(x), Cody's rational approximations.
 
@@ -108,23 +142,13 @@ def erfc_cody_python(x: float) -> float:
     y = abs(x)
     if y <= _THRESH:
         ysq = y * y if y > _XSMALL else 0.0
-        xnum = (((_A4 * ysq + _A0) * ysq + _A1) * ysq + _A2) * ysq
-        xden = (((ysq + _B0) * ysq + _B1) * ysq + _B2) * ysq
-        return 1.0 - x * (xnum + _A3) / (xden + _B3)
+        return 1.0 - x * cody_erf_ratio(ysq)
     if y <= 4.0:
-        xnum = (
-            ((((((_C8 * y + _C0) * y + _C1) * y + _C2) * y + _C3) * y + _C4) * y + _C5) * y + _C6
-        ) * y
-        xden = (((((((y + _D0) * y + _D1) * y + _D2) * y + _D3) * y + _D4) * y + _D5) * y + _D6) * y
-        result = (xnum + _C7) / (xden + _D7)
+        result = cody_erfcx_mid(y)
     elif y >= _XBIG:
         result = 0.0
     else:
-        ysq = 1.0 / (y * y)
-        xnum = ((((_P5 * ysq + _P0) * ysq + _P1) * ysq + _P2) * ysq + _P3) * ysq
-        xden = ((((ysq + _Q0) * ysq + _Q1) * ysq + _Q2) * ysq + _Q3) * ysq
-        result = ysq * (xnum + _P4) / (xden + _Q4)
-        result = (_SQRPI - result) / y
+        result = cody_erfcx_far(y)
     if result != 0.0:
         # exp(-y²) split as exp(-ysq²)·exp(-del) with ysq = trunc(16y)/16 (exact square).
         ysq = math.floor(y * 16.0) / 16.0
@@ -154,25 +178,8 @@ def erfcx_cody_python(x: float) -> float:
     y = abs(x)
     if y <= _THRESH:
         ysq = y * y if y > _XSMALL else 0.0
-        xnum = (((_A4 * ysq + _A0) * ysq + _A1) * ysq + _A2) * ysq
-        xden = (((ysq + _B0) * ysq + _B1) * ysq + _B2) * ysq
-        return math.exp(ysq) * (1.0 - x * (xnum + _A3) / (xden + _B3))
-    if y <= 4.0:
-        xnum = (
-            ((((((_C8 * y + _C0) * y + _C1) * y + _C2) * y + _C3) * y + _C4) * y + _C5) * y + _C6
-        ) * y
-        xden = (((((((y + _D0) * y + _D1) * y + _D2) * y + _D3) * y + _D4) * y + _D5) * y + _D6) * y
-        result = (xnum + _C7) / (xden + _D7)
-    elif y >= _XMAX:
-        result = 0.0
-    elif y >= _XHUGE:
-        result = _SQRPI / y
-    else:
-        ysq = 1.0 / (y * y)
-        xnum = ((((_P5 * ysq + _P0) * ysq + _P1) * ysq + _P2) * ysq + _P3) * ysq
-        xden = ((((ysq + _Q0) * ysq + _Q1) * ysq + _Q2) * ysq + _Q3) * ysq
-        result = ysq * (xnum + _P4) / (xden + _Q4)
-        result = (_SQRPI - result) / y
+        return math.exp(ysq) * (1.0 - x * cody_erf_ratio(ysq))
+    result = cody_erfcx_mid(y) if y <= 4.0 else cody_erfcx_far(y)
     if x < 0.0:
         if x < _XNEG:
             return _XINF
@@ -296,6 +303,20 @@ _PF = (
 )
 
 
+def as241_rational_python(r: float, p: tuple[float, ...], q: tuple[float, ...]) -> float:
+    """AS241's degree-7 rational p(r)/q(r) (q[0] = 1), Horner from the top coefficient."""
+    num = (
+        (((((p[7] * r + p[6]) * r + p[5]) * r + p[4]) * r + p[3]) * r + p[2]) * r + p[1]
+    ) * r + p[0]
+    den = (
+        (((((q[7] * r + q[6]) * r + q[5]) * r + q[4]) * r + q[3]) * r + q[2]) * r + q[1]
+    ) * r + 1.0
+    return num / den
+
+
+as241_rational = njit_inline(as241_rational_python)
+
+
 def inverse_norm_cdf_python(u: float) -> float:
     """Inverse standard normal CDF Φ⁻¹(u), Wichura's AS241 (PPND16).
 
@@ -315,39 +336,13 @@ def inverse_norm_cdf_python(u: float) -> float:
         return math.inf
     q = u - 0.5
     if abs(q) <= _SPLIT1:
-        r = _CONST1 - q * q
-        num = (
-            (((((_PA[7] * r + _PA[6]) * r + _PA[5]) * r + _PA[4]) * r + _PA[3]) * r + _PA[2]) * r
-            + _PA[1]
-        ) * r + _PA[0]
-        den = (
-            (((((_PB[7] * r + _PB[6]) * r + _PB[5]) * r + _PB[4]) * r + _PB[3]) * r + _PB[2]) * r
-            + _PB[1]
-        ) * r + 1.0
-        return q * num / den
+        return q * as241_rational(_CONST1 - q * q, _PA, _PB)
     r = u if q < 0.0 else 1.0 - u
     r = math.sqrt(-math.log(r))
     if r < _SPLIT2:
-        r -= _CONST2
-        num = (
-            (((((_PC[7] * r + _PC[6]) * r + _PC[5]) * r + _PC[4]) * r + _PC[3]) * r + _PC[2]) * r
-            + _PC[1]
-        ) * r + _PC[0]
-        den = (
-            (((((_PD[7] * r + _PD[6]) * r + _PD[5]) * r + _PD[4]) * r + _PD[3]) * r + _PD[2]) * r
-            + _PD[1]
-        ) * r + 1.0
+        ret = as241_rational(r - _CONST2, _PC, _PD)
     else:
-        r -= _SPLIT2
-        num = (
-            (((((_PE[7] * r + _PE[6]) * r + _PE[5]) * r + _PE[4]) * r + _PE[3]) * r + _PE[2]) * r
-            + _PE[1]
-        ) * r + _PE[0]
-        den = (
-            (((((_PF[7] * r + _PF[6]) * r + _PF[5]) * r + _PF[4]) * r + _PF[3]) * r + _PF[2]) * r
-            + _PF[1]
-        ) * r + 1.0
-    ret = num / den
+        ret = as241_rational(r - _SPLIT2, _PE, _PF)
     return -ret if q < 0.0 else ret
 
 
@@ -379,26 +374,8 @@ def inverse_norm_cdf_from_log_python(log_u: float) -> float:
         return inverse_norm_cdf(math.exp(log_u))
     r = math.sqrt(-log_u)
     if r < _SPLIT2:
-        r -= _CONST2
-        num = (
-            (((((_PC[7] * r + _PC[6]) * r + _PC[5]) * r + _PC[4]) * r + _PC[3]) * r + _PC[2]) * r
-            + _PC[1]
-        ) * r + _PC[0]
-        den = (
-            (((((_PD[7] * r + _PD[6]) * r + _PD[5]) * r + _PD[4]) * r + _PD[3]) * r + _PD[2]) * r
-            + _PD[1]
-        ) * r + 1.0
-    else:
-        r -= _SPLIT2
-        num = (
-            (((((_PE[7] * r + _PE[6]) * r + _PE[5]) * r + _PE[4]) * r + _PE[3]) * r + _PE[2]) * r
-            + _PE[1]
-        ) * r + _PE[0]
-        den = (
-            (((((_PF[7] * r + _PF[6]) * r + _PF[5]) * r + _PF[4]) * r + _PF[3]) * r + _PF[2]) * r
-            + _PF[1]
-        ) * r + 1.0
-    return -num / den
+        return -as241_rational(r - _CONST2, _PC, _PD)
+    return -as241_rational(r - _SPLIT2, _PE, _PF)
 
 
 inverse_norm_cdf_from_log = numba.njit(cache=True, error_model="numpy", fastmath={"contract"})(

@@ -27,7 +27,12 @@ import numpy as np
 from mmdesk.pricing import iv_reason as _r
 from mmdesk.pricing._broadcast import flatten_inputs, njit_serial_and_parallel
 from mmdesk.pricing.iv_reason import IVReason
-from mmdesk.pricing.lets_be_rational import normalised_implied_vol
+from mmdesk.pricing.lbr_vector import central_point, householder_step, initial_guess
+from mmdesk.pricing.lets_be_rational import (
+    IMPLIED_VOL_ITERATIONS,
+    classify_normalised_price,
+    normalised_vol_otm_call,
+)
 from mmdesk.typing import BoolLike, Float64Array, FloatLike, Int8Array
 
 __all__ = [
@@ -40,6 +45,50 @@ __all__ = [
 
 _INF = math.inf
 _DBL_MIN = 2.2250738585072014e-308
+_DBL_MAX = 1.7976931348623157e308
+
+
+def normalised_inputs_python(
+    p: float, u: float, k: float, tt: float, r: float, q: float, on_forward: bool
+) -> tuple[float, float, int]:
+    """Normalised price β and log-moneyness x of one option, or a reason it has none.
+
+    BSM (``on_forward`` False): x = ln(S_q/K_r), β = p/sqrt(S_q·K_r); Black-76: x =
+    ln(F/K), β = p/(e^{-rT}·sqrt(F·K)).  Computed with the C library's exp and log,
+    bit for bit as every price they invert (``iv_accuracy.reference_bs_price``).
+
+    Returns
+    -------
+    beta, x : float
+        β and x, where the reason is OK.
+    reason : int
+        OK, INVALID_INPUT or NO_VOL_INFORMATION (subnormal price).
+    """
+    if not (
+        p == p
+        and abs(p) < _INF
+        and 0.0 < u < _INF
+        and 0.0 < k < _INF
+        and 0.0 < tt < _INF
+        and abs(r) < _INF
+        and abs(q) < _INF
+    ):
+        return 0.0, 0.0, _r.INVALID_INPUT
+    if 0.0 < p < _DBL_MIN:  # subnormal price: its relative precision is gone
+        return 0.0, 0.0, _r.NO_VOL_INFORMATION
+    if on_forward:
+        return p / (math.exp(-r * tt) * (math.sqrt(u) * math.sqrt(k))), math.log(u / k), _r.OK
+    sq = u * math.exp(-q * tt)  # S·e^{-qT}
+    kr = k * math.exp(-r * tt)  # K·e^{-rT}
+    return p / (math.sqrt(sq) * math.sqrt(kr)), math.log(sq / kr), _r.OK
+
+
+normalised_inputs = numba.njit(cache=True, error_model="numpy", fastmath={"contract"})(
+    normalised_inputs_python
+)
+
+#: Options per block of the kernel: the three passes over a block stay in L1 cache.
+BLOCK = 256
 
 
 def implied_vol_kernel_python(
@@ -59,42 +108,65 @@ def implied_vol_kernel_python(
     All arrays are 1-D of one length. ``underlying`` is the spot (``on_forward``
     False, BSM with yield ``div_yield``) or the forward (``on_forward`` True,
     Black-76; ``div_yield`` is ignored). Units as in :func:`implied_vol`.
+
+    Blocks of :data:`BLOCK` options, each in three passes: (1) normalise and
+    classify (C library exp/log/expm1); (2) the common case of the inversion,
+    branch-free so that LLVM vectorises it (:mod:`mmdesk.pricing.lbr_vector`);
+    (3) vol = s/√T, or the scalar LBR (:mod:`mmdesk.pricing.lets_be_rational`) for
+    the options pass 2 left to it.
     """
-    for i in numba.prange(price.shape[0]):
-        p = price[i]
-        u = underlying[i]
-        k = strike[i]
-        tt = t[i]
-        r = rate[i]
-        q = 0.0 if on_forward else div_yield[i]
-        if not (
-            p == p
-            and abs(p) < _INF
-            and 0.0 < u < _INF
-            and 0.0 < k < _INF
-            and 0.0 < tt < _INF
-            and abs(r) < _INF
-            and abs(q) < _INF
-        ):
-            vol_out[i] = math.nan
-            reason_out[i] = _r.INVALID_INPUT
-            continue
-        if 0.0 < p < _DBL_MIN:  # subnormal price: its relative precision is gone
-            vol_out[i] = math.nan
-            reason_out[i] = _r.NO_VOL_INFORMATION
-            continue
-        if on_forward:
-            x = math.log(u / k)
-            beta = p / (math.exp(-r * tt) * (math.sqrt(u) * math.sqrt(k)))
-        else:
-            sq = u * math.exp(-q * tt)  # S·e^{-qT}
-            kr = k * math.exp(-r * tt)  # K·e^{-rT}
-            x = math.log(sq / kr)
-            beta = p / (math.sqrt(sq) * math.sqrt(kr))
-        theta = 1.0 if is_call[i] else -1.0
-        s, code = normalised_implied_vol(beta, x, theta)
-        vol_out[i] = s / math.sqrt(tt)
-        reason_out[i] = code
+    n = price.shape[0]
+    for block in numba.prange((n + BLOCK - 1) // BLOCK):
+        start = block * BLOCK
+        m = min(BLOCK, n - start)
+        work = np.empty((7, m))  # β, x, b_max, b_c, v_c, s_left, s_right (out of the money)
+        beta_otm, x_otm, b_max, b_c, v_c, s_left, s_right = (
+            work[0],
+            work[1],
+            work[2],
+            work[3],
+            work[4],
+            work[5],
+            work[6],
+        )
+        flags = np.empty((3, m), dtype=np.bool_)
+        lower, active, fast = flags[0], flags[1], flags[2]
+        s = vol_out[start : start + m]
+        for j in range(m):
+            i = start + j
+            q = 0.0 if on_forward else div_yield[i]
+            beta, x, code = normalised_inputs(
+                price[i], underlying[i], strike[i], t[i], rate[i], q, on_forward
+            )
+            if code == _r.OK:
+                theta = 1.0 if is_call[i] else -1.0
+                beta, bm, code = classify_normalised_price(beta, x, theta)
+            if code != _r.OK:  # harmless stand-ins for the branch-free passes
+                beta, bm, x = 0.25, 1.0, 0.0
+            beta_otm[j] = beta
+            b_max[j] = bm
+            x_otm[j] = -abs(x)
+            active[j] = True
+            reason_out[i] = code
+        central_point(x_otm, b_max, b_c, v_c, fast)
+        initial_guess(beta_otm, x_otm, b_max, b_c, v_c, s, s_left, s_right, lower, fast)
+        for iteration in range(IMPLIED_VOL_ITERATIONS):
+            householder_step(
+                beta_otm, x_otm, s, s_left, s_right, lower, active, fast, iteration == 0
+            )
+        for j in range(m):
+            i = start + j
+            if reason_out[i] != _r.OK:
+                s[j] = math.nan
+            elif fast[j] and 0.0 < s[j] < _DBL_MAX:
+                s[j] = s[j] / math.sqrt(t[i])
+            else:  # the scalar LBR: upper branch, regions 1 and 3, bisection, ...
+                sj = normalised_vol_otm_call(
+                    beta_otm[j], x_otm[j], b_max[j], IMPLIED_VOL_ITERATIONS
+                )
+                ok = 0.0 < sj < _DBL_MAX
+                s[j] = sj / math.sqrt(t[i]) if ok else math.nan
+                reason_out[i] = _r.OK if ok else _r.NO_VOL_INFORMATION
 
 
 # Serial and parallel compiles from separate functions: numba's cache does not key

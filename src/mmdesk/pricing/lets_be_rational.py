@@ -37,6 +37,7 @@ import math
 import numba
 
 from mmdesk.pricing import iv_reason as _r
+from mmdesk.pricing._broadcast import njit_inline
 from mmdesk.pricing.erf_cody import (
     erfcx_cody,
     inverse_norm_cdf,
@@ -76,7 +77,13 @@ _MIDDLE = 1  # objective b(s) - β
 _UPPER = 2  # objective ln((b_max - β)/(b_max - b(s)))
 
 
-def _f_lower_map_python(x: float, s: float) -> tuple[float, float, float]:
+def f_lower_map_given_python(
+    x: float, s: float, ratio: float, e8: float, g: float
+) -> tuple[float, float, float]:
+    """Lower map f(s), df/dβ, d²f/dβ² from R = Φ(-z)/φ(z), e8 = exp(s²/8), g = exp(3z²/2).
+
+    Shared by the scalar kernel (C library exp, Cody's erfcx) and the SIMD one.
+    """
     # f(s) = 2π/√27·|x|·Φ(-z)³ with z = |x|/(√3·s), and df/dβ, d²f/dβ² at s.
     # Jäckel's expressions rewritten with R = Φ(-z)/φ(z) = √(π/2)·erfcx(z/√2), so that
     # Φ(-z)·exp(2y + s²/4) = R·exp(3y/2 + s²/4)/√(2π), 2π·y·Φ²·exp(y + s²/8) = y·R²·exp(s²/8)
@@ -85,9 +92,6 @@ def _f_lower_map_python(x: float, s: float) -> tuple[float, float, float]:
     z = SQRT_ONE_OVER_THREE * ax / s
     y = z * z
     s2 = s * s
-    ratio = SQRT_PI_OVER_TWO * erfcx_cody(ONE_OVER_SQRT_TWO * z)
-    e8 = math.exp(0.125 * s2)
-    g = math.exp(1.5 * y)
     fpp = (
         PI_OVER_SIX
         * ONE_OVER_SQRT_TWO_PI
@@ -100,6 +104,15 @@ def _f_lower_map_python(x: float, s: float) -> tuple[float, float, float]:
     fp = y * ratio * ratio * e8
     f = _ONE_OVER_SQRT_54_PI * ax * (ratio * ratio * ratio) / g
     return f, fp, fpp
+
+
+f_lower_map_given = njit_inline(f_lower_map_given_python)
+
+
+def _f_lower_map_python(x: float, s: float) -> tuple[float, float, float]:
+    z = SQRT_ONE_OVER_THREE * abs(x) / s
+    ratio = SQRT_PI_OVER_TWO * erfcx_cody(ONE_OVER_SQRT_TWO * z)
+    return f_lower_map_given(x, s, ratio, math.exp(0.125 * (s * s)), math.exp(1.5 * (z * z)))
 
 
 def _inverse_f_lower_map_python(x: float, f: float) -> float:
@@ -285,6 +298,72 @@ normalised_vol_otm_call = numba.njit(cache=True, error_model="numpy", fastmath={
 )
 
 
+def classify_normalised_price_python(
+    beta: float, x: float, theta: float
+) -> tuple[float, float, int]:
+    """Reason code of a normalised price, and its out-of-the-money counterpart to invert.
+
+    Parameters
+    ----------
+    beta : float
+        Normalised (undiscounted) price: price / (D·sqrt(F·K)).
+    x : float
+        Log-moneyness ln(F/K).
+    theta : float
+        +1 for a call, -1 for a put.
+
+    Returns
+    -------
+    beta_otm : float
+        β of the out-of-the-money call on -|x| with the same vol (β - ι in the money).
+    b_max_otm : float
+        exp(-|x|/2), that call's maximum.
+    reason : int
+        :class:`mmdesk.pricing.iv_reason.IVReason` code; OK when (β_otm, -|x|) is to be inverted.
+
+    Notes
+    -----
+    Classification, with tol = NO_INFORMATION_ULPS·ε·β (the price's own rounding;
+    in the money ε·(β + e^{|x|/2}), the rounding of its larger parity term):
+    β < 0 or β < ι - tol: BELOW_INTRINSIC; β > b_max + tol: ABOVE_MAX;
+    β - ι <= tol, b_max - β <= tol, or an out-of-the-money value below the
+    smallest normal double: NO_VOL_INFORMATION. In-the-money options
+    are inverted on their out-of-the-money counterpart β - ι (put-call parity).
+    """
+    if not (beta == beta) or not (-DBL_MAX <= x <= DBL_MAX):
+        return 0.0, 0.0, _r.INVALID_INPUT
+    if beta < 0.0:
+        return 0.0, 0.0, _r.BELOW_INTRINSIC
+    xc = x if theta > 0.0 else -x  # a put on x is a call on -x
+    ax = abs(xc)
+    tol = NO_INFORMATION_ULPS * DBL_EPSILON * beta
+    if xc > 0.0:
+        # In the money: invert the out-of-the-money counterpart β - ι, with
+        # ι = expm1(|x|/2) - expm1(-|x|/2) exactly as normalised_intrinsic, and
+        # b_max - ι = exp(-|x|/2) = 1 + expm1(-|x|/2), the counterpart's maximum.
+        e_minus = math.expm1(-0.5 * ax)
+        b_max_otm = 1.0 + e_minus
+        beta_otm = beta - (math.expm1(0.5 * ax) - e_minus)
+        # An in-the-money price is a difference of parity terms of size e^{|x|/2}:
+        # its rounding, and so the tolerance, scales with that term, not with β.
+        tol = NO_INFORMATION_ULPS * DBL_EPSILON * (beta + 1.0 + math.expm1(0.5 * ax))
+        if beta_otm < -tol:
+            return 0.0, 0.0, _r.BELOW_INTRINSIC
+    else:
+        b_max_otm = math.exp(-0.5 * ax)  # maximum of the out-of-the-money call
+        beta_otm = beta
+    if beta_otm - b_max_otm > tol:
+        return 0.0, 0.0, _r.ABOVE_MAX
+    if beta_otm <= tol or beta_otm < DBL_MIN or b_max_otm - beta_otm <= tol:
+        return 0.0, 0.0, _r.NO_VOL_INFORMATION
+    return beta_otm, b_max_otm, _r.OK
+
+
+classify_normalised_price = numba.njit(cache=True, error_model="numpy", fastmath={"contract"})(
+    classify_normalised_price_python
+)
+
+
 def normalised_implied_vol_python(beta: float, x: float, theta: float) -> tuple[float, int]:
     """Total implied vol s = σ·√T from a normalised price, with a reason code.
 
@@ -302,47 +381,15 @@ def normalised_implied_vol_python(beta: float, x: float, theta: float) -> tuple[
     s : float
         σ·√T, or NaN when the price has no vol.
     reason : int
-        An :class:`mmdesk.pricing.iv_reason.IVReason` code.
-
-    Notes
-    -----
-    Classification, with tol = NO_INFORMATION_ULPS·ε·β (the price's own rounding;
-    in the money ε·(β + e^{|x|/2}), the rounding of its larger parity term):
-    β < 0 or β < ι - tol: BELOW_INTRINSIC; β > b_max + tol: ABOVE_MAX;
-    β - ι <= tol, b_max - β <= tol, or an out-of-the-money value below the
-    smallest normal double: NO_VOL_INFORMATION. In-the-money options
-    are inverted on their out-of-the-money counterpart β - ι (put-call parity).
+        An :class:`mmdesk.pricing.iv_reason.IVReason` code (classification as in
+        :func:`classify_normalised_price_python`).
     """
-    nan = math.nan
-    if not (beta == beta) or not (-DBL_MAX <= x <= DBL_MAX):
-        return nan, _r.INVALID_INPUT
-    if beta < 0.0:
-        return nan, _r.BELOW_INTRINSIC
-    xc = x if theta > 0.0 else -x  # a put on x is a call on -x
-    ax = abs(xc)
-    tol = NO_INFORMATION_ULPS * DBL_EPSILON * beta
-    if xc > 0.0:
-        # In the money: invert the out-of-the-money counterpart β - ι, with
-        # ι = expm1(|x|/2) - expm1(-|x|/2) exactly as normalised_intrinsic, and
-        # b_max - ι = exp(-|x|/2) = 1 + expm1(-|x|/2), the counterpart's maximum.
-        e_minus = math.expm1(-0.5 * ax)
-        b_max_otm = 1.0 + e_minus
-        beta_otm = beta - (math.expm1(0.5 * ax) - e_minus)
-        # An in-the-money price is a difference of parity terms of size e^{|x|/2}:
-        # its rounding, and so the tolerance, scales with that term, not with β.
-        tol = NO_INFORMATION_ULPS * DBL_EPSILON * (beta + 1.0 + math.expm1(0.5 * ax))
-        if beta_otm < -tol:
-            return nan, _r.BELOW_INTRINSIC
-    else:
-        b_max_otm = math.exp(-0.5 * ax)  # maximum of the out-of-the-money call
-        beta_otm = beta
-    if beta_otm - b_max_otm > tol:
-        return nan, _r.ABOVE_MAX
-    if beta_otm <= tol or beta_otm < DBL_MIN or b_max_otm - beta_otm <= tol:
-        return nan, _r.NO_VOL_INFORMATION
-    s = normalised_vol_otm_call(beta_otm, -ax, b_max_otm, IMPLIED_VOL_ITERATIONS)
+    beta_otm, b_max_otm, code = classify_normalised_price(beta, x, theta)
+    if code != _r.OK:
+        return math.nan, code
+    s = normalised_vol_otm_call(beta_otm, -abs(x), b_max_otm, IMPLIED_VOL_ITERATIONS)
     if not (0.0 < s < DBL_MAX):
-        return nan, _r.NO_VOL_INFORMATION
+        return math.nan, _r.NO_VOL_INFORMATION
     return s, _r.OK
 
 

@@ -31,6 +31,7 @@ import math
 
 import numba
 
+from mmdesk.pricing._broadcast import njit_inline
 from mmdesk.pricing.erf_cody import erfcx_cody, norm_cdf_lbr
 
 DBL_EPSILON = 2.220446049250313e-16
@@ -98,11 +99,12 @@ def _asymptotic_expansion_python(h: float, t: float, gauss: float) -> float:
     return abs(max(b, 0.0))
 
 
-def _small_t_expansion_python(h: float, t: float, gauss: float) -> float:
+def small_t_series_python(h: float, t: float, gauss: float, erfcx_of_minus_h: float) -> float:
+    """Region 2 of b (t < τ) given erfcx(-h/√2): one series for the scalar and SIMD kernels."""
     # Y(h+t) - Y(h-t) expanded to 12th order in t; accurate for h <= 0 and t < τ.
     # (Divisions by the factorial constants are multiplications by their
     # reciprocals: same result to an ulp of a small correction, several times faster.)
-    a = 1.0 + h * (0.5 * SQRT_TWO_PI) * erfcx_cody(-ONE_OVER_SQRT_TWO * h)
+    a = 1.0 + h * (0.5 * SQRT_TWO_PI) * erfcx_of_minus_h
     w = t * t
     h2 = h * h
     # fmt: off
@@ -110,6 +112,13 @@ def _small_t_expansion_python(h: float, t: float, gauss: float) -> float:
     # fmt: on
     b = ONE_OVER_SQRT_TWO_PI * gauss * expansion
     return abs(max(b, 0.0))
+
+
+small_t_series = njit_inline(small_t_series_python)
+
+
+def _small_t_expansion_python(h: float, t: float, gauss: float) -> float:
+    return small_t_series(h, t, gauss, erfcx_cody(-ONE_OVER_SQRT_TWO * h))
 
 
 def _black_using_norm_cdf_python(x: float, s: float) -> float:
