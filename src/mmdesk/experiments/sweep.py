@@ -194,6 +194,7 @@ def run_sweep(
     num_cpus: int | None = None,
     progress: bool = True,
     description: str = "sweep",
+    checkpoint_s: float = 60.0,
 ) -> SweepResult:
     """Run ``task`` on every cell × seed through Ray and write one Parquet table.
 
@@ -216,6 +217,10 @@ def run_sweep(
         Show a rich progress bar (on stderr).
     description
         Label of the progress bar.
+    checkpoint_s
+        While tasks are pending, the rows finished so far are rewritten to
+        ``<out>.partial`` (Parquet, ``sweep_wall_s`` null) at most this often,
+        seconds; the file is removed when the full table is written.
 
     Raises
     ------
@@ -227,6 +232,8 @@ def run_sweep(
         raise SweepError("cells=[] : a sweep needs at least one cell")
     if not seeds:
         raise SweepError("seeds=[] : a sweep needs at least one seed")
+    if len(set(seeds)) != len(seeds):
+        raise SweepError(f"seeds={list(seeds)} repeat a seed")
     keys = set(cells[0])
     for i, c in enumerate(cells):
         if set(c) != keys:
@@ -243,14 +250,19 @@ def run_sweep(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    partial = path.with_name(path.name + ".partial")
+    sweep_id = uuid.uuid4().hex[:12]
     started = start_ray(address, num_cpus)
     try:
         remote = ray.remote(num_cpus=1, max_retries=0)(execute_task)
         task_ref = ray.put(task)
-        jobs = [(i, int(s)) for i in range(len(cells)) for s in seeds]
+        # seed-major submission: a partial table covers every cell with the first seeds
+        jobs = sorted((i, int(s)) for s in seeds for i in range(len(cells)))
+        order = sorted(jobs, key=lambda j: (list(seeds).index(j[1]), j[0]))
         wall0 = time.perf_counter()
-        pending = {remote.remote(task_ref, dict(cells[i]), s): (i, s) for i, s in jobs}
+        pending = {remote.remote(task_ref, dict(cells[i]), s): (i, s) for i, s in order}
         records: dict[tuple[int, int], dict[str, Any]] = {}
+        last_save = wall0
         with Progress(
             "[progress.description]{task.description}",
             BarColumn(),
@@ -276,19 +288,43 @@ def run_sweep(
                             "pid": None,
                         }
                     bar.advance(tid)
+                if time.perf_counter() - last_save >= checkpoint_s and pending:
+                    done_jobs = [j for j in jobs if j in records]
+                    _build_table(cells, done_jobs, records, sweep_id, None).write_parquet(partial)
+                    last_save = time.perf_counter()
         wall_s = time.perf_counter() - wall0
     finally:
         if started:
             ray.shutdown()
 
-    sweep_id = uuid.uuid4().hex[:12]
+    table = _build_table(cells, jobs, records, sweep_id, wall_s)
+    table.write_parquet(path)
+    partial.unlink(missing_ok=True)
+    failures = [
+        SweepFailure(i, dict(cells[i]), s, records[(i, s)]["error"])
+        for i, s in jobs
+        if records[(i, s)]["error"] is not None
+    ]
+    cpu_s = float(table["task_cpu_s"].fill_null(0.0).sum())
+    return SweepResult(table=table, path=path, wall_s=wall_s, cpu_s=cpu_s, failures=failures)
+
+
+def _build_table(
+    cells: Sequence[Cell],
+    jobs: Sequence[tuple[int, int]],
+    records: Mapping[tuple[int, int], Mapping[str, Any]],
+    sweep_id: str,
+    wall_s: float | None,
+) -> pl.DataFrame:
+    """One row per finished job: cell parameters, results, metadata (module docstring)."""
     rows: list[dict[str, Any]] = []
-    failures: list[SweepFailure] = []
+    result_cols: dict[str, None] = {}
     for i, s in jobs:
         rec = records[(i, s)]
         row: dict[str, Any] = {"cell": i, "seed": s, **cells[i]}
         if rec["results"] is not None:
             row.update(rec["results"])
+            result_cols.update(dict.fromkeys(rec["results"]))
         row.update(
             status="ok" if rec["error"] is None else "error",
             error=rec["error"],
@@ -300,18 +336,10 @@ def run_sweep(
             sweep_wall_s=wall_s,
         )
         rows.append(row)
-        if rec["error"] is not None:
-            failures.append(SweepFailure(i, dict(cells[i]), s, rec["error"]))
-    result_cols: dict[str, None] = {}
-    for rec in records.values():
-        result_cols.update(dict.fromkeys(rec["results"] or ()))
     columns = ["cell", "seed", *cells[0], *result_cols, *META_COLUMNS[2:]]
-    table = pl.DataFrame(
+    return pl.DataFrame(
         [{c: row.get(c) for c in columns} for row in rows], infer_schema_length=None
     ).select(columns)
-    table.write_parquet(path)
-    cpu_s = float(table["task_cpu_s"].fill_null(0.0).sum())
-    return SweepResult(table=table, path=path, wall_s=wall_s, cpu_s=cpu_s, failures=failures)
 
 
 def query_sweep(path: str | Path, sql: str) -> pl.DataFrame:
