@@ -30,6 +30,7 @@ import itertools
 import logging
 import os
 import socket
+import sys
 import time
 import traceback
 import uuid
@@ -166,7 +167,8 @@ def start_ray(address: str | None = None, num_cpus: int | None = None) -> bool:
     directory for every worker, is switched off for a local Ray). Returns True
     when this call started Ray (the caller then shuts it down).
     """
-    if address is None:
+    if address is None and "ray" not in sys.modules:
+        # read by Ray at import; must be set before the first ``import ray``
         os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
     import ray
 
@@ -246,13 +248,14 @@ def run_sweep(
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
 
+    partial = path.with_name(path.name + ".partial")
+    sweep_id = uuid.uuid4().hex[:12]
+    started = start_ray(address, num_cpus)  # before importing ray: it reads the env at import
+
     import ray
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    partial = path.with_name(path.name + ".partial")
-    sweep_id = uuid.uuid4().hex[:12]
-    started = start_ray(address, num_cpus)
     try:
         remote = ray.remote(num_cpus=1, max_retries=0)(execute_task)
         task_ref = ray.put(task)
