@@ -169,6 +169,8 @@ class CentralBook(ParticipantBase):
         self.sent_bq = np.zeros(self.n, dtype=np.int64)
         self.sent_aq = np.zeros(self.n, dtype=np.int64)
         self.bucket = np.zeros(self.n, dtype=np.int64)
+        self._priced_theo: TheoState | None = None
+        self._front = 0
         self.flow = FlowReader(cfg.flow, lst.expiry_index, self.m)
         self.sessions = info.sessions_ns
         start = info.sessions_ns[0][0] if info.sessions_ns else 0
@@ -319,11 +321,13 @@ class CentralBook(ParticipantBase):
         book = self.book
         assert th is not None and book is not None
         eng = self.theo_engine
-        fwd = th.spot * np.exp((eng.rate - eng.div_yield) * th.tau)
-        k = np.log(self.listing.strike / fwd)
-        self.bucket = intensity_bucket(self.listing.expiry_index, k, th.vol, th.tau)
-        live_exp = np.flatnonzero(self.listing.expiries_ns > np.int64(th.ts_ns))
-        front = int(live_exp[0]) if live_exp.size else 0
+        k = th.log_moneyness
+        if self._priced_theo is not th:  # what depends on the theo alone: once per reprice
+            self._priced_theo = th
+            self.bucket = intensity_bucket(self.listing.expiry_index, k, th.vol, th.tau)
+            live_exp = np.flatnonzero(self.listing.expiries_ns > np.int64(th.ts_ns))
+            self._front = int(live_exp[0]) if live_exp.size else 0
+        front = self._front
         v = self.view
         signal = 0.0
         if v is not None:

@@ -167,6 +167,37 @@ def factor_covariance_with_book(
     return cov, own
 
 
+def glft_option_terms(
+    cov_with_book: Float64Array,
+    own_variance: Float64Array,
+    risk_aversion: FloatLike,
+    k: FloatLike,
+    intensity_a: FloatLike,
+) -> tuple[Float64Array, Float64Array, Float64Array]:
+    """Skew, half-spread and inventory term c_i of each option, with one coefficient.
+
+    ``skew`` is :func:`glft_option_skew`, ``half_spread`` :func:`glft_option_half_spread`
+    and ``c`` = σ_i · coefficient (currency per unit of inventory); the quoter
+    needs all three on every requote.
+
+    Parameters
+    ----------
+    cov_with_book, own_variance, risk_aversion, k, intensity_a
+        As in :func:`glft_option_skew`.
+
+    Returns
+    -------
+    skew, half_spread, c : ndarray
+        Currency (per unit of the quoted size).
+    """
+    coef = glft_inventory_coefficient(risk_aversion, k, intensity_a)
+    sigma = np.sqrt(own_variance)
+    ratio = np.zeros_like(cov_with_book)
+    np.divide(cov_with_book, sigma, out=ratio, where=sigma > 0.0)
+    half = glft_static_depth(risk_aversion, k) + 0.5 * sigma * coef
+    return coef * ratio, half, sigma * coef
+
+
 def glft_option_skew(
     cov_with_book: Float64Array,
     own_variance: Float64Array,
@@ -188,11 +219,7 @@ def glft_option_skew(
     risk_aversion, k, intensity_a : float or array
         GLFT parameters (1/currency, 1/currency, fills/s).
     """
-    coef = glft_inventory_coefficient(risk_aversion, k, intensity_a)
-    sigma = np.sqrt(own_variance)
-    out = np.zeros_like(cov_with_book)
-    np.divide(cov_with_book, sigma, out=out, where=sigma > 0.0)
-    return coef * out
+    return glft_option_terms(cov_with_book, own_variance, risk_aversion, k, intensity_a)[0]
 
 
 def glft_option_half_spread(
@@ -202,5 +229,5 @@ def glft_option_half_spread(
     intensity_a: FloatLike,
 ) -> Float64Array:
     """GLFT half-spread (1/γ) ln(1 + γ/k) + c_i/2 with c_i = σ_i · coefficient (currency)."""
-    coef = glft_inventory_coefficient(risk_aversion, k, intensity_a)
-    return glft_static_depth(risk_aversion, k) + 0.5 * np.sqrt(own_variance) * coef
+    own = np.asarray(own_variance, dtype=np.float64)
+    return glft_option_terms(np.zeros_like(own), own, risk_aversion, k, intensity_a)[1]

@@ -132,6 +132,8 @@ def fit_poisson_intensity(
         safe = det > 1e-300
         step_a = np.where(safe, (h_kk * g_a - h_ak * g_k) / np.where(safe, det, 1.0), 0.0)
         step_k = np.where(safe, (h_aa * g_k - h_ak * g_a) / np.where(safe, det, 1.0), 0.0)
-        log_a = log_a + np.clip(step_a, -2.0, 2.0)
-        k = np.clip(k + np.clip(step_k, -0.5 * k, 0.5 * k), k0 / 20.0, 20.0 * k0)
+        # np.minimum(np.maximum(...)) is np.clip without its per-call overhead (30 steps)
+        log_a = log_a + np.minimum(np.maximum(step_a, -2.0), 2.0)
+        step_k = np.minimum(np.maximum(step_k, -0.5 * k), 0.5 * k)
+        k = np.minimum(np.maximum(k + step_k, k0 / 20.0), 20.0 * k0)
     return np.exp(log_a), k

@@ -41,9 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mmdesk.desk.glft import (
     factor_covariance_with_book,
-    glft_inventory_coefficient,
-    glft_option_half_spread,
-    glft_option_skew,
+    glft_option_terms,
 )
 from mmdesk.desk.pin import PinWideningConfig
 from mmdesk.flow.leaning import OptionLean
@@ -209,8 +207,9 @@ def price_quotes(x: QuoteInputs, cfg: QuoterConfig, ticks: TickTable) -> Pricing
     )
     k_contract = x.intensity_k / m
     g = cfg.risk_aversion
-    skew = glft_option_skew(cov, own, g, k_contract, x.intensity_a) / m
-    hs_glft = glft_option_half_spread(own, g, k_contract, x.intensity_a) / m
+    skew_c, hs_c, c_c = glft_option_terms(cov, own, g, k_contract, x.intensity_a)
+    skew = skew_c / m
+    hs_glft = hs_c / m
     tick = tick_size(ticks, x.theo)
     floor = cfg.edge_floor_ticks * tick
     cap = np.maximum(cfg.max_half_spread_fraction * x.theo, floor)
@@ -221,7 +220,7 @@ def price_quotes(x: QuoteInputs, cfg: QuoterConfig, ticks: TickTable) -> Pricing
         reservation = reservation + x.lean.shift_px(x.delta, x.vega, x.expiry)
     hs = hs + cfg.vol_uncertainty_mult * x.vega * x.vol_uncertainty[x.expiry]
     hs = (hs + x.pin_ticks * tick) * x.widen
-    c = np.sqrt(own) * glft_inventory_coefficient(g, k_contract, x.intensity_a) / m
+    c = c_c / m
     return Pricing(reservation=reservation, half_spread=hs, skew=skew, glft_c=c, tick=tick)
 
 

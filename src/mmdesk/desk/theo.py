@@ -114,6 +114,8 @@ class TheoState:
         Black–Scholes–Merton price and greeks per share (natural units).
     live
         Options not yet expired.
+    log_moneyness
+        ln(K/F) per option at ``spot`` and ``tau`` (the smile's coordinate).
     """
 
     ts_ns: int
@@ -127,6 +129,7 @@ class TheoState:
     theta: Float64Array
     vanna: Float64Array
     live: BoolArray
+    log_moneyness: Float64Array
 
 
 def _flat_greeks(
@@ -306,18 +309,22 @@ class TheoEngine:
 
     def vols(self, now_ns: int, spot: float) -> tuple[Float64Array, Float64Array]:
         """(vol, τ) of every option at ``spot`` and ``now_ns`` from the current surface."""
+        vol, tau, _ = self._vols(now_ns, spot)
+        return vol, tau
+
+    def _vols(self, now_ns: int, spot: float) -> tuple[Float64Array, Float64Array, Float64Array]:
         tau = self.tau(now_ns)
         fwd = spot * np.exp((self.rate - self.div_yield) * tau)
         k = np.log(self.strike / fwd)
         vol = np.empty(k.shape[0])
         chain_vol(k, self.expiry, self.params, self.tau_fit, self.fallback_vol, self.level, vol)
-        return vol, tau
+        return vol, tau, k
 
     def reprice(self, now_ns: int, spot: float) -> TheoState:
         """Theos and greeks of the chain at ``spot`` (currency) and ``now_ns``: one kernel call."""
         if not (np.isfinite(spot) and spot > 0.0):
             raise ValueError(f"TheoEngine.reprice: spot={spot!r} must be finite and > 0")
-        vol, tau = self.vols(now_ns, spot)
+        vol, tau, k = self._vols(now_ns, spot)
         g = _flat_greeks(spot, self.strike, tau, vol, self.rate, self.div_yield, self.is_call)
         return TheoState(
             ts_ns=int(now_ns),
@@ -331,6 +338,7 @@ class TheoEngine:
             theta=g.theta,
             vanna=g.vanna,
             live=self.expiry_ns > np.int64(now_ns),
+            log_moneyness=k,
         )
 
     # ------------------------------------------------------------------ calibration

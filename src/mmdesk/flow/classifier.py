@@ -113,9 +113,11 @@ class ToxicityModel:
                 dof += n - 1
         return float(np.sqrt(ss / dof)) if dof > 0 else cfg.obs_sd_prior
 
-    def state(self, groups: Sequence[int] | None = None) -> pl.DataFrame:
-        """Posterior per group: ``group, fills, mean_obs, toxicity, toxicity_sd, p_smart,
-        smart, confidence`` (currency per contract; groups never seen sit at the prior)."""
+    def posterior(
+        self, groups: Sequence[int] | None = None
+    ) -> tuple[list[int], Float64Array, Float64Array, Float64Array, Float64Array, Float64Array]:
+        """Posterior per group as arrays: ``(groups, fills, sums, toxicity, toxicity_sd,
+        p_smart)`` (sorted groups; currency per contract; the numbers :meth:`state` shows)."""
         cfg = self.config
         keys = sorted(set(self._n) | set(groups or ()))
         n = np.array([self._n.get(k, 0.0) for k in keys])
@@ -124,7 +126,12 @@ class ToxicityModel:
         prec = 1.0 / cfg.prior_sd**2 + n / sig2
         mean = (cfg.prior_mean / cfg.prior_sd**2 + s / sig2) / prec
         sd = 1.0 / np.sqrt(prec)
-        p = ndtr(mean / sd)
+        return keys, n, s, mean, sd, ndtr(mean / sd)
+
+    def state(self, groups: Sequence[int] | None = None) -> pl.DataFrame:
+        """Posterior per group: ``group, fills, mean_obs, toxicity, toxicity_sd, p_smart,
+        smart, confidence`` (currency per contract; groups never seen sit at the prior)."""
+        keys, n, s, mean, sd, p = self.posterior(groups)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean_obs = np.where(n > 0, s / np.maximum(n, 1.0), np.nan)
         return pl.DataFrame(
