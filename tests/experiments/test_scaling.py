@@ -113,10 +113,16 @@ def _synthetic_table(rng: np.random.Generator) -> tuple[pl.DataFrame, dict[float
                     "sharpe": daily_stats(x.tolist())["sharpe"],
                     "contracts": 1000 * seed,
                     "pnl_per_day": json.dumps(x.tolist()),
+                    "cell": 0 if volume == 1.0 else 1,
+                    "error": None,
+                    "task_cpu_s": 1.0,
+                    "sweep_wall_s": 12.5,
                 }
             )
         pooled[volume] = np.concatenate(days_all)
-    rows.append({**rows[0], "seed": 9, "status": "error", "pnl": None, "n_days": None})
+    rows.append(
+        {**rows[0], "seed": 9, "status": "error", "pnl": None, "n_days": None, "error": "boom"}
+    )
     return pl.DataFrame(rows), pooled
 
 
@@ -155,3 +161,22 @@ def test_a_tiny_sweep_runs_through_ray_into_one_queryable_table(tmp_path: Path) 
     # four times the taker flow trades more contracts with the book
     assert q["contracts"][1] > q["contracts"][0] > 0
     assert res.wall_s > 0
+
+
+def test_the_command_reports_an_existing_sweep_table(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from mmdesk.cli.main import app
+
+    table, _ = _synthetic_table(np.random.default_rng(11))
+    path = tmp_path / "sweep.parquet"
+    table.write_parquet(path)
+    plot = tmp_path / "plot.html"
+    res = CliRunner().invoke(
+        app, ["experiment", "scaling", "--from-table", str(path), "--plot", str(plot)]
+    )
+    assert res.exit_code == 0, res.output
+    assert "holds in 1 of 2 cells" in res.output
+    assert "FAILED cell 0 seed 9: boom" in res.output
+    assert "Sweep wall time: 12.5 s" in res.output
+    assert plot.exists() and "plotly" in plot.read_text()[:5000].lower()

@@ -116,6 +116,13 @@ def scaling(
     plot: Annotated[Path, typer.Option("--plot", help="Plot of Sharpe and P&L/day (HTML).")] = Path(
         "runs/scaling.html"
     ),
+    from_table: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-table",
+            help="Report an existing sweep table (or its .partial checkpoint) without running.",
+        ),
+    ] = None,
 ) -> None:
     """Sweep volume × vol × informed share over seeds with the central book alone.
 
@@ -138,7 +145,28 @@ def scaling(
         days=days,
         reduced=not full_scenario,
     )
-    console = Console(width=max(Console().width, 120))
+    console = Console(width=max(Console().width, 150))
+    if from_table is not None:
+        if not from_table.exists():
+            raise typer.BadParameter(f"--from-table={from_table} does not exist")
+        t = pl.read_parquet(from_table)
+        wall = t["sweep_wall_s"].drop_nulls()
+        console.print(
+            f"[bold]Scaling sweep table[/] {from_table}: {t.height} runs "
+            f"({t['n_days'].sum():,} simulated days)"
+            + ("" if wall.len() else " — PARTIAL (checkpoint of an unfinished sweep)")
+        )
+        failed = t.filter(pl.col("status") != "ok")
+        for r in failed.iter_rows(named=True):
+            console.print(f"[red]FAILED[/] cell {r['cell']} seed {r['seed']}: {r['error']}")
+        _report(console, t, plot)
+        cpu = float(t["task_cpu_s"].fill_null(0.0).sum())
+        if wall.len():
+            console.print(
+                f"[bold]Sweep wall time: {float(wall[0]):,.1f} s[/] ({t.height} runs, "
+                f"{failed.height} failed; tasks' CPU {cpu:,.0f} s summed over workers)"
+            )
+        return
     n_runs = len(cfg.cells()) * len(cfg.seeds)
     console.print(
         f"[bold]Scaling sweep[/]: {len(cfg.cells())} cells × {len(cfg.seeds)} seeds × "
@@ -149,7 +177,16 @@ def scaling(
     res = run_scaling(cfg, str(out), address=address, num_cpus=num_cpus)
     for f in res.failures:
         console.print(f"[red]FAILED[/] cell {f.cell} {f.params} seed {f.seed}: {f.error}")
-    cells = summarise_cells(res.table)
+    _report(console, res.table, plot)
+    console.print(
+        f"[bold]Sweep wall time: {res.wall_s:,.1f} s[/] ({n_runs} runs, "
+        f"{len(res.failures)} failed; tasks' CPU {res.cpu_s:,.0f} s summed over workers)"
+    )
+
+
+def _report(console: Console, sweep: pl.DataFrame, plot: Path) -> None:
+    """Per-cell table, verdict and plot of a sweep table."""
+    cells = summarise_cells(sweep)
     table = Table(title="Central book alone, per cell (daily P&L pooled over seeds)")
     for name in (
         "volume",
@@ -192,10 +229,6 @@ def scaling(
     scaling_figure(cells).write_html(plot, include_plotlyjs=True)
     console.print(
         f"[dim]Sharpe = mean/sd of daily P&L × √252; claim = Sharpe > {CLAIM_SHARPE:g} and "
-        f"≤ {CLAIM_DOWN_SHARE:.0%} down days. Table: {res.path} (query with "
-        f"mmdesk.experiments.sweep.query_sweep); plot: {plot}.[/]"
-    )
-    console.print(
-        f"[bold]Sweep wall time: {res.wall_s:,.1f} s[/] ({n_runs} runs, "
-        f"{len(res.failures)} failed; tasks' CPU {res.cpu_s:,.0f} s summed over workers)"
+        f"≤ {CLAIM_DOWN_SHARE:.0%} down days. Query the sweep table with "
+        f"mmdesk.experiments.sweep.query_sweep; plot: {plot}.[/]"
     )
