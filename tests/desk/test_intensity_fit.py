@@ -46,3 +46,18 @@ def test_estimator_learns_from_recorded_quotes_and_fills(rng: np.random.Generato
     a, k = est.estimate()
     assert a[0] == pytest.approx(true_a, rel=0.1)
     assert k[0] == pytest.approx(true_k, rel=0.1)
+
+
+def test_add_at_kernel_matches_numpy_add_at_with_repeated_cells(rng: np.random.Generator) -> None:
+    from mmdesk.desk.intensity_fit import add_at_2d, add_at_2d_python
+
+    rows = rng.integers(0, 4, 500)
+    cols = rng.integers(0, 6, 500)
+    values = rng.exponential(3.0, 500)
+    want = rng.normal(size=(4, 6))
+    twin, kernel = want.copy(), want.copy()
+    np.add.at(want, (rows, cols), values)
+    add_at_2d_python(twin, rows, cols, values)
+    add_at_2d(kernel, rows, cols, values)
+    assert np.array_equal(twin, want)
+    assert np.array_equal(kernel, want)

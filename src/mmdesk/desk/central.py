@@ -36,6 +36,7 @@ from mmdesk.desk.hedger import DeltaHedger, HedgeOrder
 from mmdesk.desk.intensity_fit import IntensityEstimator
 from mmdesk.desk.journal import Journal
 from mmdesk.desk.pin import pin_widening_ticks
+from mmdesk.desk.quote_legs import quote_legs
 from mmdesk.desk.quoter import (
     N_MONEYNESS_BUCKETS,
     Pricing,
@@ -371,10 +372,8 @@ class CentralBook(ParticipantBase):
         assert th is not None and self.book is not None and self.risk is not None
         n = self.n
         if self.gate.state is GateState.HALTED:
-            bid = np.zeros(n, dtype=np.int64)
-            ask = np.zeros(n, dtype=np.int64)
-            bq = np.zeros(n, dtype=np.int64)
-            aq = np.zeros(n, dtype=np.int64)
+            bid = ask = np.zeros(n, dtype=np.int64)
+            cap_b = cap_a = tick = np.zeros(n)
         else:
             pricing = self._price()
             # clamp against the whole visible market, own resting quotes included: when the
@@ -391,33 +390,24 @@ class CentralBook(ParticipantBase):
             want_b = np.where(ready & (bid > 0), size, 0.0)
             want_a = np.where(ready & (ask > 0), size, 0.0)
             cap_b, cap_a = self.gate.quote_sizes(self.book, self.risk, want_b, want_a)
-            # the collar: no quote further from theo than the gate allows
-            lim = self.gate.limits
             tick = pricing.tick
-            width = np.maximum(lim.collar_ticks * tick, lim.collar_fraction * np.abs(th.theo))
-            out_b = np.abs(bid * self.unit - th.theo) > width
-            out_a = np.abs(ask * self.unit - th.theo) > width
-            self.counters["collar_pulled_sides"] += int(np.sum(out_b & (cap_b > 0)))
-            self.counters["collar_pulled_sides"] += int(np.sum(out_a & (cap_a > 0)))
-            bq = np.where(out_b, 0, cap_b).astype(np.int64)
-            aq = np.where(out_a, 0, cap_a).astype(np.int64)
-            if passive_only:
-                # the view may be older than the fill that triggered this requote: resting
-                # prices may only move away from the market until fresh market data arrives
-                # (no side is opened and no price moves toward the market)
-                bq = np.where(self.sent_bq > 0, bq, 0)
-                aq = np.where(self.sent_aq > 0, aq, 0)
-                bid = np.where(self.sent_bq > 0, np.minimum(bid, self.sent_bid), 0)
-                ask = np.where(self.sent_aq > 0, np.maximum(ask, self.sent_ask), 0)
-            bid = np.where(bq > 0, bid, 0)
-            ask = np.where(aq > 0, ask, 0)
-        # send only legs that changed: new price, a smaller size, or a refill of a side
-        # filled below half its size; an unchanged price with a partial fill keeps its place
-        chg_b = (bid != self.sent_bid) | (bq < self.sent_bq) | (2 * self.sent_bq < bq)
-        chg_a = (ask != self.sent_ask) | (aq < self.sent_aq) | (2 * self.sent_aq < aq)
-        chg_b &= (bq > 0) | (self.sent_bq > 0)
-        chg_a &= (aq > 0) | (self.sent_aq > 0)
-        legs = np.flatnonzero(chg_b | chg_a)
+        # the collar (no quote further from theo than the gate allows), the passive-only
+        # rule after a fill, and the legs that changed: see mmdesk.desk.quote_legs
+        lim = self.gate.limits
+        bid_new = np.empty(n, dtype=np.int64)
+        ask_new = np.empty(n, dtype=np.int64)
+        bq = np.empty(n, dtype=np.int64)
+        aq = np.empty(n, dtype=np.int64)
+        changed = np.empty(n, dtype=np.bool_)
+        self.counters["collar_pulled_sides"] += quote_legs(
+            bid, ask, np.ascontiguousarray(cap_b, dtype=np.float64),
+            np.ascontiguousarray(cap_a, dtype=np.float64), th.theo, tick, self.unit,
+            float(lim.collar_ticks), float(lim.collar_fraction), passive_only,
+            self.sent_bid, self.sent_ask, self.sent_bq, self.sent_aq,
+            bid_new, ask_new, bq, aq, changed,
+        )  # fmt: skip
+        bid, ask = bid_new, ask_new
+        legs = np.flatnonzero(changed)
         if legs.size == 0:
             return None
         granted = self.gate.grant_messages(now_ns, int(legs.size))

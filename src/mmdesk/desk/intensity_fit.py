@@ -15,10 +15,11 @@ decay with a half-life so the estimate follows the market.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from mmdesk.typing import Float64Array
+from mmdesk.typing import Float64Array, Int64Array
 
 
 class IntensityFitConfig(BaseModel):
@@ -31,6 +32,17 @@ class IntensityFitConfig(BaseModel):
     max_distance: float = Field(1.0, gt=0.0, description="largest binned δ, currency")
     n_bins: int = Field(20, ge=2, description="number of δ bins")
     half_life_s: float = Field(3_600.0, gt=0.0, description="decay of old data, seconds")
+
+
+def add_at_2d_python(
+    target: Float64Array, rows: Int64Array, cols: Int64Array, values: Float64Array
+) -> None:
+    """``np.add.at(target, (rows, cols), values)``: add each value in turn (repeats accumulate)."""
+    for i in range(values.shape[0]):
+        target[rows[i], cols[i]] += values[i]
+
+
+add_at_2d = numba.njit(cache=True)(add_at_2d_python)
 
 
 class IntensityEstimator:
@@ -62,9 +74,11 @@ class IntensityEstimator:
         self.exposure_distance *= decay
         self.fills *= decay
         d = np.abs(distance)
-        cells = (bucket, self._bins(d))
-        np.add.at(self.exposure, cells, seconds)  # a scalar broadcasts like an array of it
-        np.add.at(self.exposure_distance, cells, seconds * d)
+        rows = np.ascontiguousarray(bucket, dtype=np.int64)
+        cols = self._bins(d)
+        secs = np.broadcast_to(np.asarray(seconds, dtype=np.float64), d.shape)
+        add_at_2d(self.exposure, rows, cols, np.ascontiguousarray(secs))
+        add_at_2d(self.exposure_distance, rows, cols, np.ascontiguousarray(secs * d))
 
     def record_fills(self, bucket: np.ndarray, distance: Float64Array) -> None:
         """Count fills of quotes that rested at distance δ (currency) in ``bucket``."""
