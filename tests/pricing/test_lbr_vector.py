@@ -90,27 +90,36 @@ def _otm_book(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray,
     return beta, x, np.exp(0.5 * x)
 
 
-def _run_passes(
-    beta: np.ndarray, x: np.ndarray, b_max: np.ndarray, python: bool
+def _twin_passes(
+    beta: np.ndarray, x: np.ndarray, b_max: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
+    # invert_block's passes, each pass by its plain-Python twin.
     m = x.size
-    b_c, v_c, s, s_left, s_right = (np.empty(m) for _ in range(5))
-    lower, fast = np.empty(m, dtype=np.bool_), np.empty(m, dtype=np.bool_)
+    b_c, v_c, s, s_left, s_right, b_1 = (np.empty(m) for _ in range(6))
+    lower, ok = np.empty(m, dtype=np.bool_), np.empty(m, dtype=np.bool_)
     active = np.ones(m, dtype=np.bool_)
-    central = lv.central_point_python if python else lv.central_point
-    guess = lv.initial_guess_python if python else lv.initial_guess
-    step = lv.householder_step_python if python else lv.householder_step
-    central(x, b_max, b_c, v_c, fast)
-    guess(beta, x, b_max, b_c, v_c, s, s_left, s_right, lower, fast)
+    lv.central_point_python(x, b_max, b_c, v_c, ok)
+    lv.initial_guess_python(beta, x, b_max, b_c, v_c, s, s_left, s_right, b_1, lower, ok)
+    s_lower, ok_lower = s[lower].copy(), ok[lower].copy()
+    lv.lower_guess_python(beta[lower], x[lower], s_right[lower], b_1[lower], s_lower, ok_lower)
+    s[lower], ok[lower] = s_lower, ok_lower
     for iteration in range(IMPLIED_VOL_ITERATIONS):
-        step(beta, x, s, s_left, s_right, lower, active, fast, iteration == 0)
-    return s, fast
+        lv.householder_step_python(beta, x, s, s_left, s_right, lower, active, ok, iteration == 0)
+    return s, ok
+
+
+def _kernel_passes(
+    beta: np.ndarray, x: np.ndarray, b_max: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    s, ok = np.empty(x.size), np.empty(x.size, dtype=np.bool_)
+    lv.invert_block(beta, x, b_max, s, ok)
+    return s, ok
 
 
 def test_vector_passes_agree_with_their_python_twins(rng: np.random.Generator) -> None:
     beta, x, b_max = _otm_book(rng, 300)
-    s_kernel, ok_kernel = _run_passes(beta, x, b_max, python=False)
-    s_twin, ok_twin = _run_passes(beta, x, b_max, python=True)
+    s_kernel, ok_kernel = _kernel_passes(beta, x, b_max)
+    s_twin, ok_twin = _twin_passes(beta, x, b_max)
     np.testing.assert_array_equal(ok_kernel, ok_twin)
     np.testing.assert_allclose(s_kernel[ok_kernel], s_twin[ok_kernel], rtol=1e-14)
 
@@ -119,7 +128,7 @@ def test_vector_inversion_matches_the_scalar_lets_be_rational_where_ok(
     rng: np.random.Generator,
 ) -> None:
     beta, x, b_max = _otm_book(rng, 5000)
-    s, ok = _run_passes(beta, x, b_max, python=False)
+    s, ok = _kernel_passes(beta, x, b_max)
     ref = np.array(
         [
             normalised_vol_otm_call(b, a, m, IMPLIED_VOL_ITERATIONS)

@@ -27,7 +27,7 @@ import numpy as np
 from mmdesk.pricing import iv_reason as _r
 from mmdesk.pricing._broadcast import flatten_inputs, njit_serial_and_parallel
 from mmdesk.pricing.iv_reason import IVReason
-from mmdesk.pricing.lbr_vector import central_point, householder_step, initial_guess
+from mmdesk.pricing.lbr_vector import invert_block
 from mmdesk.pricing.lets_be_rational import (
     IMPLIED_VOL_ITERATIONS,
     classify_normalised_price,
@@ -119,18 +119,9 @@ def implied_vol_kernel_python(
     for block in numba.prange((n + BLOCK - 1) // BLOCK):
         start = block * BLOCK
         m = min(BLOCK, n - start)
-        work = np.empty((7, m))  # β, x, b_max, b_c, v_c, s_left, s_right (out of the money)
-        beta_otm, x_otm, b_max, b_c, v_c, s_left, s_right = (
-            work[0],
-            work[1],
-            work[2],
-            work[3],
-            work[4],
-            work[5],
-            work[6],
-        )
-        flags = np.empty((3, m), dtype=np.bool_)
-        lower, active, fast = flags[0], flags[1], flags[2]
+        work = np.empty((3, m))  # β, x, b_max of the out-of-the-money counterparts
+        beta_otm, x_otm, b_max = work[0], work[1], work[2]
+        fast = np.empty(m, dtype=np.bool_)
         s = vol_out[start : start + m]
         for j in range(m):
             i = start + j
@@ -146,14 +137,8 @@ def implied_vol_kernel_python(
             beta_otm[j] = beta
             b_max[j] = bm
             x_otm[j] = -abs(x)
-            active[j] = True
             reason_out[i] = code
-        central_point(x_otm, b_max, b_c, v_c, fast)
-        initial_guess(beta_otm, x_otm, b_max, b_c, v_c, s, s_left, s_right, lower, fast)
-        for iteration in range(IMPLIED_VOL_ITERATIONS):
-            householder_step(
-                beta_otm, x_otm, s, s_left, s_right, lower, active, fast, iteration == 0
-            )
+        invert_block(beta_otm, x_otm, b_max, s, fast)
         for j in range(m):
             i = start + j
             if reason_out[i] != _r.OK:

@@ -36,6 +36,7 @@ from __future__ import annotations
 import math
 
 import numba
+import numpy as np
 
 from mmdesk.pricing import lets_be_rational as _lbr
 from mmdesk.pricing import normalised_black as _nb
@@ -158,15 +159,18 @@ def initial_guess_python(
     s: Float64Array,
     s_left: Float64Array,
     s_right: Float64Array,
+    b_1: Float64Array,
     lower: BoolArray,
     ok: BoolArray,
 ) -> None:
-    """LBR's initial guess of s = σ√T and its bracket, for the lower and middle branches.
+    """LBR's branch and bracket, and its initial guess of s = σ√T in the middle branches.
 
     Inputs ``beta`` (0 < β < b_max), ``x`` <= 0, ``b_max`` and the central point
-    ``b_c``, ``v_c``; outputs the guess ``s``, the bracket ``s_left``, ``s_right``
-    the scalar code iterates in, and ``lower`` (objective 1/ln b, else b - β).
-    ``ok`` is and-ed with False for the upper branch, region 1/3 and ``vlog``'s range.
+    ``b_c``, ``v_c``.  Outputs: ``lower`` (β < b_l: the lower branch, objective
+    1/ln b, whose guess :func:`lower_guess` computes from s_l = ``s_right`` and
+    b_l = ``b_1``); otherwise the rational-cubic guess ``s``; the bracket
+    ``s_left``, ``s_right`` the scalar code iterates in; ``b_1`` = b(s_l) or
+    b(s_h).  ``ok`` is and-ed with False for the upper branch and region 1.
     """
     for j in range(x.shape[0]):
         xj = x[j]
@@ -178,12 +182,11 @@ def initial_guess_python(
         s_l = s_c - bc / vc
         s_h = s_c + (b_max[j] - bc) / vc if vc > DBL_MIN else s_c
         s_1 = s_l if below else s_h
-        b_1, v_1, ok_1 = vector_black_and_vega_otm_call(xj, s_1)
-        is_lower = below & (bj < b_1)
-        good = ok[j] & ok_1 & (below | (bj <= b_1))  # the upper branch: scalar code
+        b_s1, v_1, ok_1 = vector_black_and_vega_otm_call(xj, s_1)
+        is_lower = below & (bj < b_s1)
         # Middle: rational cubic of s in β on (b_l, s_l)-(b_c, s_c) or (b_c, s_c)-(b_h, s_h).
-        x_l = b_1 if below else bc
-        x_r = bc if below else b_1
+        x_l = b_s1 if below else bc
+        x_r = bc if below else b_s1
         y_l = s_1 if below else s_c
         y_r = s_c if below else s_1
         d_l = 1.0 / (v_1 if below else vc)
@@ -191,8 +194,40 @@ def initial_guess_python(
         r_right = _convex_control_right(x_l, x_r, y_l, y_r, d_l, d_r, 0.0, False)
         r_left = _convex_control_left(x_l, x_r, y_l, y_r, d_l, d_r, 0.0, False)
         r_m = r_right if below else r_left
-        s_middle = _rational_cubic(bj, x_l, x_r, y_l, y_r, d_l, d_r, r_m)
-        # Lower: rational cubic in the lower map f, then f inverted (as the scalar code).
+        s[j] = _rational_cubic(bj, x_l, x_r, y_l, y_r, d_l, d_r, r_m)
+        s_left[j] = DBL_MIN if is_lower else y_l
+        s_right[j] = s_1 if is_lower else y_r
+        b_1[j] = b_s1
+        lower[j] = is_lower
+        ok[j] = ok[j] & ok_1 & (below | (bj <= b_s1))  # the upper branch: scalar code
+
+
+initial_guess = numba.njit(cache=True, error_model="numpy", fastmath={"contract"})(
+    initial_guess_python
+)
+
+
+def lower_guess_python(
+    beta: Float64Array,
+    x: Float64Array,
+    s_l: Float64Array,
+    b_l: Float64Array,
+    s: Float64Array,
+    ok: BoolArray,
+) -> None:
+    """LBR's initial guess in the lower branch (β < b_l), into ``s``.
+
+    The rational cubic in Jäckel's lower map f between (0, 0) and (b_l, f(s_l)),
+    then f inverted (as ``lets_be_rational.normalised_vol_otm_call``).  ``ok`` is
+    and-ed with False outside ``vlog``'s range.  Run on the lower-branch options
+    only (gathered by the caller): its special functions cost as much as the rest
+    of the guess.
+    """
+    for j in range(x.shape[0]):
+        xj = x[j]
+        bj = beta[j]
+        s_1 = s_l[j]
+        b_1 = b_l[j]
         z = _nb.SQRT_ONE_OVER_THREE * abs(xj) / s_1
         ratio = SQRT_PI_OVER_TWO * verfcx_positive(ONE_OVER_SQRT_TWO * z)
         f_l, fp_l, fpp_l = _lbr.f_lower_map_given(
@@ -204,19 +239,58 @@ def initial_guess_python(
         f = f if f > 0.0 else (f_l * t + b_1 * (1.0 - t)) * t
         u = f / (TWO_PI_OVER_SQRT_TWENTY_SEVEN * abs(xj))
         z_u = vinverse_norm_cdf_from_log(vlog(u) * (1.0 / 3.0))
-        s_lower = abs(xj / (SQRT_THREE * z_u))
+        s[j] = abs(xj / (SQRT_THREE * z_u))
         # Φ⁻¹ of u^(1/3) <= 1/2 only (the lower half, as the lower map has it).
-        in_log_range = (u >= _LOG_MIN) & (u <= 0.125) & (bj >= _LOG_MIN)
-        good = good & ((not is_lower) | in_log_range)
-        s[j] = s_lower if is_lower else s_middle
-        s_left[j] = DBL_MIN if is_lower else y_l
-        s_right[j] = s_1 if is_lower else y_r
-        lower[j] = is_lower
-        ok[j] = good
+        ok[j] = ok[j] & (u >= _LOG_MIN) & (u <= 0.125) & (bj >= _LOG_MIN)
 
 
-initial_guess = numba.njit(cache=True, error_model="numpy", fastmath={"contract"})(
-    initial_guess_python
+lower_guess = numba.njit(cache=True, error_model="numpy", fastmath={"contract"})(lower_guess_python)
+
+
+def invert_block_python(
+    beta: Float64Array, x: Float64Array, b_max: Float64Array, s: Float64Array, ok: BoolArray
+) -> None:
+    """σ√T of out-of-the-money calls into ``s`` where ``ok``: all the passes on one block.
+
+    ``beta`` (0 < β < b_max), ``x`` <= 0, ``b_max`` = exp(x/2), arrays of one
+    (small: a block of a chain) length.  ``ok`` False marks the options left to
+    the scalar :func:`~mmdesk.pricing.lets_be_rational.normalised_vol_otm_call`.
+    """
+    m = x.shape[0]
+    work = np.empty((10, m))
+    b_c, v_c, s_left, s_right, b_1 = work[0], work[1], work[2], work[3], work[4]
+    flags = np.empty((3, m), dtype=np.bool_)
+    lower, active, lower_ok = flags[0], flags[1], flags[2]
+    central_point(x, b_max, b_c, v_c, ok)
+    initial_guess(beta, x, b_max, b_c, v_c, s, s_left, s_right, b_1, lower, ok)
+    # The lower branch's guess on its options only, gathered and scattered back.
+    index = np.empty(m, dtype=np.int64)
+    n_lower = 0
+    for j in range(m):
+        index[n_lower] = j
+        n_lower += 1 if lower[j] else 0
+    g_beta, g_x, g_s_l, g_b_l, g_s = work[5], work[6], work[7], work[8], work[9]
+    for k in range(n_lower):
+        j = index[k]
+        g_beta[k] = beta[j]
+        g_x[k] = x[j]
+        g_s_l[k] = s_right[j]
+        g_b_l[k] = b_1[j]
+        lower_ok[k] = ok[j]
+    lower_guess(
+        g_beta[:n_lower], g_x[:n_lower], g_s_l[:n_lower], g_b_l[:n_lower], g_s[:n_lower],
+        lower_ok[:n_lower],
+    )  # fmt: skip
+    for k in range(n_lower):
+        s[index[k]] = g_s[k]
+        ok[index[k]] = lower_ok[k]
+    active[:] = True
+    for iteration in range(_lbr.IMPLIED_VOL_ITERATIONS):
+        householder_step(beta, x, s, s_left, s_right, lower, active, ok, iteration == 0)
+
+
+invert_block = numba.njit(cache=True, error_model="numpy", fastmath={"contract"})(
+    invert_block_python
 )
 
 
