@@ -112,6 +112,9 @@ def _synthetic_table(rng: np.random.Generator) -> tuple[pl.DataFrame, dict[float
                     "down_days": int(np.sum(x < 0)),
                     "sharpe": daily_stats(x.tolist())["sharpe"],
                     "contracts": 1000 * seed,
+                    "edge_captured": 30.0 * seed,
+                    "final_state": "ACTIVE",
+                    "max_utilisation": 0.5,
                     "pnl_per_day": json.dumps(x.tolist()),
                     "cell": 0 if volume == 1.0 else 1,
                     "error": None,
@@ -137,6 +140,7 @@ def test_cells_pool_every_day_of_every_successful_seed() -> None:
         assert r["sharpe"] == pytest.approx(x.mean() / x.std(ddof=1) * math.sqrt(TRADING_DAYS))
         assert r["down_share"] == pytest.approx(np.mean(x < 0))
         assert r["pnl_per_contract"] == pytest.approx(x.sum() / 6000.0)
+        assert r["edge_per_day"] == pytest.approx(180.0 / 60)
 
 
 def test_verdict_names_the_cells_where_the_claim_holds() -> None:

@@ -200,6 +200,8 @@ def _report(console: Console, sweep: pl.DataFrame, plot: Path) -> None:
         "sd/day",
         "P&L/contract",
         "contracts/day",
+        "edge/day",
+        "max util.",
         "claim",
     ):
         table.add_column(name, justify="right")
@@ -220,6 +222,8 @@ def _report(console: Console, sweep: pl.DataFrame, plot: Path) -> None:
             num(r["pnl_per_day_sd"], ",.0f"),
             num(r["pnl_per_contract"], ".2f"),
             num(r["contracts_per_day"], ",.0f"),
+            num(r["edge_per_day"], ",.0f"),
+            num(r["max_utilisation"], ".1f"),
             "holds" if r["claim_holds"] else "no",
         )
     console.print(table)
@@ -229,6 +233,7 @@ def _report(console: Console, sweep: pl.DataFrame, plot: Path) -> None:
     scaling_figure(cells).write_html(plot, include_plotlyjs=True)
     console.print(
         f"[dim]Sharpe = mean/sd of daily P&L × √252; claim = Sharpe > {CLAIM_SHARPE:g} and "
-        f"≤ {CLAIM_DOWN_SHARE:.0%} down days. Query the sweep table with "
+        f"≤ {CLAIM_DOWN_SHARE:.0%} down days; edge/day = spread captured against theo; max util. "
+        f"= largest limit utilisation (> 1: over a limit). Query the sweep table with "
         f"mmdesk.experiments.sweep.query_sweep; plot: {plot}.[/]"
     )

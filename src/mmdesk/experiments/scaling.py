@@ -336,7 +336,9 @@ def summarise_cells(table: pl.DataFrame) -> pl.DataFrame:
     count, sum and sum of squares of daily P&L). Columns: ``volume``, ``vol``,
     ``informed_share``, ``seeds``, ``days``, ``pnl_per_day``, ``pnl_per_day_sd``,
     ``sharpe``, ``sharpe_seed_min``, ``sharpe_seed_max``, ``down_share``,
-    ``pnl_per_contract``, ``contracts_per_day``, ``claim_holds``.
+    ``pnl_per_contract``, ``contracts_per_day``, ``edge_per_day`` (spread captured
+    against theo per day, currency), ``final_reducing`` (seeds that ended
+    outside ACTIVE), ``max_utilisation`` (largest limit utilisation seen), ``claim_holds``.
     """
     ok = table.filter(pl.col("status") == "ok")
     n = pl.col("n_days").sum()
@@ -354,6 +356,9 @@ def summarise_cells(table: pl.DataFrame) -> pl.DataFrame:
             down_share=pl.col("down_days").sum() / n,
             pnl_per_contract=pl.col("pnl").sum() / pl.col("contracts").sum(),
             contracts_per_day=pl.col("contracts").sum() / n,
+            edge_per_day=pl.col("edge_captured").sum() / n,
+            final_reducing=(pl.col("final_state") != "ACTIVE").sum(),
+            max_utilisation=pl.col("max_utilisation").max(),
         )
         .with_columns(pnl_per_day_sd=pl.col("pnl_var").clip(lower_bound=0.0).sqrt())
         .with_columns(
@@ -420,6 +425,7 @@ def verdict(cells: pl.DataFrame) -> list[str]:
         a_lo, a_hi = float(cells[axis].min()), float(cells[axis].max())  # type: ignore[arg-type]
         lines.append(
             f"P&L/day vs {label}: {lo:,.0f} at {axis}={a_lo:g} → {hi:,.0f} at "
-            f"{axis}={a_hi:g} (averaged over the other axes; ratio {ratio:.2f})."
+            f"{axis}={a_hi:g} (averaged over the other axes"
+            + (f"; ratio {ratio:.2f})." if lo > 0 and hi > 0 else ").")
         )
     return lines
