@@ -316,6 +316,14 @@ class SimulationLoop:
         self._push_md = [bool(getattr(p, "market_data_push", False)) for p in self.participants]
         self._wants_trades = [callable(getattr(p, "on_trades", None)) for p in self.participants]
         self._any_private = any(self._wants_fills) or any(self._wants_updates)
+        # the participants each kind of venue output goes to (loops below run per batch)
+        self._private_ks = [
+            k
+            for k in range(len(self.participants))
+            if self._wants_fills[k] or self._wants_updates[k]
+        ]
+        self._trades_ks = [k for k in range(len(self.participants)) if self._wants_trades[k]]
+        self._push_md_ks = [k for k in range(len(self.participants)) if self._push_md[k]]
         self._wants_settle = [
             type(p).on_settlement is not ParticipantBase.on_settlement for p in self.participants
         ]
@@ -435,9 +443,7 @@ class SimulationLoop:
             return
         pidx = np.where(mine, self._owner_pidx[np.maximum(own, 0)], -1)
         is_fill = (rows["flags"] & int(EventKind.FILL)) != 0
-        for k in range(len(self.participants)):
-            if not (self._wants_fills[k] or self._wants_updates[k]):
-                continue
+        for k in self._private_ks:
             sel = pidx == k
             if not sel.any():
                 continue
@@ -476,17 +482,15 @@ class SimulationLoop:
             tr = ev[trades]
             self._last_trade = self._last_trade.copy()
             self._last_trade[tr["instrument"]] = tr["price"]  # later rows win
-            for k in range(len(self.participants)):
-                if self._wants_trades[k]:
-                    self._push(self._links[k].arrival("md", t), _REACT, 2, (k, tr))
+            for k in self._trades_ks:
+                self._push(self._links[k].arrival("md", t), _REACT, 2, (k, tr))
         if ((flags & int(EventKind.TOP)) != 0).any() or fills.any():
             snaps = self._snaps
             snaps.append((t, self.engine.tops(), self._last_trade))
             while len(snaps) > 2 and snaps[1][0] <= t - self._max_md:
                 snaps.popleft()
-            for k in range(len(self.participants)):
-                if self._push_md[k]:
-                    self._push(self._links[k].arrival("md", t), _REACT, 1, k)
+            for k in self._push_md_ks:
+                self._push(self._links[k].arrival("md", t), _REACT, 1, k)
 
     def _run_rfqs(self, t: int, k: int, rows: npt.NDArray[np.void]) -> None:
         """Run participant ``k``'s RFQs: collect answers, show the best, trade or walk."""

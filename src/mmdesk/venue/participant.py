@@ -159,6 +159,13 @@ class MarketView:
         m[ok] = 0.5 * (self.bid[ok] + self.ask[ok]) * self.price_unit
         return m
 
+    def mid_at(self, instrument: int) -> float:
+        """Mid price in currency of one instrument (NaN where a side is empty), as :meth:`mid`."""
+        b, a = int(self.bid[instrument]), int(self.ask[instrument])
+        if b > 0 and a > 0:
+            return 0.5 * (b + a) * self.price_unit
+        return float("nan")
+
 
 @dataclass(frozen=True)
 class RfqRequest:

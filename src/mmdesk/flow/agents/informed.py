@@ -98,7 +98,7 @@ class InformedAgents(TimedAgentGroup):
         owner = np.repeat(np.asarray(self.participant_ids, dtype=np.int64), counts)
 
         lst = self.ctx.listing
-        spot = oracle.fair_value(now_ns) if not view.bid[0] > 0 else float(view.mid()[0])
+        spot = oracle.fair_value(now_ns) if not view.bid[0] > 0 else view.mid_at(0)
         tau = lst.tau(now_ns)
         live = lst.live(now_ns)
         w_call = moneyness_weights(

@@ -118,6 +118,7 @@ class MarketMakers(ParticipantBase):
         self._last_full_ns = -1
         self._strike_mn = np.tile(context.listing.strike, m)
         self._call_mn = np.tile(context.listing.is_call, m)
+        self._option_mn = np.tile(np.arange(n), m)
         zeros = np.zeros((m, n), dtype=np.int64)
         self._sent_bid, self._sent_ask, self._sent_bq, self._sent_aq = zeros, zeros, zeros, zeros
 
@@ -171,7 +172,7 @@ class MarketMakers(ParticipantBase):
         bs_price_vega(
             spot,
             self._strike_mn,
-            np.tile(tau, m),
+            tau[self._option_mn],  # np.tile(tau, m) as one gather
             vol.ravel(),
             ctx.rate,
             ctx.div_yield,

@@ -88,7 +88,7 @@ class NoiseAgents(TimedAgentGroup):
 
     def _orders(self, now_ns: int, view: MarketView, owner: Int64Array, n: int) -> np.ndarray:
         cfg, lst, rng = self.config, self.ctx.listing, self.rng
-        spot = float(view.mid()[0]) if view.bid[0] > 0 and view.ask[0] > 0 else np.nan
+        spot = view.mid_at(0)
         if not np.isfinite(spot):
             spot = self.ctx.oracle.fair_value(now_ns)
         tau = lst.tau(now_ns)
