@@ -83,6 +83,7 @@ def main() -> None:
         "iv_s": best_seconds(ivs, repeats),
         # Peak: price + greeks on a 100,000-option slice, best of many short runs.
         "peak_greeks_s": best_seconds(lambda: (greeks(PEAK_N), prices(PEAK_N)), PEAK_REPEATS),
+        "peak_iv_s": best_seconds(lambda: ivs(PEAK_N), PEAK_REPEATS),
         "delta_head": np.asarray(g_small["delta"], dtype=float)[:1000].tolist(),
         "price_head": np.asarray(p_small, dtype=float).ravel()[:1000].tolist(),
         "iv_head": np.asarray(iv_small, dtype=float).ravel()[:1000].tolist(),

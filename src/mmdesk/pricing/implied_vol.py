@@ -25,12 +25,12 @@ import numba
 import numpy as np
 
 from mmdesk.pricing import iv_reason as _r
-from mmdesk.pricing._broadcast import flatten_inputs, njit_serial_and_parallel
+from mmdesk.pricing._broadcast import flatten_inputs, njit_inline, njit_serial_and_parallel
 from mmdesk.pricing.iv_reason import IVReason
 from mmdesk.pricing.lbr_vector import invert_block
 from mmdesk.pricing.lets_be_rational import (
     IMPLIED_VOL_ITERATIONS,
-    classify_normalised_price,
+    classify_normalised_price_python,
     normalised_vol_otm_call,
 )
 from mmdesk.typing import BoolLike, Float64Array, FloatLike, Int8Array
@@ -83,9 +83,9 @@ def normalised_inputs_python(
     return p / (math.sqrt(sq) * math.sqrt(kr)), math.log(sq / kr), _r.OK
 
 
-normalised_inputs = numba.njit(cache=True, error_model="numpy", fastmath={"contract"})(
-    normalised_inputs_python
-)
+normalised_inputs = njit_inline(normalised_inputs_python)
+# Inlined into the kernel's first pass (a call per option costs as much as its arithmetic).
+_classify_normalised_price = njit_inline(classify_normalised_price_python)
 
 #: Options per block of the kernel: the three passes over a block stay in L1 cache.
 BLOCK = 256
@@ -131,7 +131,7 @@ def implied_vol_kernel_python(
             )
             if code == _r.OK:
                 theta = 1.0 if is_call[i] else -1.0
-                beta, bm, code = classify_normalised_price(beta, x, theta)
+                beta, bm, code = _classify_normalised_price(beta, x, theta)
             if code != _r.OK:  # harmless stand-ins for the branch-free passes
                 beta, bm, x = 0.25, 1.0, 0.0
             beta_otm[j] = beta
