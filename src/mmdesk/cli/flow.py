@@ -39,8 +39,10 @@ def flow(
         "edge/gains",
         "|resid|/gross",
         "|resid|/|P&L|",
-        "tags right",
-        "wrong tags",
+        "tags right (desk, online)",
+        "wrong",
+        "tags right (post-trade)",
+        "wrong ",
         "hidden-tag bal. acc.",
     ):
         table.add_column(name, justify="right")
@@ -53,22 +55,28 @@ def flow(
             f"{r['edge_share_of_gains']:.0%}",
             f"{r['residual_share_gross']:.2%}",
             f"{r['residual_share_pnl']:.2%}",
-            f"{r['tags_right']}/{r['tags_labelled']}",
-            ",".join(str(t) for t in r["wrong_tags"]) or "-",
+            f"{r['online_tags_right']}/{r['online_tags_labelled']}",
+            ",".join(str(t) for t in r["online_wrong_tags"]) or "-",
+            f"{r['posthoc_tags_right']}/{r['posthoc_tags_labelled']}",
+            ",".join(str(t) for t in r["posthoc_wrong_tags"]) or "-",
             f"{r['feature_balanced_accuracy']:.3f} (n={r['feature_test_fills']})",
         )
     console.print(table)
-    acc = np.array([r["tags_right"] / max(r["tags_labelled"], 1) for r in rows])
     bal = np.array([r["feature_balanced_accuracy"] for r in rows])
     sd = float(bal.std(ddof=1)) if bal.size > 1 else 0.0
+    for who, key in (("desk's online read", "online"), ("post-trade classifier", "posthoc")):
+        acc = np.array([r[f"{key}_tags_right"] / max(r[f"{key}_tags_labelled"], 1) for r in rows])
+        console.print(f"tag accuracy, {who}: {acc.mean():.1%} (min {acc.min():.1%})")
     console.print(
-        f"tag accuracy over runs: {acc.mean():.1%} (min {acc.min():.1%}); hidden-tag balanced "
-        f"accuracy mean {bal.mean():.3f} vs chance 0.500 (sd over runs {sd:.3f})"
+        f"hidden-tag balanced accuracy mean {bal.mean():.3f} vs chance 0.500 "
+        f"(sd over runs {sd:.3f})"
     )
     console.print(
         "[dim]gross = Σ|component| (edge, fees, greeks, re-marks, hedge cost, settlement); "
         "edge/gains = spread capture over the sum of the positive components; tags judged: "
-        "informed and vol-informed must be smart, noise and institutional dumb.[/]"
+        "informed and vol-informed must be smart, noise and institutional dumb; online = the "
+        "desk's own read at its last refresh (running hedged markouts at its theo), post-trade "
+        "= markouts to the close on the journal's tape.[/]"
     )
 
 
@@ -77,13 +85,16 @@ def leaning(
     out: Annotated[Path, typer.Option("--out", help="Parent of new run directories.")] = Path(
         "runs"
     ),
+    days: Annotated[int, typer.Option("--days", min=1, help="Trading days per run.")] = 1,
 ) -> None:
     """Leaning off vs on over the same seeds: loss to smart flow per contract and total P&L."""
     console = Console()
     lo, _, hi = seeds.partition("-")
     seed_list = list(range(int(lo), int(hi or lo) + 1))
-    rows = leaning_comparison(seed_list, out, progress=lambda m: console.print(f"[dim]{m}[/]"))
-    table = Table(title="Leaning against smart flow (default scenario, one day per seed)")
+    rows = leaning_comparison(
+        seed_list, out, progress=lambda m: console.print(f"[dim]{m}[/]"), days=days
+    )
+    table = Table(title=f"Leaning against smart flow (default scenario, {days} day(s) per seed)")
     for name in ("seed", "leaning", "smart contracts", "smart loss/contract",
                  "dumb contracts", "dumb loss/contract", "P&L"):  # fmt: skip
         table.add_column(name, justify="right")

@@ -34,7 +34,7 @@ from mmdesk.desk.crossing import BookLedger, CrossMarks
 from mmdesk.desk.firm_records import CrossRecord, CrossRole, InternalQuote
 from mmdesk.desk.hedger import DeltaHedger, HedgeOrder
 from mmdesk.desk.intensity_fit import IntensityEstimator
-from mmdesk.desk.journal import Journal
+from mmdesk.desk.journal import SCHEMAS, Journal
 from mmdesk.desk.pin import pin_widening_ticks
 from mmdesk.desk.quote_legs import quote_legs
 from mmdesk.desk.quoter import (
@@ -738,6 +738,12 @@ class CentralBook(ParticipantBase):
         th = self.theo
         if th is not None and self.flow.update(now, th.theo, th.delta, th.live, th.spot):
             self._dirty = True
+            read = self.flow.state()
+            self.journal.append(
+                "flow_read",
+                ts_ns=now,
+                **{c: read[c].to_numpy() for c in SCHEMAS["flow_read"] if c != "ts_ns"},
+            )
         if now - self._last_refit_ns >= int(self.config.intensity_refit_s * 1e9):
             self.intensity_a, self.intensity_k = self.estimator.estimate()
             self._last_refit_ns = now

@@ -27,6 +27,9 @@ book — delta in shares, vega in currency per 1.00 vol):
 - ``inventory``: non-zero option positions at each snapshot;
 - ``marks``: the theo inputs (spot and the vol of every held option) at each
   fill and snapshot, enough to recompute the book's greeks from the fills;
+- ``flow_read``: the desk's online read of each counterparty tag at every
+  refresh (fills read, toxicity in currency per contract ± sd, P(smart),
+  confidence) — what its leaning acted on;
 - ``tape``: the underlying's public trade prints as the desk received them
   (exchange time, price, size, aggressor side) — VPIN's input;
 - ``crosses``: internal crosses with prop books (exact price, mid, adjustment,
@@ -129,6 +132,15 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "spot_px": np.float64,
         "option": np.int32,
         "vol": np.float64,
+    },
+    "flow_read": {
+        "ts_ns": np.int64,
+        "tag": np.int32,
+        "fills": np.float64,
+        "toxicity": np.float64,
+        "toxicity_sd": np.float64,
+        "p_smart": np.float64,
+        "confidence": np.float64,
     },
     "tape": {
         "ts_ns": np.int64,

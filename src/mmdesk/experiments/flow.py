@@ -7,7 +7,10 @@ default scenario for each seed) :func:`analyse_run` measures:
   the sum of the positive components);
 - the attribution residual against gross P&L (Σ|component|) and against |P&L|;
 - the per-tag classifier: labels after the day, right when every informed and
-  vol-informed tag is smart and every noise (and institutional) tag dumb;
+  vol-informed tag is smart and every noise (and institutional) tag dumb —
+  both the desk's own online read at its last refresh (the ``flow_read``
+  journal, what its leaning acted on; ``online_*``) and the post-trade
+  classifier on markouts to the close (``posthoc_*``);
 - the feature classifier with tags hidden: k-means clusters fitted on the
   first half of the day's fills (time order), balanced accuracy (0.5 = chance)
   on the second half, truth = agent kind smart (informed, vol-informed) or
@@ -80,10 +83,13 @@ def leaning_comparison(
     seeds: Sequence[int],
     out_dir: str | Path,
     progress: Callable[[str], None] | None = None,
+    days: int = 1,
 ) -> list[dict[str, Any]]:
     """The same seeds with the desk's leaning off and on: :func:`flow_losses` of each run.
 
-    Rows in seed order, off before on, each with ``leaning`` (bool).
+    Rows in seed order, off before on, each with ``leaning`` (bool); ``days``
+    trading days per run (the desk's read of its counterparties carries over
+    from one day to the next).
     """
     from mmdesk.sim.run import RunConfig, run_desk, write_run
 
@@ -101,10 +107,26 @@ def leaning_comparison(
                     )
                 }
             )
-            scenario = base.scenario.model_copy(update={"seed": int(s), "days": 1})
+            scenario = base.scenario.model_copy(update={"seed": int(s), "days": int(days)})
             path = write_run(run_desk(RunConfig(scenario=scenario, desk=desk)), out_dir)
             rows.append({**flow_losses(load_run(path)), "leaning": enabled})
     return rows
+
+
+def _judge(state: pl.DataFrame) -> dict[str, Any]:
+    """Tags judged (informed and vol-informed must be smart, noise and institutional dumb)."""
+    tags = state["tag"].to_numpy()
+    kinds = kinds_of_tags(tags)
+    smart_tag = np.isin(kinds, _SMART)
+    labelled = smart_tag | np.isin(kinds, _DUMB)
+    smart = state["p_smart"].to_numpy() > 0.5
+    right = np.where(smart_tag, smart, ~smart)
+    return {
+        "tags_labelled": int(labelled.sum()),
+        "tags_right": int(right[labelled].sum()),
+        "tag_accuracy": float(right[labelled].mean()) if labelled.any() else float("nan"),
+        "wrong_tags": tags[labelled & ~right].tolist(),
+    }
 
 
 def analyse_run(run: RunData, n_clusters: int = 8, session_s: float = 23_400.0) -> dict[str, Any]:
@@ -116,12 +138,9 @@ def analyse_run(run: RunData, n_clusters: int = 8, session_s: float = 23_400.0) 
     tot = att.totals
     positive = sum(max(tot[c], 0.0) for c in COMPONENTS if c != "residual")
     table, hedged = run_markouts(run)
-    state = classify_tags(table, hedged)
-    kinds = kinds_of_tags(state["tag"].to_numpy())
-    smart_tag = np.isin(kinds, _SMART)
-    dumb_tag = np.isin(kinds, _DUMB)
-    labelled = smart_tag | dumb_tag
-    right = np.where(smart_tag, state["smart"].to_numpy(), ~state["smart"].to_numpy())
+    post = _judge(classify_tags(table, hedged))
+    read = run["flow_read"]
+    online = _judge(read.filter(pl.col("ts_ns") == read["ts_ns"].max())) if read.height else post
     # tags hidden: clusters of features, fitted on the first half, scored on the second
     x = fill_features(table, int(table["ts_ns"].to_numpy().min()), session_s)
     tox = toxicity_of(table, hedged)
@@ -146,10 +165,8 @@ def analyse_run(run: RunData, n_clusters: int = 8, session_s: float = 23_400.0) 
         "gross": att.gross,
         "residual_share_gross": att.residual_share,
         "residual_share_pnl": abs(tot["residual"]) / abs(tot["pnl"]) if tot["pnl"] else 0.0,
-        "tags_labelled": int(labelled.sum()),
-        "tags_right": int(right[labelled].sum()),
-        "tag_accuracy": float(right[labelled].mean()) if labelled.any() else float("nan"),
-        "wrong_tags": state["tag"].to_numpy()[labelled & ~right].tolist(),
+        **{f"online_{k}": v for k, v in online.items()},
+        **{f"posthoc_{k}": v for k, v in post.items()},
         "feature_balanced_accuracy": bal,
         "feature_test_fills": int(test_known.sum()),
         "feature_smart_share": float(truth[half:][test_known].mean()),

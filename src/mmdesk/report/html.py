@@ -165,7 +165,7 @@ def _fig_vpin(run: RunData) -> go.Figure:
     return fig
 
 
-def _fig_classifier(state: pl.DataFrame) -> go.Figure:
+def _fig_classifier(state: pl.DataFrame, source: str) -> go.Figure:
     tags = [str(t) for t in state["tag"].to_list()]
     smart = state["smart"].to_numpy()
     fig = go.Figure(
@@ -184,7 +184,7 @@ def _fig_classifier(state: pl.DataFrame) -> go.Figure:
     )
     fig.update_layout(
         title="Classifier: toxicity per tag (currency per contract taken from the desk), "
-        "label and confidence",
+        f"label and confidence — {source}",
         xaxis_title="tag",
     )
     return fig
@@ -293,14 +293,21 @@ def build_report(run: RunData) -> str:
     )  # fmt: skip
     agg = aggregate_markouts(table, "tag")
     hedged = hedged_markouts(table, tape, run.listing, run.rate, run.div_yield)
-    state = classify_tags(table, hedged)
+    read = run["flow_read"]
+    if read.height:  # the desk's own online read at its last refresh (what it leaned on)
+        state = read.filter(pl.col("ts_ns") == read["ts_ns"].max())
+        state = state.with_columns((pl.col("p_smart") > 0.5).alias("smart"))
+        source = "the desk's online read at the close"
+    else:
+        state = classify_tags(table, hedged)
+        source = "post-trade markouts to the close"
     limits = run.config.get("desk", {}).get("limits", {})
     figs = {
         "pnl": _fig_pnl(att, snaps),
         "greeks": _fig_greeks(snaps, limits),
         "inventory": _fig_inventory(snaps),
         "markouts": _fig_markouts(agg),
-        "classifier": _fig_classifier(state),
+        "classifier": _fig_classifier(state, source),
         "quotes": _fig_quotes(run, table),
         "hedges": _fig_hedges(run),
         "vpin": _fig_vpin(run),

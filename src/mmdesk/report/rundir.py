@@ -20,6 +20,7 @@ TABLES: tuple[str, ...] = (
     "inventory",
     "marks",
     "tape",
+    "flow_read",
 )
 
 
