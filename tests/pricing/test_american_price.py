@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+import hypothesis
 import numpy as np
 import pytest
 import QuantLib as ql
@@ -31,7 +32,13 @@ from mmdesk.pricing.american.bivariate import (
 from mmdesk.pricing.american.tree import lr_tree_one
 from mmdesk.pricing.american.tree_spot import lr_tree_spot_one, lr_tree_spot_one_python
 
-from .american_oracle import TODAY, american_npv, bs_process
+from .american_oracle import (
+    TODAY,
+    american_npv,
+    bs_process,
+    leisen_reimer_as_quantlib,
+    quantlib_skips_terminal_payoff,
+)
 
 METHODS = [m.value for m in AmericanMethod]
 
@@ -262,31 +269,40 @@ def test_tree_is_quantlib_leisen_reimer_tree_to_1e_10(rng: np.random.Generator) 
     assert worst < 1e-10
 
 
-def test_tree_american_agrees_with_quantlib_lr_engine_or_is_closer_to_fd(
+def test_tree_american_is_quantlib_lr_engine_to_1e_10_or_quantlib_drops_the_expiry_payoff(
     rng: np.random.Generator,
 ) -> None:
-    """American LR prices equal QuantLib's to 1e-10 relative, except where QuantLib's
-    American engine is off: there ours is the one that agrees with a fine FD grid.
-
-    Measured (benchmarks/american.py --oracle): QuantLib 1.40's LR American engine
-    misprices a few percent of random options by up to ~1%, sometimes below its
-    own European tree value (impossible for max(continuation, exercise)).
+    """American LR prices equal QuantLib's ``BinomialLRVanillaEngine`` to 1e-10 relative,
+    except where QuantLib's engine loses the payoff at expiry (its last stopping time
+    fl(fl(T/n)·n) < T, see ``american_oracle.quantlib_skips_terminal_payoff``): there
+    QuantLib's number is exactly the LR tree without that payoff, and below ours.
     """
-    agree = 0
-    cases = 60
-    for _ in range(cases):
-        o = _random_option(rng)
-        steps = int(rng.choice([51, 101, 201]))
-        ours = _lr(o, steps, True)
-        theirs = _quantlib(o, lambda p, s=steps: ql.BinomialLRVanillaEngine(p, s))
-        if abs(ours - theirs) <= 1e-10 * max(1.0, theirs):
-            agree += 1
-            continue
-        fd = _quantlib(o, _fd_engine(800))
-        # (or both are within the coarse tree's own error of FD: cheap far-OTM options)
-        closer = abs(ours - fd) < abs(theirs - fd) or abs(ours - fd) < 1e-4 * max(1.0, fd)
-        assert closer, (o, steps, ours, theirs, fd)
-    assert agree >= 0.85 * cases
+    cases = [_random_option(rng) for _ in range(40)]
+    steps = [int(rng.choice([51, 101, 201])) for _ in cases]
+    # Two cases where QuantLib drops the payoff (measured: 16 of 300 random options).
+    cases += [
+        {"spot": 100.0, "strike": 97.97, "days": 719, "vol": 0.189, "rate": 0.0698,
+         "div_yield": 0.0292, "is_call": True},
+        {"spot": 100.0, "strike": 66.9, "days": 161, "vol": 0.537, "rate": 0.0405,
+         "div_yield": 0.0665, "is_call": False},
+    ]  # fmt: skip
+    steps += [201, 51]
+    dropped = 0
+    for o, n in zip(cases, steps, strict=True):
+        ours = _lr(o, n, True)
+        theirs = _quantlib(o, lambda p, s=n: ql.BinomialLRVanillaEngine(p, s))
+        tol = 1e-10 * max(1.0, theirs)
+        if quantlib_skips_terminal_payoff(o["days"], n):
+            dropped += 1
+            assert ours >= theirs - tol  # dropping the payoff can only lose value
+            as_quantlib = leisen_reimer_as_quantlib(
+                o["spot"], o["strike"], o["days"], o["vol"], o["rate"], o["div_yield"],
+                o["is_call"], n,
+            )  # fmt: skip
+            assert abs(as_quantlib - theirs) <= tol, (o, n, as_quantlib, theirs)
+        else:
+            assert abs(ours - theirs) <= tol, (o, n, ours, theirs)
+    assert dropped >= 2
 
 
 def test_tree_converges_to_quantlib_finite_differences_to_1e_4(
@@ -472,6 +488,10 @@ def test_price_rises_with_vol_and_moves_the_right_way_with_strike(
     strikes = np.array([99.0, 100.0, 101.0])
     low, high = (american_price(spot, strikes, t, v, r, q, is_call, method, steps=101)
                  for v in (vol, vol + 0.01))  # fmt: skip
+    if method == "baw":
+        # BAW is NaN where its critical-price iteration diverges (very low vol, long
+        # expiry, high yield; QuantLib throws there, see docs/american.md).
+        hypothesis.assume(bool(np.all(np.isfinite(low) & np.isfinite(high))))
     tol = 1e-9 * max(1.0, float(np.max(high)))
     assert np.all(high >= low - tol)
     steps_in_strike = np.diff(low) * (-1.0 if is_call else 1.0)
