@@ -28,7 +28,7 @@ from mmdesk.desk.firm_records import (
 )
 from mmdesk.desk.glft import factor_covariance_with_book, glft_option_skew
 from mmdesk.desk.prop import mark_to_internal
-from mmdesk.risk.gate import RiskGate
+from mmdesk.risk.gate import RiskGate, RiskReason
 from mmdesk.risk.limits import LimitsConfig
 from mmdesk.risk.positions import ChainLayout, Positions
 
@@ -289,3 +289,42 @@ def test_apply_cross_books_a_venue_like_fill() -> None:
     apply_cross(pos, und, CrossRole.PROP)
     assert pos.shares == 100.0
     assert pos.cash == pytest.approx(4.0 * 3.25 * MULT - 100.0 * 100.5)
+
+
+def test_central_refuses_a_cross_that_leaves_no_room_for_its_resting_quotes() -> None:
+    # hard delta limit 5,000; the prop buys 3,000 shares: central at −3,000
+    _, marks, quote, central, prop = books()
+    roomy = dataclasses.replace(marks, quote_reach=(1_000.0, 1_000.0))
+    assert isinstance(InternalCrossing(CFG, central).cross(1, prop, CrossRequest(0, 3_000.0),
+                                                           quote, roomy), CrossRecord)  # fmt: skip
+    _, marks, quote, central, prop = books()
+    crowded = dataclasses.replace(marks, quote_reach=(0.0, 2_100.0))  # −3,000 − 2,100 < −5,000
+    out = InternalCrossing(CFG, central).cross(1, prop, CrossRequest(0, 3_000.0), quote, crowded)
+    assert isinstance(out, CrossDenial) and out.denied_by is CrossRole.CENTRAL
+    assert out.reason is RiskReason.DENY_LIMIT
+    assert central.gate.events[-1].reason is RiskReason.DENY_LIMIT
+    assert central.positions.shares == 0.0 and prop.positions.shares == 0.0
+
+
+def test_cross_margin_counts_option_deltas_and_lets_risk_reducing_crosses_through() -> None:
+    _, marks, quote, central, prop = books()
+    crowded = dataclasses.replace(marks, quote_reach=(4_900.0, 4_900.0))
+    # an option cross adding 100 shares of delta per contract (deep call, δ≈1) is refused ...
+    deep = int(np.argmax(marks.delta))
+    out = InternalCrossing(CFG, central).cross(
+        1, prop, CrossRequest(deep + 1, -2.0), quote, crowded
+    )
+    assert isinstance(out, CrossDenial) and out.denied_by is CrossRole.CENTRAL
+    # ... while one that takes delta off the central book passes whatever the margin
+    central.positions.shares = 1_000.0
+    out = InternalCrossing(CFG, central).cross(2, prop, CrossRequest(0, 400.0), quote, crowded)
+    assert isinstance(out, CrossRecord) and central.positions.shares == 600.0
+
+
+def test_quote_reach_of_marks_must_be_finite_and_non_negative() -> None:
+    _, marks, *_ = books()
+    with pytest.raises(ValueError, match="quote_reach"):
+        CrossMarks.make(
+            marks.spot, marks.delta, marks.gamma, marks.vega, marks.strike_limit, marks.tick,
+            marks.spot_variance, marks.volvol_variance, (-1.0, 0.0),
+        )  # fmt: skip

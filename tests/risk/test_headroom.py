@@ -12,6 +12,7 @@ from mmdesk.risk.headroom import (
     gross_headroom,
     linear_headroom,
     quote_headroom,
+    quote_reach,
 )
 from mmdesk.risk.limits import LimitsConfig
 
@@ -256,3 +257,16 @@ def test_headroom_kernels_agree_with_their_numpy_rules_and_python_twins(scale: f
         outs.append((b, a))
     np.testing.assert_array_equal(outs[0][0], outs[1][0])
     np.testing.assert_array_equal(outs[0][1], outs[1][1])
+
+
+def test_quote_reach_sums_what_every_resting_quote_would_add_each_way() -> None:
+    rng = np.random.default_rng(3)
+    e = rng.normal(0.0, 60.0, 50)
+    bid, ask = rng.integers(0, 10, 50).astype(float), rng.integers(0, 10, 50).astype(float)
+    up = sum(b * x for b, x in zip(bid, e, strict=True) if x > 0) + sum(
+        a * -x for a, x in zip(ask, e, strict=True) if x < 0
+    )
+    down = sum(b * -x for b, x in zip(bid, e, strict=True) if x < 0) + sum(
+        a * x for a, x in zip(ask, e, strict=True) if x > 0
+    )
+    assert quote_reach(e, bid, ask) == pytest.approx((up, down))

@@ -54,7 +54,7 @@ from mmdesk.flow.reader import FlowReader
 from mmdesk.hedging import FixedIntervalConfig, HedgeInputs
 from mmdesk.market.events import EventKind
 from mmdesk.risk.gate import GateState, RiskGate, RiskReason
-from mmdesk.risk.headroom import BookExposure, ContractRisk
+from mmdesk.risk.headroom import BookExposure, ContractRisk, quote_reach
 from mmdesk.risk.limits import LimitsConfig
 from mmdesk.risk.positions import ChainLayout, Positions
 from mmdesk.typing import Float64Array, Int64Array
@@ -1023,6 +1023,12 @@ class CentralBook(ParticipantBase):
         live_exp = np.flatnonzero(self.listing.expiries_ns > np.int64(th.ts_ns))
         front = int(live_exp[0]) if live_exp.size else 0
         spot_vol = float(self.theo_engine.fallback_vol[front])
+        up, down = quote_reach(
+            np.where(th.live, th.delta, 0.0) * self.m,
+            self.sent_bq.astype(np.float64),
+            self.sent_aq.astype(np.float64),
+        )
+        share = self.gate.limits.sweep_share
         return CrossMarks.make(
             th.spot,
             th.delta,
@@ -1032,6 +1038,7 @@ class CentralBook(ParticipantBase):
             float(self.opt_ticks.steps[0]) * self.unit,
             spot_vol**2 * th.spot**2 / spy,
             self.theo_engine.volvol**2 / spy,
+            (share * up, share * down),
         )
 
     @property

@@ -27,7 +27,12 @@ with s = sign(q) (+ when the prop book buys) and hs the internal half-spread:
 
 Both books' risk gates must approve the cross (options through
 ``RiskGate.check_option_order``, the underlying through ``check_hedge``, each
-with the mid as theo for the collar); the approved cross is one
+with the mid as theo for the collar). The central book's gate also checks the
+delta it would hold after the cross with a margin for its resting quotes
+(``CrossMarks.quote_reach``, :meth:`RiskGate.check_cross_delta`): a cross that
+adds delta must leave room for ``sweep_share`` of everything its quotes would
+add in that direction inside the hard limit (and the cross itself inside the
+quoting, breach-fraction, limit). The approved cross is one
 :class:`~mmdesk.desk.firm_records.CrossRecord`, appended to both books'
 journals and booked at its one price into both books' positions, so internal
 crosses net to zero for the firm.
@@ -100,6 +105,10 @@ class CrossMarks:
         σ_S²S², currency² per share² per second.
     volvol_variance : ndarray, shape (n_expiries,)
         η_b², (vol units)² per second.
+    quote_reach : tuple of float
+        Margin of the central book's resting quotes on its delta, shares up and
+        down (``sweep_share`` × :func:`~mmdesk.risk.headroom.quote_reach`); a cross
+        adding delta must leave room for it (:meth:`RiskGate.check_cross_delta`).
     """
 
     spot: float
@@ -110,6 +119,7 @@ class CrossMarks:
     tick: float
     spot_variance: float
     volvol_variance: Float64Array
+    quote_reach: tuple[float, float] = (0.0, 0.0)
 
     @classmethod
     def make(
@@ -122,6 +132,7 @@ class CrossMarks:
         tick: float,
         spot_variance: float,
         volvol_variance: Float64Array,
+        quote_reach: tuple[float, float] = (0.0, 0.0),
     ) -> CrossMarks:
         """Validated marks with private read-only copies of the arrays."""
         for name, x in (("spot", spot), ("tick", tick), ("spot_variance", spot_variance)):
@@ -134,6 +145,9 @@ class CrossMarks:
         )
         if not d.shape == g.shape == v.shape:
             raise ValueError(f"greek shapes differ: delta {d.shape} gamma {g.shape} vega {v.shape}")
+        up, down = (float(x) for x in quote_reach)
+        if not (math.isfinite(up) and math.isfinite(down) and up >= 0.0 and down >= 0.0):
+            raise ValueError(f"quote_reach={quote_reach} must be finite numbers >= 0")
         vv = frozen_copy(volvol_variance, "volvol_variance")
         if np.any(~np.isfinite(vv) | (vv < 0.0)):
             raise ValueError(f"volvol_variance={vv} must be finite and >= 0")
@@ -146,6 +160,7 @@ class CrossMarks:
             float(tick),
             float(spot_variance),
             vv,
+            (up, down),
         )
 
 
@@ -359,6 +374,18 @@ class InternalCrossing:
         self._central = central
         self._accept = accept
 
+    def _central_delta_room(
+        self, ts_ns: int, instrument: int, book_qty: float, marks: CrossMarks
+    ) -> Decision:
+        """The central book's delta after the cross, with the margin for its resting quotes."""
+        central = self._central
+        before, _ = greek_buckets(central.positions, marks)
+        m = central.positions.layout.multiplier
+        per = 1.0 if instrument == 0 else float(marks.delta[instrument - 1]) * m
+        return central.gate.check_cross_delta(
+            ts_ns, before, before + book_qty * per, marks.quote_reach
+        )
+
     def cross(
         self,
         ts_ns: int,
@@ -401,6 +428,8 @@ class InternalCrossing:
         mid = float(quote.mid[ins])
         for book, role in ((prop, CrossRole.PROP), (self._central, CrossRole.CENTRAL)):
             decision = book.check(ts_ns, ins, float(role) * qty, price, mid, marks)
+            if decision.allowed and role is CrossRole.CENTRAL:
+                decision = self._central_delta_room(ts_ns, ins, float(role) * qty, marks)
             if not decision.allowed:
                 return CrossDenial(ts_ns, prop.name, ins, qty, price, role, decision.reason)
         record = CrossRecord(ts_ns, prop.name, ins, qty, price, mid, adj, dr, reason)

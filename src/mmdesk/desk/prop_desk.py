@@ -16,6 +16,17 @@ book's :class:`~mmdesk.desk.firm_records.InternalQuote`, then routes them:
   of its aggressive volume), after the prop book's own gate approved it; fills
   are booked into the prop book's positions with their fees.
 
+Decisions are off the session's second grid by default (``decision_phase_s``
+= 2.5 s with a 2.5-s timer): every participant's timer starts at the open, so a
+prop book deciding at open + k·300 s would cross with the central book at the
+very instant the competing makers run their 5-s timer and 30-s full refresh.
+The central book's requote on its new inventory then races the makers'
+refresh, computed from a view without it, and the makers' new quotes trade
+through the central book's freshly leaned quotes by the dozen (measured in
+``docs/firm.md``: up to 30 option fills in one millisecond after a 600-share
+cross, +7,700 shares of delta). A desk deciding in lock-step with its
+competitors' refresh is a simulation artefact, not a trading choice.
+
 Between decisions the timer only snapshots the book's value marked to the
 internal mids (``snapshot`` journal table), so its daily P&L lines up with the
 central book's. Every decision journals the central book's internal mid of each
@@ -118,7 +129,13 @@ class PropDeskConfig(BaseModel):
 
     route: PropRoute = PropRoute.CROSSING
     decision_s: float = Field(300.0, gt=0.0, description="seconds between decisions")
-    snapshot_ms: int = Field(10_000, ge=1, description="timer period (snapshots), ms")
+    decision_phase_s: float = Field(
+        2.5,
+        ge=0.0,
+        description="first decision this many seconds after the first session's open; "
+        "decisions then every ``decision_s`` at the first timer tick at or after each due time",
+    )
+    snapshot_ms: int = Field(2_500, ge=1, description="timer period (snapshots), ms")
     slippage_ticks: int = Field(
         2, ge=0, description="venue route: IOC limit this many ticks through the opposite best"
     )
@@ -190,7 +207,8 @@ class PropDesk(ParticipantBase):
         self.wants_order_updates = False
         self.journal = Journal(PROP_SCHEMAS)
         self.view: MarketView | None = None
-        self._next_decision_ns = -1
+        self._sessions: list[tuple[int, int]] = []
+        self._last_slot: tuple[int, int] = (-1, -1)
         self._next_client = 1
         self._decision_mid: dict[int, float] = {}
         self.denials: list[CrossDenial] = []
@@ -202,7 +220,7 @@ class PropDesk(ParticipantBase):
         self.und_tick_units = int(info.underlying_ticks.steps[0])
         self.opt_ticks = info.option_ticks
         self.expiries_ns = info.listing.expiry_ns
-        self._next_decision_ns = info.sessions_ns[0][0] if info.sessions_ns else 0
+        self._sessions = [(int(o), int(c)) for o, c in info.sessions_ns]
 
     def on_market_data(self, view: MarketView) -> Commands | None:
         """Keep the newest view for the next decision."""
@@ -220,8 +238,9 @@ class PropDesk(ParticipantBase):
         if self._observer is not None:
             self._observer(now_ns)
         out = None
-        if now_ns >= self._next_decision_ns and self.view is not None:
-            self._next_decision_ns = now_ns + int(self.config.decision_s * 1e9)
+        slot = self._decision_slot(now_ns)
+        if slot is not None and slot != self._last_slot and self.view is not None:
+            self._last_slot = slot
             requests = self.book.decide(self.view, quote)
             self.journal.append(
                 "decisions", ts_ns=now_ns, requests=len(requests), signal=self.signal()
@@ -259,6 +278,21 @@ class PropDesk(ParticipantBase):
                 mid_px=np.array([self._decision_mid.get(int(c), math.nan) for c in cid]),
             )
         return None
+
+    def _decision_slot(self, now_ns: int) -> tuple[int, int] | None:
+        """(session open, k) of the latest decision due at ``now_ns``, None before the first.
+
+        Decisions are due at open + ``decision_phase_s`` + k·``decision_s`` in every
+        session (each session's grid starts at its own open, like every timer).
+        """
+        phase = int(self.config.decision_phase_s * 1e9)
+        step = int(self.config.decision_s * 1e9)
+        for open_ns, close_ns in self._sessions:
+            if open_ns <= now_ns < close_ns:
+                if now_ns < open_ns + phase:
+                    return None
+                return open_ns, (now_ns - open_ns - phase) // step
+        return None if self._sessions else (0, now_ns // step)
 
     # ------------------------------------------------------------------ state
     def signal(self) -> float:

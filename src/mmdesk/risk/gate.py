@@ -343,6 +343,40 @@ class RiskGate:
             return self._deny(ts_ns, RiskReason.DENY_LIMIT, f"hedge {signed_shares} → {new_delta}")
         return Decision(True, RiskReason.OK)
 
+    def check_cross_delta(
+        self, ts_ns: int, delta_before: float, delta_after: float, reach: tuple[float, float]
+    ) -> Decision:
+        """Check an internal cross's effect on delta, with a margin for the resting quotes.
+
+        Allowed if it reduces |delta|, or if the post-cross delta stays inside the
+        quoting delta limit (hard × ``breach_fraction``) and, after the resting
+        quotes' ``reach`` (shares up, shares down: ``sweep_share`` of what they
+        would add if all filled, :func:`mmdesk.risk.headroom.quote_reach`), inside
+        the hard limit — the invariant the quote sizing keeps
+        (:func:`mmdesk.risk.headroom.sweep_scale`) until the next requote resizes them.
+
+        Parameters
+        ----------
+        ts_ns : int
+            Clock time, ns.
+        delta_before, delta_after : float
+            Book delta before and after the cross, shares.
+        reach : tuple of float
+            Margin above and below the post-cross delta, shares (≥ 0).
+        """
+        if abs(delta_after) < abs(delta_before):
+            return Decision(True, RiskReason.OK)
+        up, down = reach
+        hard = self.limits.delta
+        inside = abs(delta_after) <= self.quoting_limits.delta
+        if inside and delta_after + up <= hard and delta_after - down >= -hard:
+            return Decision(True, RiskReason.OK)
+        return self._deny(
+            ts_ns,
+            RiskReason.DENY_LIMIT,
+            f"cross delta {delta_before:.0f} → {delta_after:.0f} (+{up:.0f}/−{down:.0f} quotes)",
+        )
+
     def _deny(self, ts_ns: int, reason: RiskReason, detail: str) -> Decision:
         self._record(ts_ns, reason, detail)
         return Decision(False, reason)

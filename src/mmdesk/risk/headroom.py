@@ -272,6 +272,35 @@ def _increases_breach(
     return grows
 
 
+def quote_reach(
+    per_contract: Float64Array, bid_size: Float64Array, ask_size: Float64Array
+) -> tuple[float, float]:
+    """How far every resting quote filling at once would move one exposure, up and down.
+
+    Parameters
+    ----------
+    per_contract : ndarray
+        Change of the exposure per contract bought (e.g. delta per contract, shares).
+    bid_size, ask_size : ndarray
+        Resting sizes (contracts, ≥ 0).
+
+    Returns
+    -------
+    up, down : float
+        ≥ 0, in the exposure's units: Σ bid·max(e, 0) + ask·max(−e, 0) and its mirror.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> quote_reach(np.array([50.0, -40.0]), np.array([2.0, 1.0]), np.array([1.0, 3.0]))
+    (220.0, 90.0)
+    """
+    e = np.asarray(per_contract, dtype=np.float64)
+    up = float(np.dot(bid_size, np.maximum(e, 0.0)) + np.dot(ask_size, np.maximum(-e, 0.0)))
+    down = float(np.dot(bid_size, np.maximum(-e, 0.0)) + np.dot(ask_size, np.maximum(e, 0.0)))
+    return up, down
+
+
 def _direction_factors(
     current: Float64Array,
     limit: float | Float64Array,
