@@ -189,3 +189,18 @@ def test_the_firm_hook_quotes_internally_and_books_a_cross_like_a_fill() -> None
     assert exact.height == 1 and exact["price_px"][0] == pytest.approx(record.price)
     assert exact["prop"][0] == "test" and exact["reason"][0] == "ADDS_RISK"
     assert desk.ledger.crosses == [record]
+
+
+def test_a_snapshot_journals_the_surface_inputs_as_they_were(run: RunOutput) -> None:
+    eng = run.desk.theo_engine
+    before = run.desk.journal.frame("expiry_greeks")
+    saved = eng.vol_uncertainty.copy(), eng.volvol.copy()
+    try:
+        eng.vol_uncertainty += 1.0  # a later calibration updates them in place
+        eng.volvol += 1.0
+        after = run.desk.journal.frame("expiry_greeks")
+        for name in ("vol_uncertainty", "volvol"):
+            assert np.array_equal(after[name].to_numpy(), before[name].to_numpy())
+    finally:
+        eng.vol_uncertainty[:] = saved[0]
+        eng.volvol[:] = saved[1]

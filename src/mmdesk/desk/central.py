@@ -1133,8 +1133,9 @@ class CentralBook(ParticipantBase):
             vega=book.expiry_vega,
             gamma=book.expiry_gamma,
             contracts=book.expiry_contracts,
-            vol_uncertainty=self.theo_engine.vol_uncertainty,
-            volvol=self.theo_engine.volvol,
+            # copies: calibrations update the engine's arrays in place
+            vol_uncertainty=self.theo_engine.vol_uncertainty.copy(),
+            volvol=self.theo_engine.volvol.copy(),
         )
         held = np.flatnonzero(pos.contracts != 0.0)
         if held.size:
