@@ -26,7 +26,7 @@ def _state() -> pl.DataFrame:
 
 
 def test_rfq_answers_widen_for_smart_tags_and_tighten_for_dumb() -> None:
-    adj = tag_adjustments(_state(), LeaningConfig(), multiplier=100.0)
+    adj = tag_adjustments(_state(), LeaningConfig(enabled=True), multiplier=100.0)
     widen = dict(zip(adj["tag"], adj["widen_px"], strict=True))
     mult = dict(zip(adj["tag"], adj["spread_mult"], strict=True))
     assert widen[200] > 0.0 and mult[200] == 1.0
@@ -35,7 +35,7 @@ def test_rfq_answers_widen_for_smart_tags_and_tighten_for_dumb() -> None:
 
 
 def test_widening_is_capped() -> None:
-    cfg = LeaningConfig(widen_gain=100.0, max_widen_px=0.07)
+    cfg = LeaningConfig(enabled=True, widen_gain=100.0, max_widen_px=0.07)
     adj = tag_adjustments(_state(), cfg, multiplier=100.0)
     assert adj["widen_px"].max() == 0.07
 
@@ -57,8 +57,12 @@ def _lit(desk_side: list[int], p: float, option: list[int] | None = None, **kw: 
         n_expiries=2,
         multiplier=100.0,
         now_ns=n * 10 * S,
-        config=LeaningConfig(**kw),  # type: ignore[arg-type]
+        config=LeaningConfig(**{"enabled": True, **kw}),  # type: ignore[arg-type]
     )
+
+
+def test_leaning_is_off_unless_switched_on() -> None:
+    assert not LeaningConfig().enabled
 
 
 def test_switched_off_leaning_is_neutral() -> None:

@@ -49,7 +49,10 @@ class LeaningConfig(BaseModel):
     Attributes
     ----------
     enabled
-        Lean (True) or quote as if every counterparty were neutral.
+        Lean (True) or quote as if every counterparty were neutral. Off by
+        default: on the default scenario, seeds 1–5, leaning on did not lower
+        the loss to smart flow per contract and lowered total P&L on 4 of 5
+        seeds (``mmdesk experiment leaning``; figures in docs/flow.md).
     min_confidence
         A label is acted on only with at least this confidence (0.5..1).
     widen_gain
@@ -78,7 +81,7 @@ class LeaningConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    enabled: bool = True
+    enabled: bool = False
     min_confidence: float = Field(0.8, ge=0.5, lt=1.0)
     widen_gain: float = Field(1.0, ge=0.0)
     max_widen_px: float = Field(0.10, ge=0.0)
