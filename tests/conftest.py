@@ -6,6 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run: a red CI is reproducible and never
+# a coin toss (run with --hypothesis-profile=explore to search with fresh randomness).
+settings.register_profile("deterministic", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile("deterministic")
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
