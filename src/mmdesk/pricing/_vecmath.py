@@ -35,6 +35,7 @@ from numba import types
 from numba.extending import intrinsic
 
 from mmdesk.pricing import normal as _n
+from mmdesk.pricing.erf_cody import _THRESH, cody_erf_ratio, cody_erfcx_far, cody_erfcx_mid
 
 _LOG2E = 1.4426950408889634074
 _LN2_HI = 6.93147180369123816490e-01
@@ -140,23 +141,11 @@ def vnorm_cdf_given_pdf(x: float, pdf: float) -> float:
     """Φ(x) given pdf = φ(x): Cody's three ranges all evaluated, one selected (no branch)."""
     y = abs(x) * _n.INV_SQRT2
     # |y| <= 0.46875: Φ = 1/2 + erf(x/√2)/2
-    ysq = y * y
-    xnum = (((_n._A4 * ysq + _n._A0) * ysq + _n._A1) * ysq + _n._A2) * ysq
-    xden = (((ysq + _n._B0) * ysq + _n._B1) * ysq + _n._B2) * ysq
-    central = 0.5 + 0.5 * (x * _n.INV_SQRT2) * (xnum + _n._A3) / (xden + _n._B3)
-    # 0.46875 < y <= 4: erfcx rational in y
-    xnum = (((((_n._C8 * y + _n._C0) * y + _n._C1) * y + _n._C2) * y + _n._C3) * y + _n._C4) * y
-    xnum = (xnum + _n._C5) * y
-    xden = (((((y + _n._D0) * y + _n._D1) * y + _n._D2) * y + _n._D3) * y + _n._D4) * y
-    xden = (xden + _n._D5) * y
-    mid = ((xnum + _n._C6) * y + _n._C7) / ((xden + _n._D6) * y + _n._D7)
-    # y > 4: erfcx asymptotic rational in 1/y²
-    yc = max(y, 4.0)
-    z = 1.0 / (yc * yc)
-    xnum = ((((_n._P5 * z + _n._P0) * z + _n._P1) * z + _n._P2) * z + _n._P3) * z
-    xden = ((((z + _n._Q0) * z + _n._Q1) * z + _n._Q2) * z + _n._Q3) * z
-    far = (_n._SQRPI - z * (xnum + _n._P4) / (xden + _n._Q4)) / yc
+    central = 0.5 + 0.5 * (x * _n.INV_SQRT2) * cody_erf_ratio(y * y)
+    # 0.46875 < y <= 4: erfcx rational in y; y > 4: asymptotic rational in 1/y²
+    mid = cody_erfcx_mid(y)
+    far = cody_erfcx_far(max(y, 4.0))
     erfcx = mid if y <= 4.0 else far
     tail = _n._SQRT_HALF_PI * pdf * erfcx  # Φ(-|x|)
     wing = tail if x < 0.0 else 1.0 - tail
-    return central if y <= _n._THRESH else wing
+    return central if y <= _THRESH else wing

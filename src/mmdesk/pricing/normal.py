@@ -18,46 +18,11 @@ import math
 
 import numba
 
-from mmdesk.pricing.erf_cody import (  # Cody's coefficients, one home
-    _A0,
-    _A1,
-    _A2,
-    _A3,
-    _A4,
-    _B0,
-    _B1,
-    _B2,
-    _B3,
-    _C0,
-    _C1,
-    _C2,
-    _C3,
-    _C4,
-    _C5,
-    _C6,
-    _C7,
-    _C8,
-    _D0,
-    _D1,
-    _D2,
-    _D3,
-    _D4,
-    _D5,
-    _D6,
-    _D7,
-    _P0,
-    _P1,
-    _P2,
-    _P3,
-    _P4,
-    _P5,
-    _Q0,
-    _Q1,
-    _Q2,
-    _Q3,
-    _Q4,
-    _SQRPI,
+from mmdesk.pricing.erf_cody import (  # Cody's rationals, one home
     _THRESH,
+    cody_erf_ratio,
+    cody_erfcx_far,
+    cody_erfcx_mid,
 )
 
 #: 1/sqrt(2)
@@ -121,19 +86,8 @@ def norm_cdf_given_pdf_python(x: float, pdf: float) -> float:
     """
     y = abs(x) * INV_SQRT2
     if y <= _THRESH:
-        ysq = y * y
-        xnum = (((_A4 * ysq + _A0) * ysq + _A1) * ysq + _A2) * ysq
-        xden = (((ysq + _B0) * ysq + _B1) * ysq + _B2) * ysq
-        return 0.5 + 0.5 * (x * INV_SQRT2) * (xnum + _A3) / (xden + _B3)
-    if y <= 4.0:
-        xnum = ((((((_C8 * y + _C0) * y + _C1) * y + _C2) * y + _C3) * y + _C4) * y + _C5) * y
-        xden = ((((((y + _D0) * y + _D1) * y + _D2) * y + _D3) * y + _D4) * y + _D5) * y
-        erfcx = ((xnum + _C6) * y + _C7) / ((xden + _D6) * y + _D7)
-    else:
-        ysq = 1.0 / (y * y)
-        xnum = ((((_P5 * ysq + _P0) * ysq + _P1) * ysq + _P2) * ysq + _P3) * ysq
-        xden = ((((ysq + _Q0) * ysq + _Q1) * ysq + _Q2) * ysq + _Q3) * ysq
-        erfcx = (_SQRPI - ysq * (xnum + _P4) / (xden + _Q4)) / y
+        return 0.5 + 0.5 * (x * INV_SQRT2) * cody_erf_ratio(y * y)
+    erfcx = cody_erfcx_mid(y) if y <= 4.0 else cody_erfcx_far(y)
     tail = _SQRT_HALF_PI * pdf * erfcx  # Φ(-|x|) = exp(-y²)·erfcx(y)/2
     return tail if x < 0.0 else 1.0 - tail
 
