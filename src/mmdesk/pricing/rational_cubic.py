@@ -91,6 +91,20 @@ _minimum_control = numba.njit(cache=True, error_model="numpy", fastmath={"contra
 )
 
 
+def _control_ratio_python(numerator: float, denominator: float) -> float:
+    """numerator/denominator of a convex control, 0 or a bound where either vanishes."""
+    if abs(numerator) < _DBL_MIN:
+        return 0.0
+    if abs(denominator) < _DBL_MIN:
+        return MAX_CONTROL if numerator > 0.0 else MIN_CONTROL
+    return numerator / denominator
+
+
+_control_ratio = numba.njit(cache=True, error_model="numpy", fastmath={"contract"})(
+    _control_ratio_python
+)
+
+
 def convex_control_left_python(
     x_l: float,
     x_r: float,
@@ -119,14 +133,8 @@ def convex_control_left_python(
     """
     h = x_r - x_l
     numerator = 0.5 * h * second_derivative_l + (d_r - d_l)
-    if abs(numerator) < _DBL_MIN:
-        r = 0.0
-    else:
-        denominator = (y_r - y_l) / h - d_l
-        if abs(denominator) < _DBL_MIN:
-            r = MAX_CONTROL if numerator > 0.0 else MIN_CONTROL
-        else:
-            r = numerator / denominator
+    denominator = (y_r - y_l) / h - d_l
+    r = _control_ratio(numerator, denominator)
     return max(r, _minimum_control(d_l, d_r, (y_r - y_l) / h, prefer_shape))
 
 
@@ -158,14 +166,8 @@ def convex_control_right_python(
     """
     h = x_r - x_l
     numerator = 0.5 * h * second_derivative_r + (d_r - d_l)
-    if abs(numerator) < _DBL_MIN:
-        r = 0.0
-    else:
-        denominator = d_r - (y_r - y_l) / h
-        if abs(denominator) < _DBL_MIN:
-            r = MAX_CONTROL if numerator > 0.0 else MIN_CONTROL
-        else:
-            r = numerator / denominator
+    denominator = d_r - (y_r - y_l) / h
+    r = _control_ratio(numerator, denominator)
     return max(r, _minimum_control(d_l, d_r, (y_r - y_l) / h, prefer_shape))
 
 
