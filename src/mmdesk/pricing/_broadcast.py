@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 import numba
 import numpy as np
 
+from mmdesk.pricing._output_pool import empty_float64
 from mmdesk.typing import BoolArray, BoolLike, Float64Array, FloatLike
 
 #: Below this many options the serial kernel is used: thread start-up costs more
@@ -107,10 +108,12 @@ class FlatInputs(NamedTuple):
         return self.size >= PARALLEL_THRESHOLD
 
     def empty(self, rows: int | None = None) -> Float64Array:
-        """Preallocated kernel output: ``(size,)``, or ``(rows, size)`` for several outputs."""
-        if rows is None:
-            return np.empty(self.size, dtype=np.float64)
-        return np.empty((rows, self.size), dtype=np.float64)
+        """Preallocated kernel output: ``(size,)``, or ``(rows, size)`` for several outputs.
+
+        Large outputs reuse the memory of outputs the caller has dropped
+        (:mod:`mmdesk.pricing._output_pool`): no page faults on a repriced chain.
+        """
+        return empty_float64((self.size,) if rows is None else (rows, self.size))
 
     def use_out(self, out: Float64Array | None, rows: int | None = None) -> Float64Array:
         """Kernel output: a fresh array, or the caller's ``out`` viewed flat.
