@@ -157,6 +157,34 @@ def test_an_expiry_settles_the_book_and_the_audit_still_holds() -> None:
     assert _audit(out).breached == []
 
 
+def test_quotes_are_pulled_before_each_close_and_sent_again_after_the_open() -> None:
+    scenario = ScenarioConfig(seed=1, days=2, calendar=TradingCalendarConfig(session_s=SESSION_S))
+    desk_cfg = CentralBookConfig(pull_before_close_s=60.0, open_delay_s=5.0)
+    out = run_desk(RunConfig(scenario=scenario, desk=desk_cfg))
+    d = out.desk
+    (open0, close0), (open1, close1) = d.sessions
+    quotes = d.journal.frame("orders").filter(pl.col("kind") == "quote")
+    live = quotes.filter(pl.col("qty") > 0)
+    for o, c in d.sessions:
+        # nothing offered in the opening delay nor in the closing window
+        t = live["ts_ns"]
+        assert not ((t >= o) & (t < o + 5_000_000_000)).any()
+        assert not ((t >= c - 60_000_000_000) & (t < c)).any()
+    # at the first close every leg's last message is a pull: nothing rests overnight
+    last = (
+        quotes.filter(pl.col("ts_ns") < close0)
+        .sort("ts_ns", maintain_order=True)
+        .group_by(["instrument", "side"], maintain_order=True)
+        .last()
+    )
+    assert last.height > 0 and last["qty"].max() == 0
+    # and the book quotes again on the second day
+    assert live.filter(pl.col("ts_ns") >= open1).height > 0
+    # no fill of a resting quote outside the quoting window
+    fills = d.journal.frame("fills").filter(pl.col("kind") == "quote")["ts_ns"]
+    assert not ((fills >= close0) & (fills < open1 + 5_000_000_000)).any()
+
+
 def test_the_firm_hook_quotes_internally_and_books_a_cross_like_a_fill() -> None:
     from mmdesk.desk.firm_records import CrossReason, CrossRecord
 

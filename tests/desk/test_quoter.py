@@ -119,6 +119,35 @@ def test_short_april_vega_raises_april_quotes_and_leaves_march_untouched() -> No
     np.testing.assert_array_equal(short_april[march], flat[march])
 
 
+def test_delta_skew_never_pays_more_per_share_than_a_hedge_in_the_underlying() -> None:
+    c = _chain()
+    hedge_cost = 0.02  # currency per share of delta
+    x = _inputs(book_delta=50_000.0)
+    capped = price_quotes(QuoteInputs(**{**x.__dict__, "hedge_cost": hedge_cost}), CFG, TICKS)
+    uncapped = price_quotes(x, CFG, TICKS)
+    per_share = capped.skew / c["delta"]
+    assert np.all(per_share > 0.0)  # still leaning the long-delta book's quotes down
+    assert np.all(per_share <= hedge_cost * (1 + 1e-12))
+    assert np.all(np.abs(uncapped.skew / c["delta"]) > 2 * hedge_cost)  # the cap binds here
+    # a small book delta is not touched by the cap
+    small = _inputs(book_delta=1.0)
+    a = price_quotes(QuoteInputs(**{**small.__dict__, "hedge_cost": hedge_cost}), CFG, TICKS)
+    np.testing.assert_array_equal(a.skew, price_quotes(small, CFG, TICKS).skew)
+
+
+def test_delta_skew_cap_leaves_the_vega_skew_alone() -> None:
+    x = _inputs(book_delta=50_000.0, march_vega=5_000.0)
+    capped = QuoteInputs(**{**x.__dict__, "hedge_cost": 0.02})
+    no_delta = _inputs(march_vega=5_000.0)
+    vega_part = price_quotes(no_delta, CFG, TICKS).skew
+    delta_part = price_quotes(
+        QuoteInputs(**{**_inputs(book_delta=50_000.0).__dict__, "hedge_cost": 0.02}), CFG, TICKS
+    ).skew
+    np.testing.assert_allclose(
+        price_quotes(capped, CFG, TICKS).skew, vega_part + delta_part, rtol=1e-12, atol=1e-15
+    )
+
+
 def test_skew_grows_with_inventory() -> None:
     small = price_quotes(_inputs(march_vega=5_000.0), CFG, TICKS).skew
     large = price_quotes(_inputs(march_vega=20_000.0), CFG, TICKS).skew

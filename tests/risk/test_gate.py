@@ -53,8 +53,27 @@ def test_daily_loss_halts_and_halted_quotes_nothing() -> None:
     bid, ask = gate.quote_sizes(_book(), RISK, np.array([10.0]), np.array([10.0]))
     assert bid[0] == 0.0 and ask[0] == 0.0
     assert gate.events[-1].reason is RiskReason.DAILY_LOSS
-    # Halted for good, even if the P&L recovers.
+    # Halted for the rest of the day, even if the P&L recovers.
     assert gate.update(2, _book(), limit, 0.0, 0.0) is GateState.HALTED
+
+
+def test_a_daily_loss_halt_is_lifted_at_the_next_open_with_its_event() -> None:
+    gate = RiskGate(LimitsConfig(daily_loss=1_000.0))
+    limit = np.array([400.0])
+    assert gate.update(1, _book(), limit, -1_500.0, -1_500.0) is GateState.HALTED
+    gate.new_day(10)
+    assert gate.state is GateState.ACTIVE
+    assert gate.events[-1].reason is RiskReason.NEW_DAY and gate.events[-1].ts_ns == 10
+    assert gate.update(11, _book(), limit, 0.0, -1_500.0) is GateState.ACTIVE
+
+
+def test_a_drawdown_halt_outlasts_the_day() -> None:
+    gate = RiskGate(LimitsConfig(daily_loss=10_000.0, drawdown=1_000.0))
+    limit = np.array([400.0])
+    assert gate.update(1, _book(), limit, -500.0, -1_200.0) is GateState.HALTED
+    gate.new_day(10)
+    assert gate.state is GateState.HALTED
+    assert gate.events[-1].reason is RiskReason.DRAWDOWN
 
 
 def test_halted_book_may_still_hedge_toward_zero_delta_but_not_away() -> None:

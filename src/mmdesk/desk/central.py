@@ -24,6 +24,7 @@ own fills and settlements, and the static :class:`~mmdesk.venue.participant.Venu
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -188,6 +189,7 @@ class CentralBook(ParticipantBase):
         self._last_unwind_ns = -(1 << 62)
         self._events_journaled = 0
         self._day = -1
+        self._closed = bool(self.sessions)  # quotes start after the opening delay
         self._day_open_value = 0.0
         self._peak_value = 0.0
         self._unwind_spent = 0.0
@@ -221,8 +223,10 @@ class CentralBook(ParticipantBase):
     def _strike_limits(self, now_ns: int) -> Float64Array:
         """Gross contract limit per (expiry, strike) cell (read-only; pin-window aware)."""
         lim = self.gate.limits
+        # the tighter limit is applied pin_lead_days early: the book is brought under it
+        # (sized against it, REDUCING and unwinding above it) before it binds
         window = tuple(
-            float(int(e) - now_ns) / _NS_PER_DAY <= lim.pin_window_days
+            float(int(e) - now_ns) / _NS_PER_DAY <= lim.pin_window_days + lim.pin_lead_days
             for e in self.listing.expiries_ns
         )
         # changes only when an expiry enters its pin window (or the limits are replaced)
@@ -298,10 +302,25 @@ class CentralBook(ParticipantBase):
                 day = d
         if day != self._day:
             self._day = day
+            if day > 0:
+                self.gate.new_day(now_ns)
             self._day_open_value = self.value()
             if day <= 0:
                 self._peak_value = self._day_open_value
             self._unwind_spent = 0.0
+
+    def _closing(self, now_ns: int) -> bool:
+        """True outside the sessions, in the opening delay and the last ``pull_before_close_s``.
+
+        The closing window is at least one timer period long, so the last timer
+        before the close always falls inside it.
+        """
+        window = int(max(self.config.pull_before_close_s * 1e9, self.config.timer_ms * 1e6))
+        delay = int(self.config.open_delay_s * 1e9)
+        for open_ns, close_ns in self.sessions:
+            if open_ns <= now_ns < close_ns:
+                return now_ns < open_ns + delay or now_ns + window >= close_ns
+        return True
 
     def _journal_events(self) -> None:
         ev = self.gate.events
@@ -363,15 +382,25 @@ class CentralBook(ParticipantBase):
                 self.m,
                 self.config.quoter.pin,
             ),
+            hedge_cost=self._hedge_cost_per_share(th.spot),
         )
         self.pricing = price_quotes(x, self.config.quoter, self.opt_ticks)
         return self.pricing
+
+    def _hedge_cost_per_share(self, spot: float) -> float:
+        """What hedging one share of delta costs now (currency per share; inf without a market)."""
+        v = self.view
+        if v is None or v.bid[0] <= 0 or v.ask[0] <= 0:
+            return math.inf
+        return spot * self.hedger.cost_fraction(
+            spot, float(v.bid[0]) * self.unit, float(v.ask[0]) * self.unit
+        )
 
     def _quotes(self, now_ns: int, passive_only: bool = False) -> npt.NDArray[np.void] | None:
         th = self.theo
         assert th is not None and self.book is not None and self.risk is not None
         n = self.n
-        if self.gate.state is GateState.HALTED:
+        if self.gate.state is GateState.HALTED or self._closed:
             bid = ask = np.zeros(n, dtype=np.int64)
             cap_b = cap_a = tick = np.zeros(n)
         else:
@@ -723,6 +752,10 @@ class CentralBook(ParticipantBase):
         if now - self._last_exposure_ns >= int(self.config.exposure_record_s * 1e9):
             self._record_exposure(now)
         self._apply_limit_changes(now)
+        closing = bool(self.sessions) and self._closing(now)
+        if closing != self._closed:  # pull every quote before the close, quote again at the open
+            self._closed = closing
+            self._dirty = True
         eng = self.theo_engine
         if eng.due(now) or eng.level_due(now):
             other_bid, other_ask = self._other_tops()
@@ -893,7 +926,7 @@ class CentralBook(ParticipantBase):
             return []
         self._reprice(now)
         self._update_risk(now)
-        if self.gate.state is GateState.HALTED:
+        if self.gate.state is GateState.HALTED or self._closed:
             self.counters["rfq_declined"] += 1
             return []
         pricing = self._price()

@@ -73,6 +73,17 @@ class CentralBookConfig(BaseModel):
         Scheduled, audited changes of the limits during the run.
     journal_quotes
         Journal every quote leg sent (True) or only hedges, unwinds and RFQ answers.
+    pull_before_close_s
+        The book pulls every resting quote this long before each session's close
+        (at the last timer that falls inside the window) and quotes again at the
+        next open, s. Resting quotes left overnight would be stale at the open
+        (a night of time decay, the overnight gap) and picked off. Hedging goes
+        on until the close.
+    open_delay_s
+        The book's first quotes of a session go out no earlier than this after
+        its open (at the first timer from then on), s: the underlying opens first
+        (the overnight gap shows in its book) and the options are quoted on that
+        price, not on the previous close's (an opening rotation).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -95,3 +106,5 @@ class CentralBookConfig(BaseModel):
     option_taker_fee: float = Field(0.5, ge=0.0)
     limit_changes: tuple[LimitChange, ...] = ()
     journal_quotes: bool = True
+    pull_before_close_s: float = Field(60.0, ge=0.0)
+    open_delay_s: float = Field(5.0, ge=0.0)

@@ -20,6 +20,13 @@ For option i (prices per share, currency)::
   book's delta (priced with the underlying's variance) and its vega per expiry
   bucket (priced with that bucket's vol-of-vol), so a book long March vega
   lowers March quotes and leaves April alone (Baldacci, Bergault & Guéant 2021).
+  The delta part is capped at the cost of hedging: per share of delta an
+  option's skew offloads, it never pays more than ``delta_skew_cap`` × the
+  underlying's hedging cost per share (half its spread + taker fee + impact).
+  The book can always sell a share of delta at that cost in the underlying, so
+  the shadow price of delta inventory is bounded by it; GLFT's uncapped term
+  (which ignores the underlying) would give away option edge to offload delta
+  many times more expensively than a hedge.
 - ``signal`` shifts the underlying's reservation price by a short-term signal
   (default: the underlying's top-of-book imbalance × a coefficient);
   the lean's ``lean_spot`` and ``lean_vol_e`` move the underlying's reservation
@@ -33,6 +40,7 @@ gate's headroom (done by the caller, :mod:`mmdesk.desk.central`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numba
@@ -41,6 +49,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mmdesk.desk.glft import (
     factor_covariance_with_book,
+    glft_inventory_coefficient,
     glft_option_terms,
 )
 from mmdesk.desk.pin import PinWideningConfig
@@ -76,6 +85,10 @@ class QuoterConfig(BaseModel):
         Converts annual variances to per-second ones for GLFT.
     pin
         Widening where the desk's own gamma concentrates near expiry.
+    delta_skew_cap
+        Cap on the delta part of the skew per share of delta, in units of the
+        underlying's hedging cost per share (``QuoteInputs.hedge_cost``); None
+        leaves GLFT's delta skew uncapped.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -89,6 +102,7 @@ class QuoterConfig(BaseModel):
     max_half_spread_fraction: float = Field(0.5, gt=0.0)
     trading_seconds_per_year: float = Field(252.0 * 23_400.0, gt=0.0)
     pin: PinWideningConfig = PinWideningConfig()
+    delta_skew_cap: float | None = Field(1.0, gt=0.0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,6 +137,9 @@ class QuoteInputs:
         The flow lean per option (currency per share); None is neutral.
     pin_ticks : ndarray or float
         Extra half-spread per option for pin risk, ticks.
+    hedge_cost : float
+        Cost of hedging one share of delta in the underlying (half-spread + fee +
+        impact), currency per share; bounds the delta skew (inf: no bound).
     """
 
     theo: Float64Array
@@ -144,6 +161,7 @@ class QuoteInputs:
     widen: float = 1.0
     lean: OptionLean | None = None
     pin_ticks: Float64Array | float = 0.0
+    hedge_cost: float = math.inf
 
 
 @dataclass(frozen=True, eq=False)
@@ -207,6 +225,12 @@ def price_quotes(x: QuoteInputs, cfg: QuoterConfig, ticks: TickTable) -> Pricing
     )
     k_contract = x.intensity_k / m
     g = cfg.risk_aversion
+    if cfg.delta_skew_cap is not None and math.isfinite(x.hedge_cost) and spot_var > 0.0:
+        # the delta part of skew_i per share of delta is coef_i·D·spot_var/σ_i: cap |D| there
+        coef = glft_inventory_coefficient(g, k_contract, x.intensity_a)
+        d_cap = cfg.delta_skew_cap * x.hedge_cost * np.sqrt(own) / (coef * spot_var)
+        excess = x.book_delta - np.clip(x.book_delta, -d_cap, d_cap)
+        cov = cov - (x.delta * m) * (excess * spot_var)
     skew_c, hs_c, c_c = glft_option_terms(cov, own, g, k_contract, x.intensity_a)
     skew = skew_c / m
     hs_glft = hs_c / m

@@ -11,7 +11,9 @@ States (nautilus_trader's vocabulary):
   orders pass; the desk widens its quotes and runs its automatic unwind. Back
   to ACTIVE once every exposure is below ``resume_fraction`` of its limit.
 - HALTED: the daily loss or drawdown limit was hit. No quotes; only orders
-  that reduce |delta| (hedges) pass. Stays halted for the rest of the run.
+  that reduce |delta| (hedges) pass. A daily-loss halt lasts for the rest of
+  the day and is lifted at the next session's open (:meth:`RiskGate.new_day`,
+  reason ``NEW_DAY``); a drawdown halt lasts for the rest of the run.
 
 Limits change only through :meth:`RiskGate.change_limits`, which records who,
 why and the old and new values as an event.
@@ -53,6 +55,7 @@ class RiskReason(IntEnum):
     DENY_HALTED = 9
     DENY_REDUCING_ONLY = 10
     UNWIND = 11
+    NEW_DAY = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +143,7 @@ class RiskGate:
         self._limits = limits
         self._quoting = limits.scaled(limits.breach_fraction)
         self.state = GateState.ACTIVE
+        self.halt_reason: RiskReason | None = None
         self.events: list[RiskEvent] = []
         self._tokens = limits.order_burst
         self._token_ts = start_ns
@@ -169,6 +173,17 @@ class RiskGate:
 
     def _record(self, ts_ns: int, reason: RiskReason, detail: str) -> None:
         self.events.append(RiskEvent(ts_ns, self.state, reason, detail))
+
+    def new_day(self, ts_ns: int) -> None:
+        """A new session opens at ``ts_ns`` (ns): a halt on the daily loss limit is lifted.
+
+        The book goes back to ACTIVE (the next :meth:`update` re-checks every
+        limit); a halt on the drawdown limit stays.
+        """
+        if self.state is GateState.HALTED and self.halt_reason is RiskReason.DAILY_LOSS:
+            self.state = GateState.ACTIVE
+            self.halt_reason = None
+            self._record(ts_ns, RiskReason.NEW_DAY, "daily loss halt lifted at the open")
 
     def note(self, ts_ns: int, reason: RiskReason, detail: str) -> None:
         """Journal a decision taken under the gate's authority (e.g. an automatic unwind)."""
@@ -209,10 +224,12 @@ class RiskGate:
             return self.state
         if pnl_today <= -self.limits.daily_loss:
             self.state = GateState.HALTED
+            self.halt_reason = RiskReason.DAILY_LOSS
             self._record(ts_ns, RiskReason.DAILY_LOSS, f"P&L today {pnl_today:.2f}")
             return self.state
         if pnl_peak_drawdown <= -self.limits.drawdown:
             self.state = GateState.HALTED
+            self.halt_reason = RiskReason.DRAWDOWN
             self._record(ts_ns, RiskReason.DRAWDOWN, f"drawdown {pnl_peak_drawdown:.2f}")
             return self.state
         use = utilisation(book, self.limits, strike_limit)

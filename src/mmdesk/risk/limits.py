@@ -39,6 +39,12 @@ class LimitsConfig(BaseModel):
     pin_window_days: float = Field(
         2.0, ge=0.0, description="days to expiry below which the near-expiry strike limit applies"
     )
+    pin_lead_days: float = Field(
+        1.0,
+        ge=0.0,
+        description="the gate sizes and reduces against the near-expiry strike limit this many "
+        "days before the pin window opens, so positions are under it when it binds",
+    )
     option_position: float = Field(200.0, gt=0.0, description="|contracts| in one option")
     # loss
     daily_loss: float = Field(250_000.0, gt=0.0, description="loss since the day's open, currency")
