@@ -13,7 +13,7 @@ from mmdesk.flow.agents.tags import TAG_DESK, AgentKind, kind_of_tag
 from mmdesk.market.events import EventKind
 from mmdesk.market.sessions import SessionConfig
 from mmdesk.sim.clock import TradingCalendarConfig
-from mmdesk.sim.config import ScenarioConfig
+from mmdesk.sim.config import LoopConfig, ScenarioConfig
 from mmdesk.sim.loop import DESK_OWNER, SimulationLoop, first_free_owner, run_scenario
 from mmdesk.venue.participant import (
     TIF_IOC,
@@ -210,3 +210,13 @@ def test_new_commands_never_settle_in_the_step_that_produced_them() -> None:
     SimulationLoop(short(seed=9, desk_latency=zero), desk).run()
     fills = np.concatenate(desk.fills)
     assert np.all(fills["ts_exchange"] == desk.sent_at + 1)  # one nanosecond later at least
+
+
+def test_marks_can_be_switched_off() -> None:
+    cfg = ScenarioConfig(
+        calendar=TradingCalendarConfig(session_s=60), loop=LoopConfig(mark_interval_ms=0)
+    )
+    res = run_scenario(cfg)
+    assert res.n_events > 0
+    assert res.mark_ts.size == 0
+    assert res.mark_mid.shape == (0, SimulationLoop(cfg).listing.n_instruments)

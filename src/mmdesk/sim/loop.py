@@ -658,7 +658,9 @@ class SimulationLoop:
             cpu_s=time.process_time() - cpu0,
             journal=(np.concatenate(self._journal) if self._journal else np.zeros(0, EVENT_DTYPE)),
             mark_ts=np.asarray(self._marks_ts, dtype=np.int64),
-            mark_mid=np.asarray(self._marks_mid, dtype=np.float64).reshape(n_marks, -1),
+            mark_mid=np.asarray(self._marks_mid, dtype=np.float64).reshape(
+                n_marks, self.listing.n_instruments
+            ),
             mark_fair=np.asarray(self._marks_fair, dtype=np.float64),
             mark_consensus_vol=np.asarray(self._marks_vol, dtype=np.float64),
         )
