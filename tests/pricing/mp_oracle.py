@@ -53,3 +53,59 @@ def bs_greeks_mp_arrays(*args: np.ndarray) -> dict[str, np.ndarray]:
     """:func:`bs_greeks_mp` over equal-length arrays (a slow loop: keep it small)."""
     rows = [bs_greeks_mp(*(a[i] for a in args)) for i in range(len(args[0]))]
     return {name: np.array([row[name] for row in rows]) for name in FIELDS}
+
+
+#: Rounding resolution of a double-precision theta, in machine epsilons of the sum of
+#: its terms' magnitudes (see :func:`theta_rounding_bound`).
+THETA_TERM_EPS = 8.0
+
+
+def theta_terms_mp(
+    spot: float,
+    strike: float,
+    t: float,
+    vol: float,
+    rate: float,
+    div_yield: float,
+    is_call: bool,
+) -> tuple[float, float, float]:
+    """Theta's three closed-form terms (A, B, C) at 50 digits, rounded to float.
+
+    theta = A + B + C with A = −S e^{−qT} φ(d1) σ/(2√T), B = w q S e^{−qT} N(w d1)
+    and C = −w r K e^{−rT} N(w d2) (w = +1 for calls, −1 for puts).
+    """
+    with mp.workdps(50):
+        s, k, tt, v, r, q = (mp.mpf(float(x)) for x in (spot, strike, t, vol, rate, div_yield))
+        w = 1 if is_call else -1
+        sd = v * mp.sqrt(tt)
+        d1 = (mp.log(s / k) + (r - q) * tt) / sd + sd / 2
+        sq = s * mp.exp(-q * tt)
+        a = -sq * mp.npdf(d1) * v / (2 * mp.sqrt(tt))
+        b = w * q * sq * mp.ncdf(w * d1)
+        c = -w * r * k * mp.exp(-r * tt) * mp.ncdf(w * (d1 - sd))
+        return float(a), float(b), float(c)
+
+
+def theta_rounding_bound(
+    spot: float,
+    strike: float,
+    t: float,
+    vol: float,
+    rate: float,
+    div_yield: float,
+    is_call: bool,
+) -> float:
+    """What a double-precision closed-form theta can be held to: 8 ε (|A| + |B| + |C|).
+
+    Near a sign change of theta its terms (:func:`theta_terms_mp`) cancel: terms
+    of size ~100 add up to ~0.01, and the rounding unit of the terms alone
+    (ulp(128) = 2.8e-14) exceeds the 1e-14 absolute tolerance.  Each term is a
+    product of about five factors (exact inputs, exp, φ or N, each good to ~1
+    ulp) with four roundings, so a double-precision evaluation carries up to
+    ~8 ε relative error per term, i.e. up to ~8 ε (|A| + |B| + |C|) absolute
+    error in theta (the forward error bound of a backward-stable evaluation);
+    doing better needs extended-precision exp, log and N.
+    """
+    terms = theta_terms_mp(spot, strike, t, vol, rate, div_yield, is_call)
+    eps = float(np.finfo(np.float64).eps)
+    return THETA_TERM_EPS * eps * sum(abs(x) for x in terms)
