@@ -6,10 +6,16 @@ the project's environment.  ``benchmarks/pricing.py`` creates that environment a
 runs this script there:
 
     python _peer_vollib.py INPUTS.npz REPEATS
+    python _peer_vollib.py INPUTS.npz 0 serve
 
 It prints one JSON object: best wall and CPU seconds per operation over REPEATS runs
 (after a warm-up that triggers numba compilation) and a few outputs for a
 cross-check that both processes priced the same options.
+
+With ``serve`` it prints ``ready`` after the warm-up, then for each line ``greeks``
+read from stdin times one price + greeks call on all options (``get_all_greeks``
+then ``vectorized_black_scholes_merton``) and prints ``[wall, cpu]`` seconds, so
+that the caller can interleave its own calls with the peer's (same load).
 """
 
 from __future__ import annotations
@@ -76,6 +82,12 @@ def main() -> None:
 
     # Warm-up: numba compilation on a small slice.
     g_small, p_small, iv_small = greeks(1000), prices(1000), ivs(1000)
+    if sys.argv[3:] == ["serve"]:
+        print("ready", flush=True)
+        for line in sys.stdin:
+            if line.strip() == "greeks":
+                print(json.dumps(best_seconds(lambda: (greeks(), prices()), 1)), flush=True)
+        return
     result = {
         "n": int(s.size),
         "greeks_s": best_seconds(greeks, repeats),

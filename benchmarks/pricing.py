@@ -10,7 +10,9 @@ warm-up; also per CPU-second of the process) for
   result is dropped before the next call (so its memory is recycled, see
   ``mmdesk.pricing._output_pool``); the same call keeping every result alive
   (fresh, page-faulted memory each time); written into a reused ``out=``
-  buffer; and price alone; plus a
+  buffer; and price alone; plus an "interleaved" line: ``--rounds`` plain calls
+  alternating with the peer's price + greeks call (one each, so both see the
+  same load; best of each); plus a
   "peak" line: the best of 50 runs on the first 100,000 options (for both mmdesk
   and py_vollib_vectorized), i.e. the rate when the shared cores happen to be free;
 * implied vol (``implied_vol``) of those prices, with the same "peak" line;
@@ -258,14 +260,20 @@ def peer_python() -> Path | str:
     return python
 
 
+def write_peer_inputs(inp: dict[str, np.ndarray], price: np.ndarray, tmp: str) -> Path:
+    """The benchmark's inputs (and mmdesk's prices, for implied vol) as the peer's .npz."""
+    path = Path(tmp) / "inputs.npz"
+    fields = {k: v for k, v in inp.items() if k not in ("days", "price")}
+    np.savez(path, price=price, **fields)
+    return path
+
+
 def time_vollib(inp: dict[str, np.ndarray], price: np.ndarray, repeats: int) -> dict[str, Any]:
     python = peer_python()
     if isinstance(python, str):
         return {"error": python}
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "inputs.npz"
-        fields = {k: v for k, v in inp.items() if k not in ("days", "price")}
-        np.savez(path, price=price, **fields)
+        path = write_peer_inputs(inp, price, tmp)
         done = subprocess.run(
             [str(python), str(HERE / "_peer_vollib.py"), str(path), str(repeats)],
             capture_output=True,
@@ -274,6 +282,53 @@ def time_vollib(inp: dict[str, np.ndarray], price: np.ndarray, repeats: int) -> 
     if done.returncode != 0:
         return {"error": f"not available (peer run failed: {done.stderr.strip()[-500:]})"}
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def one_call(fn: Callable[[], object]) -> Timing:
+    """Wall-clock and process-CPU seconds of one call."""
+    w0, c0 = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - w0, time.process_time() - c0
+
+
+def time_interleaved(inp: dict[str, np.ndarray], price: np.ndarray, rounds: int) -> dict[str, Any]:
+    """The plain ``bs_greeks`` call and the peer's price + greeks call, alternately.
+
+    Each round times one mmdesk call, then one peer call (in the peer's process,
+    which waits in ``_peer_vollib.py ... serve`` mode), so both see the same load:
+    the ratio of the best of each is the fairest same-run comparison on a shared
+    machine.  Returns the lists of (wall, cpu) timings, ``ours`` and ``theirs``.
+    """
+    from mmdesk.pricing import bs_greeks
+
+    python = peer_python()
+    if isinstance(python, str):
+        return {"error": python}
+    args = tuple(inp[k] for k in ("spot", "strike", "t", "vol", "rate", "div_yield", "is_call"))
+    ours: list[Timing] = []
+    theirs: list[Timing] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_peer_inputs(inp, price, tmp)
+        command = [str(python), str(HERE / "_peer_vollib.py"), str(path), "0", "serve"]
+        with subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        ) as peer:
+            assert peer.stdin is not None and peer.stdout is not None
+            if peer.stdout.readline().strip() != "ready":
+                return {"error": "not available (peer serve mode did not start)"}
+            bs_greeks(*args)  # warm-up
+            for _ in range(rounds):
+                ours.append(one_call(lambda: bs_greeks(*args)))
+                peer.stdin.write("greeks\n")
+                peer.stdin.flush()
+                wall, cpu = json.loads(peer.stdout.readline())
+                theirs.append((wall, cpu))
+            peer.stdin.close()
+    return {"ours": ours, "theirs": theirs}
 
 
 # ---------------------------------------------------------------- report
@@ -309,7 +364,12 @@ def print_table(title: str, rows: list[Row]) -> None:
 
 
 def build_rows(
-    mm: dict[str, Any], pv: dict[str, Any], ql_res: dict[str, Any], tree_steps: int, which: int
+    mm: dict[str, Any],
+    pv: dict[str, Any],
+    ql_res: dict[str, Any],
+    tree_steps: int,
+    which: int,
+    inter: dict[str, Any],
 ) -> list[Row]:
     """Table rows of options per second; ``which`` 0 = wall clock, 1 = per CPU-second."""
     n = mm["n"]
@@ -331,6 +391,16 @@ def build_rows(
         both = [pv["greeks_s"][k] + pv["price_s"][k] for k in (0, 1)]
         pv_greeks = r(n, both)
     rows.append(("price + 8 greeks", r(n, mm["greeks_s"]), pv_greeks, *ql("greeks")))
+    if "ours" in inter:
+        rows.append(
+            (
+                f"  interleaved with the peer, best of {len(inter['ours'])}",
+                r(n, min(inter["ours"], key=lambda x: x[which])),
+                r(n, min(inter["theirs"], key=lambda x: x[which])),
+                None,
+                "one call each, alternately (same load)",
+            )
+        )
     rows.append(
         (
             "  every result kept (fresh memory)",
@@ -397,6 +467,9 @@ def main() -> None:
     parser.add_argument("--am-n", type=int, default=200_000, help="American closed forms")
     parser.add_argument("--tree-n", type=int, default=20_000, help="American tree options")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--rounds", type=int, default=10, help="interleaved mmdesk/peer greeks rounds"
+    )
     parser.add_argument("--no-peers", action="store_true", help="skip vollib and QuantLib")
     a = parser.parse_args()
 
@@ -417,16 +490,27 @@ def main() -> None:
         tree_steps = 201
     ql_res = {} if a.no_peers else time_quantlib(inp, min(a.ql_n, a.n), tree_steps)
     pv = {} if a.no_peers else time_vollib(inp, mm["price"], a.repeats)
+    inter = {} if a.no_peers else time_interleaved(inp, mm["price"], a.rounds)
     print(f"load average at end {os.getloadavg()[0]:.2f}\n")
 
     pv_ok = "error" not in pv and bool(pv)
-    print_table("options/s, wall clock", build_rows(mm, pv, ql_res, tree_steps, 0))
-    print_table("options per CPU-second (all threads)", build_rows(mm, pv, ql_res, tree_steps, 1))
+    print_table("options/s, wall clock", build_rows(mm, pv, ql_res, tree_steps, 0, inter))
+    print_table(
+        "options per CPU-second (all threads)", build_rows(mm, pv, ql_res, tree_steps, 1, inter)
+    )
     print(
         "Wall clock is what a caller sees; per CPU-second divides by the CPU time the process\n"
         "got (mmdesk runs on all cores, the peers on one), which corrects for other load."
     )
     print("py_vollib_vectorized:", "ok" if pv_ok else pv.get("error", "skipped (--no-peers)"))
+    if "ours" in inter:
+        ratios = [p[0] / o[0] for o, p in zip(inter["ours"], inter["theirs"], strict=True)]
+        print(
+            f"  interleaved rounds: wall-clock ratio per round min {min(ratios):.1f}x, "
+            f"median {float(np.median(ratios)):.1f}x, max {max(ratios):.1f}x"
+        )
+    elif "error" in inter:
+        print(f"  interleaved rounds: {inter['error']}")
     if pv_ok:
         print(
             "  'price + 8 greeks' peer rate = N / (time of get_all_greeks + time of "
