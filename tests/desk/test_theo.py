@@ -137,3 +137,50 @@ def test_chain_vol_kernel_is_svi_vol_plus_level_and_agrees_with_its_twin(
     chain_vol(k, expiry, params, tau_fit, fallback, level, kernel)
     assert np.array_equal(twin, want)
     assert np.array_equal(kernel, want)
+
+
+def _calibrated() -> TheoEngine:
+    eng = _engine()
+    vol, bid, ask = _market(0)
+    assert eng.calibrate(0, SPOT, bid, ask, np.ones(vol.size, dtype=bool)) == 2
+    return eng
+
+
+def test_a_fit_moving_a_strike_by_more_than_the_cap_is_rejected_and_the_smile_kept() -> None:
+    eng = _calibrated()
+    before, _ = eng.vols(0, SPOT)
+    c = _listing()
+    tau = c["expiry_ns"] / (365 * NS_DAY)
+    vol, _, _ = _market(0)
+    # the market's smile of expiry 0 ten vol points higher on the downside only
+    jumped = np.where((c["expiry"] == 0) & (c["strike"] < SPOT), vol + 0.10, vol)
+    price = bs_price(SPOT, c["strike"], tau, jumped, RATE, 0.0, c["is_call"])
+    t = 300 * 1_000_000_000
+    eng.calibrate(t, SPOT, price - 0.01, price + 0.01, np.ones(vol.size, dtype=bool))
+    after, _ = eng.vols(0, SPOT)
+    assert eng.rejected_fits.tolist() == [1, 0]
+    e0 = c["expiry"] == 0
+    np.testing.assert_array_equal(after[e0], before[e0])
+
+
+def test_a_fit_moving_every_strike_by_less_than_the_cap_is_taken() -> None:
+    eng = _calibrated()
+    c = _listing()
+    tau = c["expiry_ns"] / (365 * NS_DAY)
+    vol, _, _ = _market(0)
+    price = bs_price(SPOT, c["strike"], tau, vol + 0.02, RATE, 0.0, c["is_call"])
+    eng.calibrate(0, SPOT, price - 0.01, price + 0.01, np.ones(vol.size, dtype=bool))
+    after, _ = eng.vols(0, SPOT)
+    assert eng.rejected_fits.tolist() == [0, 0]
+    atm = np.abs(c["strike"] - SPOT) <= 10.0
+    assert np.max(np.abs(after[atm] - (vol[atm] + 0.02))) < 0.003
+
+
+def test_a_smile_with_negative_variance_at_a_listed_strike_is_never_acceptable() -> None:
+    eng = _engine()
+    # raw SVI with a = -0.01: negative total variance near its minimum, k ≈ m = 0.1
+    bad = np.array([-0.01, 0.02, 0.0, 0.1, 0.05])
+    good = np.array([0.002, 0.02, -0.4, 0.0, 0.1])
+    tau = DAYS[0] / 365.0
+    assert not eng.acceptable_fit(0, bad, tau, 0, SPOT)
+    assert eng.acceptable_fit(0, good, tau, 0, SPOT)

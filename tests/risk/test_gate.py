@@ -137,12 +137,75 @@ def test_resume_fraction_above_breach_fraction_is_refused() -> None:
 
 
 def test_order_rate_grants_part_of_a_burst_and_journals_the_shortfall() -> None:
-    gate = RiskGate(LimitsConfig(order_rate=10.0, order_burst=5.0))
+    gate = RiskGate(LimitsConfig(order_rate=10.0, order_burst=5.0, order_reserve=0.0))
     assert gate.grant_messages(0, 3) == 3
     assert gate.grant_messages(0, 4) == 2
     assert gate.events[-1].reason is RiskReason.DENY_ORDER_RATE
     assert "4 messages, 2 granted" in gate.events[-1].detail
     assert gate.grant_messages(1_000_000_000, 20) == 5  # one second refills to the burst depth
+
+
+def test_a_requote_leaves_the_order_reserve_for_a_hedge() -> None:
+    gate = RiskGate(LimitsConfig(order_rate=10.0, order_burst=5.0, order_reserve=2.0))
+    assert gate.grant_messages(0, 100) == 3  # the requote wants more than the bucket holds
+    assert gate.allow_messages(0, 1) and gate.allow_messages(0, 1)  # the hedge still leaves
+    assert not gate.allow_messages(0, 1)
+
+
+def test_an_order_reserve_as_deep_as_the_bucket_is_refused() -> None:
+    with pytest.raises(ValueError, match="order_reserve"):
+        LimitsConfig(order_burst=5.0, order_reserve=5.0)
+
+
+def _sellers(n: int) -> ContractRisk:
+    """n options of +90 shares of delta per contract and no other greek."""
+    return ContractRisk(
+        delta=np.full(n, 90.0),
+        gamma=np.zeros(n),
+        vega=np.zeros(n),
+        notional=np.full(n, 10_000.0),
+        expiry=np.zeros(n, dtype=np.int64),
+        strike_cell=np.arange(n),
+        strike_limit=np.full(n, 400.0),
+    )
+
+
+def _flat_book(n: int) -> BookExposure:
+    return BookExposure(
+        delta=0.0,
+        gamma=0.0,
+        vega=0.0,
+        notional=0.0,
+        expiry_vega=np.zeros(1),
+        expiry_gamma=np.zeros(1),
+        expiry_contracts=np.zeros(1),
+        strike_contracts=np.zeros(n),
+        position=np.zeros(n),
+    )
+
+
+@pytest.mark.parametrize("ask_edge", [0.01, 0.05])
+def test_offers_a_plausible_spot_move_puts_through_theo_are_sized_to_fill_all_at_once(
+    ask_edge: float,
+) -> None:
+    # ten offers of a 0.9-delta option: each one alone fits the delta limit, and
+    # 20 % of them together too; a one-second 3-sd move of 1 cent (0.03 × 0.9 =
+    # 0.027 of option price) reaches offers 0.01 from theo, not offers 0.05 away
+    n = 10
+    gate = RiskGate(LimitsConfig(delta=1_000.0, sweep_share=0.2))
+    theo = np.full(n, 1.0)
+    delta = np.full(n, 0.9)
+    shares = gate.sweep_shares(theo, delta, theo - 0.05, theo + ask_edge, spot_sd_1s=0.01)
+    want = np.full(n, 10.0)
+    bid, ask = gate.quote_sizes(_flat_book(n), _sellers(n), want, want, shares)
+    sold_delta = float(np.sum(ask) * 90.0)
+    if ask_edge < 0.027:  # every offer is lifted in one sweep: all of them fit the hard limit
+        assert sold_delta <= 1_000.0
+        assert sold_delta > 0.0
+    else:  # the usual guard: 20 % of them fit
+        assert 0.2 * sold_delta <= 1_000.0 < sold_delta
+    # the bids (5 cents below theo, buying delta) are the usual 20 %
+    assert 0.2 * float(np.sum(bid) * 90.0) <= 1_000.0 < float(np.sum(bid) * 90.0)
 
 
 def test_worst_share_kernel_is_the_largest_share_and_agrees_with_its_twin(

@@ -196,6 +196,12 @@ def test_headroom_kernels_agree_with_their_numpy_rules_and_python_twins(scale: f
         tb, ta = sweep_scale_numpy(book, risk, limits, bid, ask, 0.3)
         np.testing.assert_array_equal(sb, tb)
         np.testing.assert_array_equal(sa, ta)
+        shares_b = np.where(rng.random(60) < 0.3, 1.0, 0.3)
+        shares_a = np.where(rng.random(60) < 0.3, 1.0, 0.3)
+        sb, sa = sweep_scale(book, risk, limits, bid, ask, 0.3, shares_b, shares_a)
+        tb, ta = sweep_scale_numpy(book, risk, limits, bid, ask, 0.3, shares_b, shares_a)
+        np.testing.assert_array_equal(sb, tb)
+        np.testing.assert_array_equal(sa, ta)
     # the python twins are the kernels' readable spec
     args = (
         np.array([book.delta, book.gamma, book.vega, book.notional]),
@@ -248,7 +254,8 @@ def test_headroom_kernels_agree_with_their_numpy_rules_and_python_twins(scale: f
             risk.notional,
             risk.expiry,
             lim,
-            0.3,
+            shares_b,
+            shares_a,
             np.full(60, 10.0),
             np.full(60, 10.0),
             b,

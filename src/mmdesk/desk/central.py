@@ -418,7 +418,13 @@ class CentralBook(ParticipantBase):
             ready = th.live & self.theo_engine.fitted[self.listing.expiry_index]
             want_b = np.where(ready & (bid > 0), size, 0.0)
             want_a = np.where(ready & (ask > 0), size, 0.0)
-            cap_b, cap_a = self.gate.quote_sizes(self.book, self.risk, want_b, want_a)
+            # legs a plausible spot move puts through theo count in full in the sweep guard
+            spot_sd_1s = th.spot * float(self.theo_engine.fallback_vol[self._front])
+            spot_sd_1s /= float(np.sqrt(self.config.quoter.trading_seconds_per_year))
+            bid_px = np.asarray(bid * self.unit, dtype=np.float64)
+            ask_px = np.asarray(ask * self.unit, dtype=np.float64)
+            fill_share = self.gate.sweep_shares(th.theo, th.delta, bid_px, ask_px, spot_sd_1s)
+            cap_b, cap_a = self.gate.quote_sizes(self.book, self.risk, want_b, want_a, fill_share)
             tick = pricing.tick
         # the collar (no quote further from theo than the gate allows), the passive-only
         # rule after a fill, and the legs that changed: see mmdesk.desk.quote_legs

@@ -20,7 +20,9 @@ out), inverts them to implied vols, keeps out-of-the-money options with a
 usable vol and a sensible spread, and fits one raw SVI smile per expiry with
 :func:`mmdesk.surface.svi.calibrate_svi` (weights ∝ vega, the bid/ask vols as
 the band). Expiries with too few quotes keep their previous smile (or the
-flat starting vol). Per expiry the fit also yields
+flat starting vol), and so does an expiry whose new fit is implausible
+(:meth:`TheoEngine.acceptable_fit`: negative variance at a listed strike, or a
+vol move larger than ``max_fit_vol_move`` at a strike that matters). Per expiry the fit also yields
 
 - ``vol_uncertainty``: the vega-weighted RMS of (fitted − mid) vol, a measure
   of how well the desk knows the vol (the quoter widens by vega × it);
@@ -78,6 +80,11 @@ class TheoConfig(BaseModel):
         Seconds between two updates of each expiry's vol level between full fits.
     level_weight
         Weight of the newest market-vs-model vol gap in the level's EWMA (0..1].
+    max_fit_vol_move
+        Largest change of vol (annualised) one recalibration may make at any
+        listed strike whose vega per share is at least ``min_vega``; a fit that
+        moves more is rejected and the expiry keeps its smile (the level
+        tracking still follows a genuine parallel move). ``inf`` switches it off.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -94,6 +101,7 @@ class TheoConfig(BaseModel):
     trading_seconds_per_year: float = Field(252.0 * 23_400.0, gt=0.0)
     level_update_s: float = Field(15.0, gt=0.0)
     level_weight: float = Field(0.5, gt=0.0, le=1.0)
+    max_fit_vol_move: float = Field(0.05, gt=0.0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -300,6 +308,8 @@ class TheoEngine:
         self.last_calibration_ns: int | None = None
         self.n_calibrations = 0
         self.fit_count = np.zeros(n_exp, dtype=np.int64)
+        #: fits rejected by :meth:`acceptable_fit` per expiry
+        self.rejected_fits = np.zeros(n_exp, dtype=np.int64)
 
     # ------------------------------------------------------------------ valuation
     def tau(self, now_ns: int) -> Float64Array:
@@ -395,6 +405,10 @@ class TheoEngine:
             w_fit = p.a + p.b * (p.rho * (k - p.m) + np.sqrt((k - p.m) ** 2 + p.sigma**2))
             if not np.all(np.isfinite(w_fit)) or np.any(w_fit <= 0.0):
                 continue
+            row = np.array([p.a, p.b, p.rho, p.m, p.sigma])
+            if not self.acceptable_fit(e, row, t_e, now_ns, spot):
+                self.rejected_fits[e] += 1
+                continue
             vol_fit = np.sqrt(w_fit / t_e)
             err = vol_fit - iv_mid[sel]
             wts = vega[sel] / vega[sel].sum()
@@ -415,6 +429,50 @@ class TheoEngine:
             self.last_calibration_ns = int(now_ns)
             self.n_calibrations += 1
         return refit
+
+    def acceptable_fit(
+        self, e: int, params: Float64Array, t_fit: float, now_ns: int, spot: float
+    ) -> bool:
+        """May the raw-SVI ``params`` (fitted at ``t_fit`` years) replace expiry ``e``'s smile?
+
+        The new smile is evaluated at every listed strike of the expiry (the fit
+        only saw the usable quotes; SVI's wings extrapolate to the others): its
+        total variance must be positive everywhere, and, once the expiry has a
+        fit, no strike whose vega per share is at least ``min_vega`` may move by
+        more than ``max_fit_vol_move`` from the vol the desk uses now (its level
+        included; an accepted fit starts a new level at 0). A fit that fails is
+        a bad fit (too few or inconsistent quotes), not news: sudden parallel
+        moves reach the theo through the level.
+
+        Parameters
+        ----------
+        e : int
+            Expiry index.
+        params : ndarray, shape (5,)
+            Raw SVI (a, b, ρ, m, σ) of the candidate fit.
+        t_fit : float
+            Time to expiry at the fit, years.
+        now_ns : int
+            Clock time, ns.
+        spot : float
+            Underlying mid, currency.
+        """
+        sel = np.flatnonzero(self.expiry == e)
+        vol_now, tau, k = self._vols(now_ns, spot)
+        x = k[sel] - params[3]
+        w = params[0] + params[1] * (params[2] * x + np.sqrt(x * x + params[4] ** 2))
+        if not np.all(np.isfinite(w)) or np.any(w <= 0.0):
+            return False
+        if self.fit_count[e] == 0 or not np.isfinite(self.config.max_fit_vol_move):
+            return True
+        vol_new = np.sqrt(w / t_fit)  # an accepted fit resets the level to 0
+        old = vol_now[sel]
+        vega = _flat_greeks(
+            spot, self.strike[sel], tau[sel], old, self.rate, self.div_yield, self.is_call[sel]
+        ).vega
+        matters = vega >= self.config.min_vega
+        move = np.abs(vol_new - old)
+        return not np.any(matters & (move > self.config.max_fit_vol_move))
 
     def _market_vols(
         self,

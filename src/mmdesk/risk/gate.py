@@ -27,7 +27,13 @@ from enum import IntEnum
 import numba
 import numpy as np
 
-from mmdesk.risk.headroom import BookExposure, ContractRisk, quote_headroom, sweep_scale
+from mmdesk.risk.headroom import (
+    BookExposure,
+    ContractRisk,
+    quote_headroom,
+    sweep_fill_share,
+    sweep_scale,
+)
 from mmdesk.risk.limits import LimitsConfig
 from mmdesk.typing import Float64Array
 
@@ -249,11 +255,14 @@ class RiskGate:
         risk: ContractRisk,
         bid_size: Float64Array,
         ask_size: Float64Array,
+        fill_share: tuple[Float64Array, Float64Array] | None = None,
     ) -> tuple[Float64Array, Float64Array]:
         """Cap desired quote sizes by each quote's headroom and by the sweep guard.
 
         Zero when HALTED. Each quote alone stays within ``breach_fraction`` of
-        every limit; ``sweep_share`` of all of them together within the hard limit.
+        every limit; all of them together, each filling its share in one sweep
+        (``fill_share`` from :meth:`sweep_shares`; ``sweep_share`` for every leg
+        without it), within the hard limit.
         """
         if self.state is GateState.HALTED:
             return np.zeros_like(bid_size), np.zeros_like(ask_size)
@@ -270,7 +279,34 @@ class RiskGate:
             np.minimum(bid_size, max_bid),
             np.minimum(ask_size, max_ask),
             self.limits.sweep_share,
+            *(fill_share if fill_share is not None else (None, None)),
         )
+
+    def sweep_shares(
+        self,
+        theo: Float64Array,
+        delta: Float64Array,
+        bid_px: Float64Array,
+        ask_px: Float64Array,
+        spot_sd_1s: float,
+    ) -> tuple[Float64Array, Float64Array]:
+        """Share of each leg assumed to fill in one sweep (1 near theo, ``sweep_share`` else).
+
+        Near theo: within |delta| × ``sweep_move_sd`` × ``spot_sd_1s`` ×
+        √``sweep_horizon_s`` of it (:func:`mmdesk.risk.headroom.sweep_fill_share`).
+
+        Parameters
+        ----------
+        theo, delta : ndarray
+            Theo (currency per share) and delta per share of each option.
+        bid_px, ask_px : ndarray
+            The legs' prices, currency per share.
+        spot_sd_1s : float
+            Standard deviation of the underlying's move over one second, currency.
+        """
+        lim = self.limits
+        move = lim.sweep_move_sd * spot_sd_1s * float(np.sqrt(lim.sweep_horizon_s))
+        return sweep_fill_share(theo - bid_px, ask_px - theo, delta, move, lim.sweep_share)
 
     def allow_messages(self, ts_ns: int, n: int = 1) -> bool:
         """Token-bucket order-rate limit: may ``n`` more messages leave at ``ts_ns``?"""
@@ -284,14 +320,15 @@ class RiskGate:
         return False
 
     def grant_messages(self, ts_ns: int, n: int) -> int:
-        """Token-bucket order-rate limit, partial: how many of ``n`` messages may leave now.
+        """Token-bucket order-rate limit for a requote: how many of ``n`` messages may leave now.
 
-        Consumes the granted tokens; a shortfall is journaled as DENY_ORDER_RATE.
+        Leaves ``order_reserve`` tokens for hedges and unwinds (:meth:`allow_messages`);
+        consumes the granted tokens; a shortfall is journaled as DENY_ORDER_RATE.
         """
         elapsed = max(ts_ns - self._token_ts, 0) * 1e-9
         self._token_ts = max(ts_ns, self._token_ts)
         self._tokens = min(self.limits.order_burst, self._tokens + elapsed * self.limits.order_rate)
-        granted = min(n, int(self._tokens))
+        granted = max(min(n, int(self._tokens - self.limits.order_reserve)), 0)
         self._tokens -= granted
         if granted < n:
             self._record(ts_ns, RiskReason.DENY_ORDER_RATE, f"{n} messages, {granted} granted")

@@ -13,10 +13,15 @@ breached exposure gets zero headroom: only risk-reducing quotes stay.
 
 Many quotes can fill at once (a sweep, or competitors requoting through the
 book) before the desk reacts. :func:`sweep_scale` shrinks all the quotes that
-add to an exposure in one direction so that ``sweep_share`` of their combined
-worst case still fits inside the hard limit (``sweep_share = 1``: every quote
-filling at once cannot breach; smaller values assume only part of the book is
-swept in one reaction time).
+add to an exposure in one direction so that their combined worst case in one
+sweep still fits inside the hard limit. Each leg fills a share of its size in
+that worst case (:func:`sweep_fill_share`): ``sweep_share`` for most (1: every
+quote filling at once cannot breach; smaller values assume only part of the
+book is swept in one reaction time), but all of it for a leg priced so close to
+theo that a plausible move of the underlying (``sweep_move_sd`` standard
+deviations over ``sweep_horizon_s``) puts it through theo: a competitor
+refreshing around a fair value that far away takes every such leg at once, and
+they all move delta the same way.
 """
 
 from __future__ import annotations
@@ -309,15 +314,17 @@ def _direction_factors(
     ask: Float64Array,
     group: np.ndarray,
     n_groups: int,
-    share: float,
 ) -> tuple[Float64Array, Float64Array]:
-    """Scale factors (bid, ask) per quote for one signed exposure summed per group."""
+    """Scale factors (bid, ask) per quote for one signed exposure summed per group.
+
+    ``bid`` and ``ask`` are the contracts each leg is assumed to fill in a sweep.
+    """
     up_b = bid * np.maximum(per_unit, 0.0)
     up_a = ask * np.maximum(-per_unit, 0.0)
     dn_b = bid * np.maximum(-per_unit, 0.0)
     dn_a = ask * np.maximum(per_unit, 0.0)
-    up = np.bincount(group, up_b + up_a, n_groups) * share
-    dn = np.bincount(group, dn_b + dn_a, n_groups) * share
+    up = np.bincount(group, up_b + up_a, n_groups)
+    dn = np.bincount(group, dn_b + dn_a, n_groups)
     room_up = np.maximum(limit - current, 0.0)
     room_dn = np.maximum(limit + current, 0.0)
     f_up = np.where(up > room_up, room_up / np.where(up > 0.0, up, 1.0), 1.0)[group]
@@ -327,6 +334,58 @@ def _direction_factors(
     return f_bid, f_ask
 
 
+def sweep_fill_share(
+    bid_edge: Float64Array,
+    ask_edge: Float64Array,
+    delta: Float64Array,
+    spot_move: float,
+    share: float,
+) -> tuple[Float64Array, Float64Array]:
+    """Share of each resting leg assumed to fill in one sweep.
+
+    A leg within reach of a move of the underlying of ``spot_move`` — its
+    distance from theo at most |delta|·spot_move, so a competitor quoting around
+    a fair value that far off trades through it — fills in full (1.0); the other
+    legs fill ``share``.
+
+    Parameters
+    ----------
+    bid_edge, ask_edge : ndarray
+        theo − bid and ask − theo per option, currency per share (≤ 0: at or
+        through theo).
+    delta : ndarray
+        Option delta per share.
+    spot_move : float
+        Move of the underlying, currency per share (≥ 0).
+    share : float
+        Share of the other legs (0..1).
+
+    Returns
+    -------
+    bid_share, ask_share : ndarray
+        1.0 or ``share`` per leg.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sweep_fill_share(np.array([0.01, 0.05]), np.array([0.03, 0.0]),
+    ...                  np.array([0.9, -0.1]), 0.02, 0.2)
+    (array([1. , 0.2]), array([0.2, 1. ]))
+    """
+    reach = np.abs(np.asarray(delta, dtype=np.float64)) * spot_move
+    bid_share = np.where(np.asarray(bid_edge) <= reach, 1.0, share)
+    ask_share = np.where(np.asarray(ask_edge) <= reach, 1.0, share)
+    return bid_share, ask_share
+
+
+def _leg_shares(
+    n: int, share: float, bid_share: Float64Array | None, ask_share: Float64Array | None
+) -> tuple[Float64Array, Float64Array]:
+    b = np.full(n, share) if bid_share is None else _f64(bid_share)
+    a = np.full(n, share) if ask_share is None else _f64(ask_share)
+    return b, a
+
+
 def sweep_scale(
     book: BookExposure,
     risk: ContractRisk,
@@ -334,15 +393,19 @@ def sweep_scale(
     bid_size: Float64Array,
     ask_size: Float64Array,
     share: float,
+    bid_share: Float64Array | None = None,
+    ask_share: Float64Array | None = None,
 ) -> tuple[Float64Array, Float64Array]:
-    """Shrink quote sizes so ``share`` of all quotes filling together stays inside the limits.
+    """Shrink quote sizes so the legs' worst case in one sweep stays inside the limits.
 
     One numba pass (:func:`mmdesk.risk.headroom_kernels.sweep_scale_kernel`);
-    :func:`sweep_scale_numpy` is the same rule written with numpy.
+    :func:`sweep_scale_numpy` is the same rule written with numpy. Parameters
+    as there.
     """
-    if share <= 0.0:
+    if share <= 0.0 and bid_share is None and ask_share is None:
         return bid_size, ask_size
     n = risk.delta.shape[0]
+    w_bid, w_ask = _leg_shares(n, share, bid_share, ask_share)
     bid_out = np.empty(n)
     ask_out = np.empty(n)
     sweep_scale_kernel(
@@ -356,7 +419,8 @@ def sweep_scale(
         _f64(risk.notional),
         np.ascontiguousarray(risk.expiry, dtype=np.int64),
         _packed_limits(limits),
-        float(share),
+        w_bid,
+        w_ask,
         _f64(bid_size),
         _f64(ask_size),
         bid_out,
@@ -372,13 +436,16 @@ def sweep_scale_numpy(
     bid_size: Float64Array,
     ask_size: Float64Array,
     share: float,
+    bid_share: Float64Array | None = None,
+    ask_share: Float64Array | None = None,
 ) -> tuple[Float64Array, Float64Array]:
-    """Shrink quote sizes so ``share`` of all quotes filling together stays inside the limits.
+    """Shrink quote sizes so the legs' worst case in one sweep stays inside the limits.
 
     For every signed exposure (name delta, gamma, vega; per-expiry vega and
     gamma) and every gross one (contracts per expiry, notional), the quotes that
-    move it toward one limit are scaled by a common factor so that ``share`` ×
-    their summed worst case fits in the room left to that limit.
+    move it toward one limit are scaled by a common factor so that their summed
+    worst case — each leg filling its share of its size — fits in the room left
+    to that limit.
 
     Parameters
     ----------
@@ -387,16 +454,20 @@ def sweep_scale_numpy(
     bid_size, ask_size : ndarray
         Sizes already capped per quote (contracts).
     share : float
-        Share of the combined worst case assumed to fill at once (0..1; 0 = off).
+        Share of each leg assumed to fill at once (0..1; 0 with no per-leg
+        shares = off).
+    bid_share, ask_share : ndarray, optional
+        Per-leg shares instead of ``share`` (:func:`sweep_fill_share`).
 
     Returns
     -------
     bid, ask : ndarray
         Sizes, floored to whole contracts.
     """
-    if share <= 0.0:
+    if share <= 0.0 and bid_share is None and ask_share is None:
         return bid_size, ask_size
     n = risk.delta.shape[0]
+    w_bid, w_ask = _leg_shares(n, share, bid_share, ask_share)
     one = np.zeros(n, dtype=np.int64)
     e = risk.expiry
     n_exp = book.expiry_vega.shape[0]
@@ -409,17 +480,17 @@ def sweep_scale_numpy(
         (book.expiry_vega, limits.expiry_vega, risk.vega, e, n_exp),
         (book.expiry_gamma, limits.expiry_gamma, risk.gamma, e, n_exp),
     )
+    swept_b = bid_size * w_bid  # contracts each leg fills in the sweep
+    swept_a = ask_size * w_ask
     for current, limit, per_unit, group, n_groups in terms:
-        b, a = _direction_factors(
-            current, limit, per_unit, bid_size, ask_size, group, n_groups, share
-        )
+        b, a = _direction_factors(current, limit, per_unit, swept_b, swept_a, group, n_groups)
         fb = np.minimum(fb, b)
         fa = np.minimum(fa, a)
     # gross counts: every contract quoted may open a position
-    total = np.bincount(e, bid_size + ask_size, n_exp) * share
+    total = np.bincount(e, swept_b + swept_a, n_exp)
     room = np.maximum(limits.expiry_contracts - book.expiry_contracts, 0.0)
     f = np.where(total > room, room / np.where(total > 0.0, total, 1.0), 1.0)[e]
-    notional = float(np.sum((bid_size + ask_size) * risk.notional)) * share
+    notional = float(np.sum((swept_b + swept_a) * risk.notional))
     room_n = max(limits.notional - book.notional, 0.0)
     f = np.minimum(f, room_n / notional if notional > room_n else 1.0)
     return np.floor(bid_size * np.minimum(fb, f)), np.floor(ask_size * np.minimum(fa, f))

@@ -126,17 +126,19 @@ def sweep_scale_kernel_python(
     r_notional: Float64Array,
     r_expiry: Int64Array,
     lim: Float64Array,
-    share: float,
+    bid_share: Float64Array,
+    ask_share: Float64Array,
     bid: Float64Array,
     ask: Float64Array,
     bid_out: Float64Array,
     ask_out: Float64Array,
 ) -> None:
-    """Scale quotes so ``share`` of their combined worst case fits in each limit's room.
+    """Scale quotes so their combined worst case in one sweep fits in each limit's room.
 
-    Same rules as :func:`mmdesk.risk.headroom.sweep_scale_numpy`: per signed
-    exposure (name delta/gamma/vega, expiry vega/gamma) the quotes pushing it up
-    (down) share one factor room/(share × sum); gross contracts per expiry and
+    Same rules as :func:`mmdesk.risk.headroom.sweep_scale_numpy`: each leg is
+    assumed to fill its share (``bid_share``/``ask_share``, 0..1) of its size; per
+    signed exposure (name delta/gamma/vega, expiry vega/gamma) the quotes pushing
+    it up (down) share one factor room/sum; gross contracts per expiry and
     notional scale every quote of the expiry / the book. Floored to contracts.
     """
     n = r_delta.shape[0]
@@ -150,8 +152,8 @@ def sweep_scale_kernel_python(
     ec = np.zeros(n_exp)
     notional = 0.0
     for i in range(n):
-        b = bid[i]
-        a = ask[i]
+        b = bid[i] * bid_share[i]
+        a = ask[i] * ask_share[i]
         for j in range(3):
             g = r_delta[i] if j == 0 else (r_gamma[i] if j == 1 else r_vega[i])
             up[j] += b * max(g, 0.0) + a * max(-g, 0.0)
@@ -170,10 +172,10 @@ def sweep_scale_kernel_python(
     for j in range(3):
         room_up = max(lim[j] - book[j], 0.0)
         room_dn = max(lim[j] + book[j], 0.0)
-        if share * up[j] > room_up:
-            f_up[j] = room_up / (share * up[j])
-        if share * dn[j] > room_dn:
-            f_dn[j] = room_dn / (share * dn[j])
+        if up[j] > room_up:
+            f_up[j] = room_up / up[j]
+        if dn[j] > room_dn:
+            f_dn[j] = room_dn / dn[j]
     fe_v_up = np.ones(n_exp)
     fe_v_dn = np.ones(n_exp)
     fe_g_up = np.ones(n_exp)
@@ -181,22 +183,22 @@ def sweep_scale_kernel_python(
     fe_c = np.ones(n_exp)
     for e in range(n_exp):
         r = max(lim[4] - expiry_vega[e], 0.0)
-        if share * ev_up[e] > r:
-            fe_v_up[e] = r / (share * ev_up[e])
+        if ev_up[e] > r:
+            fe_v_up[e] = r / ev_up[e]
         r = max(lim[4] + expiry_vega[e], 0.0)
-        if share * ev_dn[e] > r:
-            fe_v_dn[e] = r / (share * ev_dn[e])
+        if ev_dn[e] > r:
+            fe_v_dn[e] = r / ev_dn[e]
         r = max(lim[5] - expiry_gamma[e], 0.0)
-        if share * eg_up[e] > r:
-            fe_g_up[e] = r / (share * eg_up[e])
+        if eg_up[e] > r:
+            fe_g_up[e] = r / eg_up[e]
         r = max(lim[5] + expiry_gamma[e], 0.0)
-        if share * eg_dn[e] > r:
-            fe_g_dn[e] = r / (share * eg_dn[e])
+        if eg_dn[e] > r:
+            fe_g_dn[e] = r / eg_dn[e]
         r = max(lim[6] - expiry_contracts[e], 0.0)
-        if share * ec[e] > r:
-            fe_c[e] = r / (share * ec[e])
+        if ec[e] > r:
+            fe_c[e] = r / ec[e]
     room_n = max(lim[3] - book[3], 0.0)
-    f_n = room_n / (share * notional) if share * notional > room_n else 1.0
+    f_n = room_n / notional if notional > room_n else 1.0
     for i in range(n):
         e = r_expiry[i]
         fb = min(fe_c[e], f_n)

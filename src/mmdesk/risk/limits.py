@@ -52,6 +52,12 @@ class LimitsConfig(BaseModel):
     # flow
     order_rate: float = Field(200.0, gt=0.0, description="messages per second (token bucket)")
     order_burst: float = Field(400.0, gt=0.0, description="token-bucket depth, messages")
+    order_reserve: float = Field(
+        2.0,
+        ge=0.0,
+        description="messages a requote leaves in the bucket for hedges and unwinds, which "
+        "reduce risk and must not wait behind quotes",
+    )
     collar_ticks: float = Field(
         20.0, ge=0.0, description="max distance of a price from theo, ticks"
     )
@@ -74,6 +80,19 @@ class LimitsConfig(BaseModel):
         description="share of all resting quotes' combined worst case assumed to fill at once "
         "(quotes adding to an exposure are scaled so it fits the hard limit; 1 = every quote)",
     )
+    sweep_move_sd: float = Field(
+        3.0,
+        ge=0.0,
+        description="a leg priced within reach of a move of the underlying of this many standard "
+        "deviations over sweep_horizon_s (|delta|·move ≥ its distance from theo) is assumed to "
+        "fill in full in a sweep, not sweep_share of it (0 = off)",
+    )
+    sweep_horizon_s: float = Field(
+        1.0,
+        ge=0.0,
+        description="seconds of underlying move behind sweep_move_sd: how stale a competitor's "
+        "fair value may be against the desk's when it refreshes its quotes through the desk's",
+    )
     resume_fraction: float = Field(
         0.8, gt=0.0, le=1.0, description="return to ACTIVE once every exposure is below this share"
     )
@@ -84,6 +103,10 @@ class LimitsConfig(BaseModel):
 
     @model_validator(mode="after")
     def _check_fractions(self) -> LimitsConfig:
+        if self.order_reserve >= self.order_burst:
+            raise ValueError(
+                f"order_reserve={self.order_reserve} must be below order_burst={self.order_burst}"
+            )
         if self.resume_fraction > self.breach_fraction:
             raise ValueError(
                 f"resume_fraction={self.resume_fraction} must not exceed "
