@@ -167,6 +167,7 @@ def one_day(seed: int, session_s: int | None) -> dict[str, Any]:
         "max_use_audit": max(audit.max_utilisation.values()),
         "breached": audit.breached,
         "risk_events": summary["risk_events"],
+        "fits_rejected": int(desk.theo_engine.rejected_fits.sum()),
         "journal_digest": summary["journal_digest"][:16],
     }
 
@@ -193,7 +194,8 @@ def main() -> None:
                 f"{d['option_fills']} option fills / {d['contracts']} contracts, "
                 f"{d['hedge_fills']} hedge fills; max utilisation desk {d['max_use_desk']:.3f} "
                 f"audit {d['max_use_audit']:.3f}, breached {d['breached']}; "
-                f"events {d['risk_events']}; journal {d['journal_digest']}"
+                f"events {d['risk_events']}; fits rejected {d['fits_rejected']}; "
+                f"journal {d['journal_digest']}"
             )
 
 

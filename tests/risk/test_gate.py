@@ -222,3 +222,33 @@ def test_worst_share_kernel_is_the_largest_share_and_agrees_with_its_twin(
             assert worst_share(values, limits) == want
     with_nan = np.array([1.0, np.nan, 3.0])
     assert np.isnan(worst_share(with_nan, np.array([1.0])))
+
+
+def test_options_in_their_last_minutes_are_quoted_only_to_close_positions() -> None:
+    gate = RiskGate(LimitsConfig(run_down_minutes=30.0))
+    minute = 1.0 / (365.0 * 24.0 * 60.0)
+    tau = np.array([10.0, 10.0, 120.0, 120.0]) * minute  # two expiring in 10 min, two in 2 h
+    run_down = gate.run_down(tau)
+    assert run_down.tolist() == [True, True, False, False]
+    book = BookExposure(
+        delta=0.0,
+        gamma=0.0,
+        vega=0.0,
+        notional=0.0,
+        expiry_vega=np.zeros(1),
+        expiry_gamma=np.zeros(1),
+        expiry_contracts=np.zeros(1),
+        strike_contracts=np.zeros(4),
+        position=np.array([5.0, -3.0, 5.0, -3.0]),
+    )
+    risk = _sellers(4)
+    want = np.full(4, 10.0)
+    bid, ask = gate.quote_sizes(book, risk, want, want, run_down=run_down)
+    # long 5: offered 5 to close, no bid; short 3: bid 3 to close, no offer
+    assert bid[:2].tolist() == [0.0, 3.0] and ask[:2].tolist() == [5.0, 0.0]
+    assert bid[2:].min() > 3.0 and ask[2:].min() > 5.0  # later expiries: quoted as usual
+
+
+def test_a_run_down_window_of_zero_minutes_is_off() -> None:
+    gate = RiskGate(LimitsConfig(run_down_minutes=0.0))
+    assert not gate.run_down(np.array([0.0, 1e-9, 1.0])).any()

@@ -424,7 +424,10 @@ class CentralBook(ParticipantBase):
             bid_px = np.asarray(bid * self.unit, dtype=np.float64)
             ask_px = np.asarray(ask * self.unit, dtype=np.float64)
             fill_share = self.gate.sweep_shares(th.theo, th.delta, bid_px, ask_px, spot_sd_1s)
-            cap_b, cap_a = self.gate.quote_sizes(self.book, self.risk, want_b, want_a, fill_share)
+            run_down = self.gate.run_down(th.tau)  # expiring soon: quoted only to close
+            cap_b, cap_a = self.gate.quote_sizes(
+                self.book, self.risk, want_b, want_a, fill_share, run_down
+            )
             tick = pricing.tick
         # the collar (no quote further from theo than the gate allows), the passive-only
         # rule after a fill, and the legs that changed: see mmdesk.desk.quote_legs

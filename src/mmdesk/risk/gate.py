@@ -35,7 +35,7 @@ from mmdesk.risk.headroom import (
     sweep_scale,
 )
 from mmdesk.risk.limits import LimitsConfig
-from mmdesk.typing import Float64Array
+from mmdesk.typing import BoolArray, Float64Array
 
 
 class GateState(IntEnum):
@@ -256,16 +256,23 @@ class RiskGate:
         bid_size: Float64Array,
         ask_size: Float64Array,
         fill_share: tuple[Float64Array, Float64Array] | None = None,
+        run_down: BoolArray | None = None,
     ) -> tuple[Float64Array, Float64Array]:
         """Cap desired quote sizes by each quote's headroom and by the sweep guard.
 
         Zero when HALTED. Each quote alone stays within ``breach_fraction`` of
         every limit; all of them together, each filling its share in one sweep
         (``fill_share`` from :meth:`sweep_shares`; ``sweep_share`` for every leg
-        without it), within the hard limit.
+        without it), within the hard limit. Options in ``run_down``
+        (:meth:`run_down`) are quoted only to close: a bid up to the short
+        position, an offer up to the long one.
         """
         if self.state is GateState.HALTED:
             return np.zeros_like(bid_size), np.zeros_like(ask_size)
+        if run_down is not None:
+            pos = book.position
+            bid_size = np.where(run_down, np.minimum(bid_size, np.maximum(-pos, 0.0)), bid_size)
+            ask_size = np.where(run_down, np.minimum(ask_size, np.maximum(pos, 0.0)), ask_size)
         max_bid, max_ask = quote_headroom(
             book,
             self._scaled_risk(risk),
@@ -280,6 +287,16 @@ class RiskGate:
             np.minimum(ask_size, max_ask),
             self.limits.sweep_share,
             *(fill_share if fill_share is not None else (None, None)),
+        )
+
+    def run_down(self, tau: Float64Array) -> BoolArray:
+        """Options within ``run_down_minutes`` of expiry (``tau`` in ACT/365 years).
+
+        They are quoted only to close positions (:meth:`quote_sizes`).
+        """
+        minutes = np.asarray(tau, dtype=np.float64) * (365.0 * 24.0 * 60.0)
+        return np.asarray(
+            (minutes <= self.limits.run_down_minutes) & (self.limits.run_down_minutes > 0)
         )
 
     def sweep_shares(

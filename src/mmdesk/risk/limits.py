@@ -46,6 +46,12 @@ class LimitsConfig(BaseModel):
         "days before the pin window opens, so positions are under it when it binds",
     )
     option_position: float = Field(200.0, gt=0.0, description="|contracts| in one option")
+    run_down_minutes: float = Field(
+        30.0,
+        ge=0.0,
+        description="minutes before an expiry from which its options are quoted only to close "
+        "positions: gamma and pin risk explode into expiry, so no new risk is opened (0 = off)",
+    )
     # loss
     daily_loss: float = Field(250_000.0, gt=0.0, description="loss since the day's open, currency")
     drawdown: float = Field(500_000.0, gt=0.0, description="loss from the run's P&L peak, currency")
