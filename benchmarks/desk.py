@@ -72,7 +72,6 @@ def _view(info: VenueInfo, ts: int, spot_units: int) -> MarketView:
 def tick_to_quote(n_moves: int = 1_000) -> dict[str, float]:
     """Median and p99 (µs) of reprice + risk + requote after an underlying move, 1,000 options."""
     info = _chain_info()
-    now = [info.sessions_ns[0][0]]
     # limits sized for a 1,000-option chain (the defaults suit the ~100-option default market)
     limits = (
         LimitsConfig()
@@ -80,6 +79,7 @@ def tick_to_quote(n_moves: int = 1_000) -> dict[str, float]:
         .model_copy(update={"order_rate": 100_000.0, "order_burst": 100_000.0})
     )
     cfg = CentralBookConfig(limits=limits, min_requote_ms=0.0)  # every move requotes
+    now = [info.sessions_ns[0][0] + int((cfg.open_delay_s + 1.0) * 1e9)]  # past the opening delay
     desk = CentralBook(cfg, clock=lambda: now[0])
     desk.on_start(info)
     spot = 10_000
