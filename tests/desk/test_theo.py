@@ -182,5 +182,34 @@ def test_a_smile_with_negative_variance_at_a_listed_strike_is_never_acceptable()
     bad = np.array([-0.01, 0.02, 0.0, 0.1, 0.05])
     good = np.array([0.002, 0.02, -0.4, 0.0, 0.1])
     tau = DAYS[0] / 365.0
-    assert not eng.acceptable_fit(0, bad, tau, 0, SPOT)
-    assert eng.acceptable_fit(0, good, tau, 0, SPOT)
+    assert not eng.acceptable_fit(0, bad, tau, 0, SPOT, -0.1, 0.1)
+    assert eng.acceptable_fit(0, good, tau, 0, SPOT, -0.1, 0.1)
+
+
+def test_wings_extrapolated_beyond_the_wing_ratio_reject_the_fit() -> None:
+    eng = _engine()
+    tau = DAYS[0] / 365.0
+    # ATM vol ≈ 0.36 and positive variance everywhere; slope b = 0.5 with ρ = −0.9 sends
+    # the 80 strike's vol to about 2
+    steep = np.array([0.002, 0.5, -0.9, 0.0, 0.01])
+    atm = np.sqrt((steep[0] + steep[1] * steep[4]) / tau)
+    k80 = np.log(80.0 / SPOT)
+    w80 = steep[0] + steep[1] * (steep[2] * k80 + np.hypot(k80, steep[4]))
+    assert np.sqrt(w80 / tau) > 3.0 * atm  # the wing the quotes never saw
+    assert not eng.acceptable_fit(0, steep, tau, 0, SPOT, -0.02, 0.02)
+    relaxed = _engine(max_fit_wing_ratio=100.0)
+    assert relaxed.acceptable_fit(0, steep, tau, 0, SPOT, -0.02, 0.02)
+
+
+def test_a_rejected_fit_waits_for_the_next_scheduled_calibration() -> None:
+    eng = _calibrated()
+    c = _listing()
+    tau = c["expiry_ns"] / (365 * NS_DAY)
+    vol, _, _ = _market(0)
+    jumped = vol + np.where(c["strike"] < SPOT, 0.10, 0.0)
+    price = bs_price(SPOT, c["strike"], tau, jumped, RATE, 0.0, c["is_call"])
+    t = 300 * 1_000_000_000
+    assert eng.calibrate(t, SPOT, price - 0.01, price + 0.01, np.ones(vol.size, dtype=bool)) == 0
+    assert eng.rejected_fits.sum() == 2
+    assert not eng.due(t + 1_000_000_000)  # not retried every timer tick
+    assert eng.due(t + 300 * 1_000_000_000)

@@ -21,8 +21,9 @@ usable vol and a sensible spread, and fits one raw SVI smile per expiry with
 :func:`mmdesk.surface.svi.calibrate_svi` (weights ∝ vega, the bid/ask vols as
 the band). Expiries with too few quotes keep their previous smile (or the
 flat starting vol), and so does an expiry whose new fit is implausible
-(:meth:`TheoEngine.acceptable_fit`: negative variance at a listed strike, or a
-vol move larger than ``max_fit_vol_move`` at a strike that matters). Per expiry the fit also yields
+(:meth:`TheoEngine.acceptable_fit`: negative variance at a listed strike,
+wings beyond ``max_fit_wing_ratio`` × the at-the-money vol, or a vol move larger
+than ``max_fit_vol_move`` at a quoted strike that matters). Per expiry the fit also yields
 
 - ``vol_uncertainty``: the vega-weighted RMS of (fitted − mid) vol, a measure
   of how well the desk knows the vol (the quoter widens by vega × it);
@@ -81,10 +82,15 @@ class TheoConfig(BaseModel):
     level_weight
         Weight of the newest market-vs-model vol gap in the level's EWMA (0..1].
     max_fit_vol_move
-        Largest change of vol (annualised) one recalibration may make at any
-        listed strike whose vega per share is at least ``min_vega``; a fit that
-        moves more is rejected and the expiry keeps its smile (the level
-        tracking still follows a genuine parallel move). ``inf`` switches it off.
+        Largest change of vol (annualised) one recalibration may make at a
+        listed strike inside the range of the quotes it used whose vega per
+        share is at least ``min_vega``; a fit that moves more is rejected and
+        the expiry keeps its smile (the level tracking still follows a genuine
+        parallel move). ``inf`` switches it off.
+    max_fit_wing_ratio
+        Largest ratio between a listed strike's fitted vol and the fit's
+        at-the-money vol (either way); SVI wings extrapolated beyond the
+        quotes that exceed it reject the fit.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -102,6 +108,7 @@ class TheoConfig(BaseModel):
     level_update_s: float = Field(15.0, gt=0.0)
     level_weight: float = Field(0.5, gt=0.0, le=1.0)
     max_fit_vol_move: float = Field(0.05, gt=0.0)
+    max_fit_wing_ratio: float = Field(3.0, gt=1.0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -388,7 +395,7 @@ class TheoEngine:
         if q is None:
             return 0
         idx, iv_mid, iv_bid, iv_ask, vega, good, tau, fwd = q
-        refit = 0
+        refit = rejected = 0
         k_all = np.log(self.strike[idx] / fwd[idx])
         for e in range(self.n_expiries):
             sel = good & (self.expiry[idx] == e)
@@ -406,8 +413,9 @@ class TheoEngine:
             if not np.all(np.isfinite(w_fit)) or np.any(w_fit <= 0.0):
                 continue
             row = np.array([p.a, p.b, p.rho, p.m, p.sigma])
-            if not self.acceptable_fit(e, row, t_e, now_ns, spot):
+            if not self.acceptable_fit(e, row, t_e, now_ns, spot, float(k.min()), float(k.max())):
                 self.rejected_fits[e] += 1
+                rejected += 1
                 continue
             vol_fit = np.sqrt(w_fit / t_e)
             err = vol_fit - iv_mid[sel]
@@ -425,24 +433,40 @@ class TheoEngine:
             self.level[e] = 0.0
             self.fit_count[e] += 1
             refit += 1
-        if refit:  # an empty market (e.g. before the makers' first quotes) is retried next time
+        # an empty market (e.g. before the makers' first quotes) is retried next time;
+        # a rejected fit waits for the next scheduled calibration
+        if refit or rejected:
             self.last_calibration_ns = int(now_ns)
             self.n_calibrations += 1
         return refit
 
     def acceptable_fit(
-        self, e: int, params: Float64Array, t_fit: float, now_ns: int, spot: float
+        self,
+        e: int,
+        params: Float64Array,
+        t_fit: float,
+        now_ns: int,
+        spot: float,
+        k_lo: float,
+        k_hi: float,
     ) -> bool:
         """May the raw-SVI ``params`` (fitted at ``t_fit`` years) replace expiry ``e``'s smile?
 
         The new smile is evaluated at every listed strike of the expiry (the fit
-        only saw the usable quotes; SVI's wings extrapolate to the others): its
-        total variance must be positive everywhere, and, once the expiry has a
-        fit, no strike whose vega per share is at least ``min_vega`` may move by
-        more than ``max_fit_vol_move`` from the vol the desk uses now (its level
-        included; an accepted fit starts a new level at 0). A fit that fails is
-        a bad fit (too few or inconsistent quotes), not news: sudden parallel
-        moves reach the theo through the level.
+        only saw the usable quotes, with log-moneyness in [``k_lo``, ``k_hi``];
+        SVI's wings extrapolate to the other strikes). It is rejected if
+
+        - its total variance is not positive at some listed strike;
+        - a listed strike's vol is more than ``max_fit_wing_ratio`` times the
+          fit's at-the-money vol, or less than that vol divided by it
+          (extrapolated wings gone wild);
+        - once the expiry has a fit, a strike inside the quotes' range whose
+          vega per share is at least ``min_vega`` moves by more than
+          ``max_fit_vol_move`` from the vol the desk uses now (its level
+          included; an accepted fit starts a new level at 0).
+
+        A fit that fails is a bad fit (too few or inconsistent quotes), not
+        news: a sudden parallel move reaches the theo through the level.
 
         Parameters
         ----------
@@ -456,23 +480,31 @@ class TheoEngine:
             Clock time, ns.
         spot : float
             Underlying mid, currency.
+        k_lo, k_hi : float
+            Log-moneyness range ln(K/F) of the quotes the fit used.
         """
+        cfg = self.config
         sel = np.flatnonzero(self.expiry == e)
         vol_now, tau, k = self._vols(now_ns, spot)
-        x = k[sel] - params[3]
-        w = params[0] + params[1] * (params[2] * x + np.sqrt(x * x + params[4] ** 2))
-        if not np.all(np.isfinite(w)) or np.any(w <= 0.0):
+        a, b, rho, m, sig = (float(v) for v in params)
+        x = k[sel] - m
+        w = a + b * (rho * x + np.sqrt(x * x + sig * sig))
+        w_atm = a + b * (-rho * m + float(np.hypot(m, sig)))
+        if not np.all(np.isfinite(w)) or np.any(w <= 0.0) or not w_atm > 0.0:
             return False
-        if self.fit_count[e] == 0 or not np.isfinite(self.config.max_fit_vol_move):
+        vol_new = np.sqrt(w / t_fit)
+        atm = float(np.sqrt(w_atm / t_fit))
+        ratio = cfg.max_fit_wing_ratio
+        if np.any(vol_new > ratio * atm) or np.any(vol_new < atm / ratio):
+            return False
+        if self.fit_count[e] == 0 or not np.isfinite(cfg.max_fit_vol_move):
             return True
-        vol_new = np.sqrt(w / t_fit)  # an accepted fit resets the level to 0
         old = vol_now[sel]
         vega = _flat_greeks(
             spot, self.strike[sel], tau[sel], old, self.rate, self.div_yield, self.is_call[sel]
         ).vega
-        matters = vega >= self.config.min_vega
-        move = np.abs(vol_new - old)
-        return not np.any(matters & (move > self.config.max_fit_vol_move))
+        inside = (k[sel] >= k_lo) & (k[sel] <= k_hi) & (vega >= cfg.min_vega)
+        return not np.any(inside & (np.abs(vol_new - old) > cfg.max_fit_vol_move))
 
     def _market_vols(
         self,
