@@ -140,7 +140,7 @@ def test_chain_vol_kernel_is_svi_vol_plus_level_and_agrees_with_its_twin(
 
 
 def _calibrated() -> TheoEngine:
-    eng = _engine()
+    eng = _engine(max_fit_vol_move=0.05)
     vol, bid, ask = _market(0)
     assert eng.calibrate(0, SPOT, bid, ask, np.ones(vol.size, dtype=bool)) == 2
     return eng
@@ -161,6 +161,10 @@ def test_a_fit_moving_a_strike_by_more_than_the_cap_is_rejected_and_the_smile_ke
     assert eng.rejected_fits.tolist() == [1, 0]
     e0 = c["expiry"] == 0
     np.testing.assert_array_equal(after[e0], before[e0])
+
+
+def test_the_vol_move_cap_is_off_by_default() -> None:
+    assert TheoConfig().max_fit_vol_move == float("inf")
 
 
 def test_a_fit_moving_every_strike_by_less_than_the_cap_is_taken() -> None:

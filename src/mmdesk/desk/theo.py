@@ -86,7 +86,8 @@ class TheoConfig(BaseModel):
         listed strike inside the range of the quotes it used whose vega per
         share is at least ``min_vega``; a fit that moves more is rejected and
         the expiry keeps its smile (the level tracking still follows a genuine
-        parallel move). ``inf`` switches it off.
+        parallel move). Off (``inf``) by default: measured, it locked in an
+        earlier fit's bad wing against sound fits that corrected it.
     max_fit_wing_ratio
         Largest ratio between a listed strike's fitted vol and the fit's
         at-the-money vol (either way); SVI wings extrapolated beyond the
@@ -107,7 +108,7 @@ class TheoConfig(BaseModel):
     trading_seconds_per_year: float = Field(252.0 * 23_400.0, gt=0.0)
     level_update_s: float = Field(15.0, gt=0.0)
     level_weight: float = Field(0.5, gt=0.0, le=1.0)
-    max_fit_vol_move: float = Field(0.05, gt=0.0)
+    max_fit_vol_move: float = Field(float("inf"), gt=0.0)
     max_fit_wing_ratio: float = Field(3.0, gt=1.0)
 
 
