@@ -299,7 +299,8 @@ def test_central_refuses_a_cross_that_leaves_no_room_for_its_resting_quotes() ->
                                                            quote, roomy), CrossRecord)  # fmt: skip
     _, marks, quote, central, prop = books()
     crowded = dataclasses.replace(marks, quote_reach=(0.0, 2_100.0))  # −3,000 − 2,100 < −5,000
-    out = InternalCrossing(CFG, central).cross(1, prop, CrossRequest(0, 3_000.0), quote, crowded)
+    whole = CFG.model_copy(update={"partial": False})
+    out = InternalCrossing(whole, central).cross(1, prop, CrossRequest(0, 3_000.0), quote, crowded)
     assert isinstance(out, CrossDenial) and out.denied_by is CrossRole.CENTRAL
     assert out.reason is RiskReason.DENY_LIMIT
     assert central.gate.events[-1].reason is RiskReason.DENY_LIMIT
@@ -311,7 +312,8 @@ def test_cross_margin_counts_option_deltas_and_lets_risk_reducing_crosses_throug
     crowded = dataclasses.replace(marks, quote_reach=(4_900.0, 4_900.0))
     # an option cross adding 100 shares of delta per contract (deep call, δ≈1) is refused ...
     deep = int(np.argmax(marks.delta))
-    out = InternalCrossing(CFG, central).cross(
+    whole = CFG.model_copy(update={"partial": False})
+    out = InternalCrossing(whole, central).cross(
         1, prop, CrossRequest(deep + 1, -2.0), quote, crowded
     )
     assert isinstance(out, CrossDenial) and out.denied_by is CrossRole.CENTRAL
@@ -319,6 +321,29 @@ def test_cross_margin_counts_option_deltas_and_lets_risk_reducing_crosses_throug
     central.positions.shares = 1_000.0
     out = InternalCrossing(CFG, central).cross(2, prop, CrossRequest(0, 400.0), quote, crowded)
     assert isinstance(out, CrossRecord) and central.positions.shares == 600.0
+
+
+def test_a_cross_too_big_for_the_central_delta_gate_is_cut_to_what_fits() -> None:
+    # hard delta limit 5,000 (quoting 4,500); resting quotes may add 2,100 shares short:
+    # the central book can go to −2,900, so 2,900 of the prop's 3,000 shares cross
+    _, marks, quote, central, prop = books()
+    crowded = dataclasses.replace(marks, quote_reach=(0.0, 2_100.0))
+    out = InternalCrossing(CFG, central).cross(1, prop, CrossRequest(0, 3_000.0), quote, crowded)
+    assert isinstance(out, CrossRecord) and out.qty == 2_900.0
+    assert central.positions.shares == -2_900.0 and prop.positions.shares == 2_900.0
+    lo, _ = central.gate.cross_delta_band(crowded.quote_reach)
+    assert lo == -2_900.0
+    # an option cross is cut to whole contracts: 1 deep call of δ·m ≤ 100 shares fits in 100
+    _, marks, quote, central, prop = books()
+    tight = dataclasses.replace(marks, quote_reach=(4_900.0, 4_900.0))
+    deep = int(np.argmax(marks.delta))
+    out = InternalCrossing(CFG, central).cross(1, prop, CrossRequest(deep + 1, -2.0), quote, tight)
+    assert isinstance(out, CrossRecord) and out.qty == -1.0
+    # nothing fits: denied, nothing booked
+    _, marks, quote, central, prop = books()
+    full = dataclasses.replace(marks, quote_reach=(5_000.0, 5_000.0))
+    out = InternalCrossing(CFG, central).cross(1, prop, CrossRequest(0, 10.0), quote, full)
+    assert isinstance(out, CrossDenial) and central.positions.shares == 0.0
 
 
 def test_quote_reach_of_marks_must_be_finite_and_non_negative() -> None:

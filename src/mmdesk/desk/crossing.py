@@ -85,6 +85,11 @@ class CrossingConfig(BaseModel):
         gt=0.0,
         description="horizon h of the risk measure, seconds (default one 6.5-hour session)",
     )
+    partial: bool = Field(
+        True,
+        description="a cross that would take the central book's delta past what its gate "
+        "allows is cut to the whole contracts or shares that fit (False: denied whole)",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -386,6 +391,27 @@ class InternalCrossing:
             ts_ns, before, before + book_qty * per, marks.quote_reach
         )
 
+    def _fitting_qty(self, instrument: int, qty: float, marks: CrossMarks) -> float:
+        """The part of a prop book's signed ``qty`` the central book's delta gate can take.
+
+        ``qty`` itself if the cross reduces the central |delta| or fits the gate's
+        band (:meth:`RiskGate.cross_delta_band`); else the whole units (contracts or
+        shares) that bring the central delta to the band's edge; 0 if none fit.
+        """
+        central = self._central
+        before, _ = greek_buckets(central.positions, marks)
+        m = central.positions.layout.multiplier
+        per = 1.0 if instrument == 0 else float(marks.delta[instrument - 1]) * m
+        after = before - qty * per  # the central book takes the other side
+        if abs(after) < abs(before) or per == 0.0:
+            return qty
+        lo, hi = central.gate.cross_delta_band(marks.quote_reach)
+        if lo <= after <= hi:
+            return qty
+        room = (hi - before) if after > before else (before - lo)
+        units = math.floor(max(room, 0.0) / abs(per))
+        return math.copysign(min(float(units), abs(qty)), qty)
+
     def cross(
         self,
         ts_ns: int,
@@ -423,6 +449,11 @@ class InternalCrossing:
                 f"instrument={ins} outside the chain ({n_instruments} instruments, "
                 f"internal quote of {quote.mid.size})"
             )
+        if self.config.partial:
+            fitted = self._fitting_qty(ins, qty, marks)
+            if fitted != 0.0 and fitted != qty:
+                qty = fitted
+                request = CrossRequest(ins, qty)
         dr = marginal_risk(self._central.positions, marks, ins, -qty, self.config.horizon_s)
         price, adj, reason = price_cross(request, quote, dr, self.config)
         mid = float(quote.mid[ins])

@@ -438,15 +438,25 @@ class RiskGate:
         if abs(delta_after) < abs(delta_before):
             return Decision(True, RiskReason.OK)
         up, down = reach
-        hard = self.limits.delta
-        inside = abs(delta_after) <= self.quoting_limits.delta
-        if inside and delta_after + up <= hard and delta_after - down >= -hard:
+        lo, hi = self.cross_delta_band(reach)
+        if lo <= delta_after <= hi:
             return Decision(True, RiskReason.OK)
         return self._deny(
             ts_ns,
             RiskReason.DENY_LIMIT,
             f"cross delta {delta_before:.0f} → {delta_after:.0f} (+{up:.0f}/−{down:.0f} quotes)",
         )
+
+    def cross_delta_band(self, reach: tuple[float, float]) -> tuple[float, float]:
+        """The book deltas (shares) an adding cross may leave: inside the quoting limit
+        and, with the resting quotes' ``reach`` (shares up, shares down), inside the hard one.
+
+        The band is empty (lo > hi) when the quotes' reach alone fills the room.
+        """
+        up, down = reach
+        hard = self.limits.delta
+        quoting = self.quoting_limits.delta
+        return max(-quoting, -hard + down), min(quoting, hard - up)
 
     def _deny(self, ts_ns: int, reason: RiskReason, detail: str) -> Decision:
         self._record(ts_ns, reason, detail)
