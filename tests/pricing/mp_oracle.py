@@ -6,6 +6,8 @@ is right: the inputs are taken as the exact binary doubles both libraries saw.
 
 from __future__ import annotations
 
+from typing import Any
+
 import mpmath as mp
 import numpy as np
 
@@ -35,12 +37,13 @@ def bs_greeks_mp(
         pdf = mp.npdf(d1)
         delta = w * dq * n1
         vega = s * dq * pdf * sqt
+        theta = sum(_theta_terms(s, k, tt, v, r, q, w))
         out = {
             "price": w * (s * dq * n1 - k * dr * n2),
             "delta": delta,
             "gamma": dq * pdf / (s * sd),
             "vega": vega,
-            "theta": -s * dq * pdf * v / (2 * sqt) + w * (q * s * dq * n1 - r * k * dr * n2),
+            "theta": theta,
             "rho": w * tt * k * dr * n2,
             "vanna": -dq * pdf * d2 / v,
             "volga": vega * d1 * d2 / v,
@@ -76,14 +79,19 @@ def theta_terms_mp(
     """
     with mp.workdps(50):
         s, k, tt, v, r, q = (mp.mpf(float(x)) for x in (spot, strike, t, vol, rate, div_yield))
-        w = 1 if is_call else -1
-        sd = v * mp.sqrt(tt)
-        d1 = (mp.log(s / k) + (r - q) * tt) / sd + sd / 2
-        sq = s * mp.exp(-q * tt)
-        a = -sq * mp.npdf(d1) * v / (2 * mp.sqrt(tt))
-        b = w * q * sq * mp.ncdf(w * d1)
-        c = -w * r * k * mp.exp(-r * tt) * mp.ncdf(w * (d1 - sd))
+        a, b, c = _theta_terms(s, k, tt, v, r, q, 1 if is_call else -1)
         return float(a), float(b), float(c)
+
+
+def _theta_terms(s: Any, k: Any, tt: Any, v: Any, r: Any, q: Any, w: int) -> tuple[Any, Any, Any]:
+    """Theta's terms A, B, C as mpf at the working precision (see :func:`theta_terms_mp`)."""
+    sd = v * mp.sqrt(tt)
+    d1 = (mp.log(s / k) + (r - q) * tt) / sd + sd / 2
+    sq = s * mp.exp(-q * tt)
+    a = -sq * mp.npdf(d1) * v / (2 * mp.sqrt(tt))
+    b = w * q * sq * mp.ncdf(w * d1)
+    c = -w * r * k * mp.exp(-r * tt) * mp.ncdf(w * (d1 - sd))
+    return a, b, c
 
 
 def theta_rounding_bound(
