@@ -49,7 +49,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mmdesk.desk.glft import (
     factor_covariance_with_book,
-    glft_inventory_coefficient,
     glft_option_terms,
 )
 from mmdesk.desk.pin import PinWideningConfig
@@ -225,13 +224,13 @@ def price_quotes(x: QuoteInputs, cfg: QuoterConfig, ticks: TickTable) -> Pricing
     )
     k_contract = x.intensity_k / m
     g = cfg.risk_aversion
-    if cfg.delta_skew_cap is not None and math.isfinite(x.hedge_cost) and spot_var > 0.0:
-        # the delta part of skew_i per share of delta is coef_i·D·spot_var/σ_i: cap |D| there
-        coef = glft_inventory_coefficient(g, k_contract, x.intensity_a)
-        d_cap = cfg.delta_skew_cap * x.hedge_cost * np.sqrt(own) / (coef * spot_var)
-        excess = x.book_delta - np.clip(x.book_delta, -d_cap, d_cap)
-        cov = cov - (x.delta * m) * (excess * spot_var)
     skew_c, hs_c, c_c = glft_option_terms(cov, own, g, k_contract, x.intensity_a)
+    if cfg.delta_skew_cap is not None and math.isfinite(x.hedge_cost):
+        # the delta part of skew_i per share of delta is (c_i/σ_i²)·D·spot_var: cap it
+        per_share = np.zeros_like(own)
+        np.divide(c_c * (x.book_delta * spot_var), own, out=per_share, where=own > 0.0)
+        delta_cap = cfg.delta_skew_cap * x.hedge_cost
+        skew_c = skew_c - (x.delta * m) * (per_share - np.clip(per_share, -delta_cap, delta_cap))
     skew = skew_c / m
     hs_glft = hs_c / m
     tick = tick_size(ticks, x.theo)
