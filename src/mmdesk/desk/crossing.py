@@ -379,14 +379,18 @@ class InternalCrossing:
         self._central = central
         self._accept = accept
 
+    def _central_delta(self, instrument: int, marks: CrossMarks) -> tuple[float, float]:
+        """The central book's delta now and per unit of ``instrument`` it takes (shares)."""
+        before, _ = greek_buckets(self._central.positions, marks)
+        m = self._central.positions.layout.multiplier
+        return before, 1.0 if instrument == 0 else float(marks.delta[instrument - 1]) * m
+
     def _central_delta_room(
         self, ts_ns: int, instrument: int, book_qty: float, marks: CrossMarks
     ) -> Decision:
         """The central book's delta after the cross, with the margin for its resting quotes."""
         central = self._central
-        before, _ = greek_buckets(central.positions, marks)
-        m = central.positions.layout.multiplier
-        per = 1.0 if instrument == 0 else float(marks.delta[instrument - 1]) * m
+        before, per = self._central_delta(instrument, marks)
         return central.gate.check_cross_delta(
             ts_ns, before, before + book_qty * per, marks.quote_reach
         )
@@ -399,9 +403,7 @@ class InternalCrossing:
         shares) that bring the central delta to the band's edge; 0 if none fit.
         """
         central = self._central
-        before, _ = greek_buckets(central.positions, marks)
-        m = central.positions.layout.multiplier
-        per = 1.0 if instrument == 0 else float(marks.delta[instrument - 1]) * m
+        before, per = self._central_delta(instrument, marks)
         after = before - qty * per  # the central book takes the other side
         if abs(after) < abs(before) or per == 0.0:
             return qty
