@@ -63,3 +63,60 @@ def test_maker_quote_kernel_agrees_with_its_twin(rng: np.random.Generator) -> No
         best_bid = np.where(quoted, bid, 0).max(axis=0)
         assert np.all(best_bid < ask.min(axis=0))
         assert not aq[:, ~live].any() and not bq[:, ~live].any()
+
+
+def test_maker_quote_rows_are_the_legs_to_send_maker_by_maker(
+    rng: np.random.Generator,
+) -> None:
+    from mmdesk.flow.agents._kernels import mm_quote_rows, mm_quote_rows_python
+    from mmdesk.venue.participant import QUOTE_DTYPE
+
+    m, n = 3, 40
+    send = rng.random((m, n)) < 0.3
+    ids = np.array([7, 8, 9], dtype=np.int64)
+    inst = np.arange(1, n + 1, dtype=np.int64)
+    bid, bq, ask, aq = (rng.integers(0, 900, (m, n)) for _ in range(4))
+    outs = []
+    for fn in (mm_quote_rows, mm_quote_rows_python):
+        out = np.zeros(int(send.sum()), dtype=QUOTE_DTYPE)
+        fn(send, ids, inst, bid, bq, ask, aq, out)
+        outs.append(out)
+    np.testing.assert_array_equal(outs[0], outs[1])
+    out = outs[0]
+    assert out["owner"].tolist() == np.repeat(ids, n)[send.ravel()].tolist()
+    assert out["instrument"].tolist() == np.tile(inst, m)[send.ravel()].tolist()
+    assert out["bid"].tolist() == bid[send].tolist()
+    assert out["ask_qty"].tolist() == aq[send].tolist()
+
+
+def test_provider_ladder_rows_agree_with_twin_and_never_cross_the_seen_book(
+    rng: np.random.Generator,
+) -> None:
+    from mmdesk.flow.agents._kernels import lp_quote_rows, lp_quote_rows_python
+    from mmdesk.venue.config import DEFAULT_UNDERLYING_TICKS
+    from mmdesk.venue.participant import QUOTE_DTYPE
+    from mmdesk.venue.ticks import TickTable
+
+    ticks = TickTable(DEFAULT_UNDERLYING_TICKS)
+    off = 1.0 + np.arange(5.0)
+    size = 500 * (1 + np.arange(5, dtype=np.int64))
+    ids = np.arange(2, 7, dtype=np.int64)
+    grid = (ticks.starts, ticks.steps, ticks.nbands)
+    for _ in range(200):
+        fair_units = float(rng.uniform(1.0, 20_000.0))
+        vb, va = (int(x) for x in rng.integers(-1, 20_000, 2))
+        outs = []
+        for fn in (lp_quote_rows, lp_quote_rows_python):
+            out = np.zeros(5, dtype=QUOTE_DTYPE)
+            fn(fair_units, off, 1.0, size, ids, vb, va, *grid, out)
+            outs.append(out)
+        np.testing.assert_array_equal(outs[0], outs[1])
+        out = outs[0]
+        bid = ticks.round_down(np.floor(fair_units - off + 1e-9).astype(np.int64))
+        ask = ticks.round_up(np.ceil(fair_units + off - 1e-9).astype(np.int64))
+        if vb > 0 and va > 0:
+            bid = np.minimum(bid, ticks.tick_down(va))
+            ask = np.maximum(ask, ticks.tick_up(vb))
+        assert out["bid"].tolist() == np.maximum(bid, 0).tolist()
+        assert out["bid_qty"].tolist() == np.where(bid > 0, size, 0).tolist()
+        assert out["ask"].tolist() == ask.tolist() and np.all(out["instrument"] == 0)

@@ -1,36 +1,85 @@
-"""Packing participants' quotes and orders into engine commands: kernels agree with twins."""
+"""The loop's batch kernels: packing messages into commands, routing private rows."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from mmdesk.sim._pack import pack_orders, pack_orders_python, pack_quotes, pack_quotes_python
+from mmdesk.market.events import EventKind, empty_events
+from mmdesk.sim._pack import (
+    pack_message,
+    pack_message_python,
+    private_rows,
+    private_rows_python,
+)
 from mmdesk.venue.commands import COMMAND_DTYPE, CommandKind
 from mmdesk.venue.participant import TIF_DAY, TIF_FOK, TIF_IOC, make_orders, make_quotes
 
 
-def test_pack_kernels_agree_with_their_twins(rng: np.random.Generator) -> None:
+def _owners() -> tuple[np.ndarray, np.ndarray]:
+    pidx = np.full(16, -1, dtype=np.int64)
+    pidx[[4, 5, 6, 9]] = 3  # participant 3 holds owners 4, 5, 6 and 9
+    pidx[7] = 2
+    tag = np.arange(16, dtype=np.int64) * 10
+    return pidx, tag
+
+
+def test_pack_message_kernel_agrees_with_its_twin_and_keeps_message_order(
+    rng: np.random.Generator,
+) -> None:
     q = make_quotes(rng.integers(1, 50, 30), rng.integers(1, 900, 30), 5, 1000, 7,
                     owner=rng.choice([-1, 4, 5], 30))  # fmt: skip
     o = make_orders(rng.integers(0, 50, 20), rng.choice([-1, 1], 20), 300, 3,
                     TIF_IOC, client_id=np.arange(20), owner=rng.choice([-1, 6], 20))  # fmt: skip
     o["tif"][:5] = TIF_DAY
     o["tif"][5:8] = TIF_FOK
+    cancels = np.array([11, 12, 13], dtype=np.int64)
+    pidx, tag = _owners()
     outs = []
-    for pq, po in ((pack_quotes, pack_orders), (pack_quotes_python, pack_orders_python)):
-        out = np.zeros(60, dtype=COMMAND_DTYPE)
-        pq(q["owner"], q["instrument"], q["bid"], q["bid_qty"], q["ask"], q["ask_qty"], 9, 2,
-           out["kind"], out["owner"], out["instrument"], out["price"], out["qty"],
-           out["price2"], out["qty2"])  # fmt: skip
-        po(o["owner"], o["instrument"], o["side"], o["tif"], o["price"], o["qty"],
-           o["client_id"], 9, 32, out["kind"], out["owner"], out["instrument"], out["side"],
-           out["price"], out["qty"], out["client_id"])  # fmt: skip
+    for fn in (pack_message, pack_message_python):
+        out = np.zeros(56, dtype=COMMAND_DTYPE)
+        assert fn(77, cancels, q, o, 9, 3, pidx, tag, 2, out) == 55
         outs.append(out)
     np.testing.assert_array_equal(outs[0], outs[1])
     out = outs[0]
-    assert np.all(out["kind"][2:32] == CommandKind.QUOTE)
-    assert out["owner"][2:32].tolist() == np.where(q["owner"] < 0, 9, q["owner"]).tolist()
-    kinds = out["kind"][32:52]
+    assert np.all(out["ts"][2:55] == 77) and np.all(out["ts"][:2] == 0)
+    assert np.all(out["kind"][2:5] == CommandKind.CANCEL)
+    assert out["order_id"][2:5].tolist() == [11, 12, 13]
+    assert np.all(out["kind"][5:35] == CommandKind.QUOTE)
+    assert out["owner"][5:35].tolist() == np.where(q["owner"] < 0, 9, q["owner"]).tolist()
+    assert out["price2"][5:35].tolist() == [1000] * 30
+    kinds = out["kind"][35:55]
     assert np.all(kinds[:5] == CommandKind.LIMIT) and np.all(kinds[5:8] == CommandKind.FOK)
     assert np.all(kinds[8:] == CommandKind.IOC)
-    assert out["client_id"][32:52].tolist() == list(range(20))
+    assert out["client_id"][35:55].tolist() == list(range(20))
+    assert np.all(out["tag"][2:55] == tag[out["owner"][2:55]])
+
+
+def test_pack_message_refuses_an_owner_the_sender_does_not_hold() -> None:
+    pidx, tag = _owners()
+    o = make_orders(1, 1, 300, 3, TIF_IOC, owner=7)  # owner 7 belongs to participant 2
+    q = make_quotes(1, 100, 1, 101, 1)
+    none = np.zeros(0, dtype=np.int64)
+    for fn in (pack_message, pack_message_python):
+        out = np.zeros(2, dtype=COMMAND_DTYPE)
+        assert fn(1, none, q[:0], o, 9, 3, pidx, tag, 0, out) == -1
+        assert fn(1, none, q, o[:0], 15, 3, pidx, tag, 0, out) == -1  # default owner not held
+        assert fn(1, none, q, o[:0], 9, 3, pidx, tag, 0, out) == 1
+
+
+def test_private_rows_are_the_participants_own_fills_and_updates(
+    rng: np.random.Generator,
+) -> None:
+    pidx, _ = _owners()
+    rows = empty_events(200)
+    rows["owner"] = rng.choice([-1, 4, 5, 7, 9, 12], 200)
+    kinds = [EventKind.ACK, EventKind.FILL | EventKind.MAKER, EventKind.TOP, EventKind.CANCEL]
+    rows["flags"] = rng.choice([int(k) for k in kinds], 200)
+    own = (rows["owner"] >= 0) & (pidx[np.maximum(rows["owner"], 0)] == 3)
+    fill = (rows["flags"] & int(EventKind.FILL)) != 0
+    for wf in (False, True):
+        for wu in (False, True):
+            got = [fn(rows["owner"], rows["flags"], pidx, 3, wf, wu)
+                   for fn in (private_rows, private_rows_python)]  # fmt: skip
+            for f, u in got:
+                assert f.tolist() == (np.flatnonzero(own & fill).tolist() if wf else [])
+                assert u.tolist() == (np.flatnonzero(own & ~fill).tolist() if wu else [])

@@ -1,78 +1,158 @@
-"""Numba kernels packing participants' quotes and orders into engine commands (with twins)."""
+"""Numba kernels of the loop's per-batch glue (each with its pure-Python twin ``*_python``).
+
+* :func:`pack_message`: one participant message (cancels, mass quote, orders) into
+  engine command rows, record to record, with the owner check and the tags;
+* :func:`private_rows`: which venue rows go to one participant (its fills, its
+  other order updates).
+
+Structured arrays are read and written field by field on records (``row["field"]``), so one call
+replaces the dozen of column views and small numpy calls a batch used to cost.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numba
+import numpy as np
 
 from mmdesk.typing import Int64Array
 
 #: CommandKind values (mmdesk.venue.commands), inlined for the kernels.
-_LIMIT, _IOC, _FOK, _QUOTE = 1, 2, 3, 6
+_LIMIT, _IOC, _FOK, _CANCEL, _QUOTE = 1, 2, 3, 4, 6
 #: Time-in-force codes (mmdesk.venue.participant).
 _TIF_IOC, _TIF_FOK = 1, 2
+#: EventKind.FILL (mmdesk.market.events).
+_FILL = 1 << 4
 
 
-def pack_quotes_python(
-    q_owner: Int64Array,
-    q_instrument: Int64Array,
-    q_bid: Int64Array,
-    q_bid_qty: Int64Array,
-    q_ask: Int64Array,
-    q_ask_qty: Int64Array,
+def _held_python(owner: int, k: int, owner_pidx: Int64Array) -> bool:
+    """True if venue owner id ``owner`` belongs to participant index ``k``."""
+    return 0 <= owner < owner_pidx.shape[0] and owner_pidx[owner] == k
+
+
+def pack_message_python(
+    ts: int,
+    cancels: Int64Array,
+    quotes: Any,
+    orders: Any,
     default_owner: int,
+    k: int,
+    owner_pidx: Int64Array,
+    owner_tag: Int64Array,
     i0: int,
-    kind: Int64Array,
-    owner: Int64Array,
-    instrument: Int64Array,
-    price: Int64Array,
-    qty: Int64Array,
-    price2: Int64Array,
-    qty2: Int64Array,
-) -> None:
-    """Write QUOTE command legs from QUOTE_DTYPE columns at rows ``i0..`` (owner -1 → default)."""
-    for j in range(q_owner.shape[0]):
-        i = i0 + j
-        kind[i] = _QUOTE
-        owner[i] = default_owner if q_owner[j] < 0 else q_owner[j]
-        instrument[i] = q_instrument[j]
-        price[i] = q_bid[j]
-        qty[i] = q_bid_qty[j]
-        price2[i] = q_ask[j]
-        qty2[i] = q_ask_qty[j]
+    out: Any,
+) -> int:
+    """Write one message of participant ``k`` into COMMAND_DTYPE rows ``out[i0:]``.
+
+    Parameters
+    ----------
+    ts
+        Venue processing time of every row, ns.
+    cancels, quotes, orders
+        The message (int64 order ids, QUOTE_DTYPE rows, ORDER_DTYPE rows), written
+        in that order; an ``owner`` of -1 means ``default_owner``.
+    k
+        The sender's participant index; every row's owner must map to ``k`` in
+        ``owner_pidx`` (venue owner id → participant index, -1 if unused).
+    owner_tag
+        Counterparty tag of each venue owner id (the ``tag`` field of each row).
+    i0, out
+        First row to write and the zero-filled command array.
+
+    Returns
+    -------
+    int
+        The next free row, or -1 if a row names an owner ``k`` does not hold
+        (rows written so far are then meaningless).
+    """
+    i = i0
+    for j in range(cancels.shape[0]):
+        if not _held(default_owner, k, owner_pidx):
+            return -1
+        o = out[i]
+        o["ts"] = ts
+        o["kind"] = _CANCEL
+        o["order_id"] = cancels[j]
+        o["owner"] = default_owner
+        o["tag"] = owner_tag[default_owner]
+        i += 1
+    for j in range(quotes.shape[0]):
+        q = quotes[j]
+        owner = default_owner if q["owner"] < 0 else q["owner"]
+        if not _held(owner, k, owner_pidx):
+            return -1
+        o = out[i]
+        o["ts"] = ts
+        o["kind"] = _QUOTE
+        o["owner"] = owner
+        o["tag"] = owner_tag[owner]
+        o["instrument"] = q["instrument"]
+        o["price"] = q["bid"]
+        o["qty"] = q["bid_qty"]
+        o["price2"] = q["ask"]
+        o["qty2"] = q["ask_qty"]
+        i += 1
+    for j in range(orders.shape[0]):
+        r = orders[j]
+        owner = default_owner if r["owner"] < 0 else r["owner"]
+        if not _held(owner, k, owner_pidx):
+            return -1
+        t = r["tif"]
+        o = out[i]
+        o["ts"] = ts
+        o["kind"] = _IOC if t == _TIF_IOC else (_FOK if t == _TIF_FOK else _LIMIT)
+        o["owner"] = owner
+        o["tag"] = owner_tag[owner]
+        o["instrument"] = r["instrument"]
+        o["side"] = r["side"]
+        o["price"] = r["price"]
+        o["qty"] = r["qty"]
+        o["client_id"] = r["client_id"]
+        i += 1
+    return i
 
 
-def pack_orders_python(
-    o_owner: Int64Array,
-    o_instrument: Int64Array,
-    o_side: Int64Array,
-    o_tif: Int64Array,
-    o_price: Int64Array,
-    o_qty: Int64Array,
-    o_client: Int64Array,
-    default_owner: int,
-    i0: int,
-    kind: Int64Array,
-    owner: Int64Array,
-    instrument: Int64Array,
-    side: Int64Array,
-    price: Int64Array,
-    qty: Int64Array,
-    client_id: Int64Array,
-) -> None:
-    """Write LIMIT/IOC/FOK commands from ORDER_DTYPE columns at rows ``i0..``."""
-    for j in range(o_owner.shape[0]):
-        i = i0 + j
-        t = o_tif[j]
-        kind[i] = _IOC if t == _TIF_IOC else (_FOK if t == _TIF_FOK else _LIMIT)
-        owner[i] = default_owner if o_owner[j] < 0 else o_owner[j]
-        instrument[i] = o_instrument[j]
-        side[i] = o_side[j]
-        price[i] = o_price[j]
-        qty[i] = o_qty[j]
-        client_id[i] = o_client[j]
+def private_rows_python(
+    owner: Any,
+    flags: Any,
+    owner_pidx: Int64Array,
+    k: int,
+    want_fills: bool,
+    want_updates: bool,
+) -> tuple[Int64Array, Int64Array]:
+    """Row indices of participant ``k``'s own FILL rows and own other rows.
+
+    Parameters
+    ----------
+    owner, flags
+        The rows' ``owner`` (venue owner id, -1 public) and ``flags`` (EventKind bits).
+    owner_pidx
+        Venue owner id → participant index (-1 if unused).
+    want_fills, want_updates
+        Which of the two lists to fill (the other comes back empty).
+    """
+    n = owner.shape[0]
+    fills = np.empty(n, dtype=np.int64)
+    updates = np.empty(n, dtype=np.int64)
+    nf = 0
+    nu = 0
+    for j in range(n):
+        o = owner[j]
+        if o < 0 or owner_pidx[o] != k:
+            continue
+        if flags[j] & _FILL:
+            if want_fills:
+                fills[nf] = j
+                nf += 1
+        elif want_updates:
+            updates[nu] = j
+            nu += 1
+    return fills[:nf], updates[:nu]
 
 
-pack_quotes = numba.njit(cache=True)(pack_quotes_python)
-pack_orders = numba.njit(cache=True)(pack_orders_python)
+_held = numba.njit(cache=True)(_held_python)
+pack_message = numba.njit(cache=True)(pack_message_python)
+private_rows = numba.njit(cache=True)(private_rows_python)
 
-__all__ = ["pack_orders", "pack_orders_python", "pack_quotes", "pack_quotes_python"]
+__all__ = ["pack_message", "pack_message_python", "private_rows", "private_rows_python"]

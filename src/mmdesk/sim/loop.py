@@ -40,14 +40,14 @@ from mmdesk.flow.agents.noise import NoiseAgents
 from mmdesk.flow.agents.tags import TAG_DESK
 from mmdesk.flow.agents.vol_informed import VolInformedAgents
 from mmdesk.market.events import EVENT_DTYPE, EventKind
-from mmdesk.sim._pack import pack_orders, pack_quotes
+from mmdesk.sim._pack import pack_message, private_rows
 from mmdesk.sim.clock import SimClock, TradingCalendar
 from mmdesk.sim.config import ScenarioConfig
 from mmdesk.sim.fair_value import simulate_session_paths
 from mmdesk.sim.oracle import PathOracle
 from mmdesk.sim.seeds import SeedBank
 from mmdesk.typing import Float64Array, Int64Array
-from mmdesk.venue.commands import COMMAND_DTYPE, CommandKind
+from mmdesk.venue.commands import COMMAND_DTYPE
 from mmdesk.venue.config import LatencyConfig
 from mmdesk.venue.engine import MatchingEngine
 from mmdesk.venue.impact import PriceImpact
@@ -72,6 +72,7 @@ FIRST_AGENT_OWNER: int = 2
 
 _MATCH, _REACT, _TIMER, _SETTLE = 0, 1, 2, 3
 _KEEP_FLAGS = int(EventKind.FILL | EventKind.TRADE | EventKind.SETTLE)
+_FILL, _TRADE, _TOP = int(EventKind.FILL), int(EventKind.TRADE), int(EventKind.TOP)
 
 
 class _Link:
@@ -171,6 +172,8 @@ class SimulationLoop:
 
     _last_trade: Int64Array
     _max_md: int
+    _view_key: tuple[int, int]
+    _view: MarketView | None
 
     def __init__(
         self,
@@ -327,6 +330,10 @@ class SimulationLoop:
         self._wants_settle = [
             type(p).on_settlement is not ParticipantBase.on_settlement for p in self.participants
         ]
+        self._default_owner = [
+            int(p.participant_ids[0]) if len(p.participant_ids) else -1 for p in self.participants
+        ]
+        self._md_delay = [link.cfg.market_data.mean_ns for link in self._links]
 
     def venue_info(self) -> VenueInfo:
         """Static facts of this venue, as handed to ``on_start``."""
@@ -346,43 +353,18 @@ class SimulationLoop:
 
         Within one message: cancels, then the mass quote, then the orders.
         """
-        n = sum(c.cancels.size + c.quotes.size + c.orders.size for _, c in batch)
+        n = 0
+        for _, c in batch:
+            n += c.cancels.size + c.quotes.size + c.orders.size
         out = np.zeros(n, dtype=COMMAND_DTYPE)
-        out["ts"] = ts
-        col_kind, col_owner, col_instrument = out["kind"], out["owner"], out["instrument"]
-        col_price, col_qty = out["price"], out["qty"]
         i = 0
+        pidx, tags, owners = self._owner_pidx, self._owner_tag, self._default_owner
         for k, cmds in batch:
-            default_owner = int(self.participants[k].participant_ids[0])
-            j0 = i
-            m = cmds.cancels.size
-            if m:
-                c = out[i : i + m]
-                c["kind"] = CommandKind.CANCEL
-                c["order_id"] = cmds.cancels
-                c["owner"] = default_owner
-                i += m
-            q = cmds.quotes
-            m = q.size
-            if m:
-                pack_quotes(
-                    q["owner"], q["instrument"], q["bid"], q["bid_qty"], q["ask"], q["ask_qty"],
-                    default_owner, i, col_kind, col_owner, col_instrument, col_price, col_qty,
-                    out["price2"], out["qty2"],
-                )  # fmt: skip
-                i += m
-            o = cmds.orders
-            m = o.size
-            if m:
-                pack_orders(
-                    o["owner"], o["instrument"], o["side"], o["tif"], o["price"], o["qty"],
-                    o["client_id"], default_owner, i, col_kind, col_owner, col_instrument,
-                    out["side"], col_price, col_qty, out["client_id"],
-                )  # fmt: skip
-                i += m
-            if i > j0 and np.any(self._owner_pidx[out["owner"][j0:i]] != k):
+            i = pack_message(
+                ts, cmds.cancels, cmds.quotes, cmds.orders, owners[k], k, pidx, tags, i, out
+            )
+            if i < 0:
                 raise ValueError(f"participant {k} sent commands for owners it does not hold")
-        out["tag"] = self._owner_tag[out["owner"]]
         return out
 
     # ------------------------------------------------------------------ the run
@@ -390,18 +372,24 @@ class SimulationLoop:
         heapq.heappush(self._heap, (t, phase, self._seq, kind, payload))
         self._seq += 1
 
-    def _record(self, rows: EventArray) -> None:
-        """Hash (always) and keep (per ``LoopConfig.journal``) venue rows."""
-        if rows.size == 0:
+    def _record(self, rows: EventArray, flags: npt.NDArray[np.uint16] | None = None) -> None:
+        """Hash (always) and keep (per ``LoopConfig.journal``) venue rows.
+
+        ``flags`` is the rows' flags column when the caller already has it.
+        """
+        n = rows.shape[0]
+        if n == 0:
             return
-        self._hasher.update(np.ascontiguousarray(rows).data)  # the buffer, no bytes copy
-        self._n_events += rows.size
-        keep = self.config.loop.journal
+        self._hasher.update(rows.data if rows.flags.c_contiguous else rows.copy().data)
+        self._n_events += n
+        keep = self._keep
         if keep == "all":
             self._journal.append(rows)
         elif keep == "fills":
-            sel = rows[(rows["flags"] & _KEEP_FLAGS) != 0]
-            if sel.size:
+            if flags is None:
+                flags = rows["flags"]
+            sel = rows[(flags & _KEEP_FLAGS) != 0]
+            if sel.shape[0]:
                 self._journal.append(sel)
 
     def _send(self, t: int, k: int, cmds: Commands | None) -> None:
@@ -412,45 +400,41 @@ class SimulationLoop:
 
     def _view_at(self, t: int, k: int) -> MarketView | None:
         """The newest snapshot participant ``k`` can see at ``t`` (None if none or already seen)."""
-        lat_t = t - self._links[k].cfg.market_data.mean_ns
-        chosen = None
-        for ts_s, tops, last in reversed(self._snaps):
-            if ts_s <= lat_t:
-                chosen = (ts_s, tops, last)
+        lat_t = t - self._md_delay[k]
+        for snap in reversed(self._snaps):
+            if snap[0] <= lat_t:
                 break
-        if chosen is None:
+        else:
             return None
-        ts_s, tops, last = chosen
+        ts_s = snap[0]
         if ts_s == self._last_seen[k]:
             return None
         self._last_seen[k] = ts_s
-        return MarketView(
+        if self._view_key == (ts_s, t):  # participants due at one time share the view
+            return self._view
+        tops = snap[1]
+        view = MarketView(
             ts_exchange=ts_s,
             ts_local=t,
             bid=tops[:, 0],
             ask=tops[:, 2],
             bid_qty=tops[:, 1],
             ask_qty=tops[:, 3],
-            last=last,
+            last=snap[2],
             price_unit=self.unit,
         )
+        self._view_key, self._view = (ts_s, t), view
+        return view
 
     def _deliver_private(self, t: int, rows: EventArray) -> None:
         """Schedule each participant's own rows (fills; updates if wanted) after ack latency."""
-        own = rows["owner"]
-        mine = own >= 0
-        if not mine.any():
-            return
-        pidx = np.where(mine, self._owner_pidx[np.maximum(own, 0)], -1)
-        is_fill = (rows["flags"] & int(EventKind.FILL)) != 0
+        own, flags = rows["owner"], rows["flags"]
         for k in self._private_ks:
-            sel = pidx == k
-            if not sel.any():
-                continue
-            f = rows[sel & is_fill] if self._wants_fills[k] else rows[:0]
-            u = rows[sel & ~is_fill] if self._wants_updates[k] else rows[:0]
-            if f.size or u.size:
-                self._push(self._links[k].arrival("ack", t), _REACT, 0, (k, f, u))
+            fi, ui = private_rows(
+                own, flags, self._owner_pidx, k, self._wants_fills[k], self._wants_updates[k]
+            )
+            if fi.shape[0] or ui.shape[0]:
+                self._push(self._links[k].arrival("ack", t), _REACT, 0, (k, rows[fi], rows[ui]))
 
     def _match(self, t: int, batch: list[tuple[int, Commands]]) -> None:
         """Phase 0: one engine batch of every message arriving at ``t``, then its RFQs."""
@@ -466,25 +450,24 @@ class SimulationLoop:
                 self._run_rfqs(t, k, cmds.rfqs)
 
     def _after_engine(self, t: int, ev: EventArray) -> None:
-        self._record(ev)
         flags = ev["flags"]
-        trades = (flags & int(EventKind.TRADE)) != 0
-        und_trade = trades & (ev["instrument"] == 0)
-        if und_trade.any():
-            tr = ev[und_trade]
-            self.impact.apply(tr["ts_exchange"], tr["side"].astype(np.int64) * tr["qty"])
-        fills = (flags & int(EventKind.FILL)) != 0
-        if fills.any():
-            self.oi.apply_fills(ev[fills])
+        self._record(ev, flags)
+        present = int(np.bitwise_or.reduce(flags))  # every kind in the batch, one pass
+        if present & _TRADE:
+            tr = ev[(flags & _TRADE) != 0]
+            und = tr[tr["instrument"] == 0]
+            if und.shape[0]:
+                self.impact.apply(und["ts_exchange"], und["side"].astype(np.int64) * und["qty"])
+        if present & _FILL:
+            self.oi.apply_fills(ev[(flags & _FILL) != 0])
         if self._any_private:
             self._deliver_private(t, ev)
-        if trades.any():
-            tr = ev[trades]
+        if present & _TRADE:
             self._last_trade = self._last_trade.copy()
             self._last_trade[tr["instrument"]] = tr["price"]  # later rows win
             for k in self._trades_ks:
                 self._push(self._links[k].arrival("md", t), _REACT, 2, (k, tr))
-        if ((flags & int(EventKind.TOP)) != 0).any() or fills.any():
+        if present & (_TOP | _FILL):
             snaps = self._snaps
             snaps.append((t, self.engine.tops(), self._last_trade))
             while len(snaps) > 2 and snaps[1][0] <= t - self._max_md:
@@ -601,6 +584,9 @@ class SimulationLoop:
         self._match_id = 1 << 40
         self._rfq_id = 0
         self._makers = next((p for p in self.participants if isinstance(p, MarketMakers)), None)
+        self._keep = self.config.loop.journal
+        self._view_key = (-1, -1)
+        self._view = None
         self._max_md = max(
             link.cfg.market_data.mean_ns + 10 * link.cfg.market_data.floor_ns + 1
             for link in self._links

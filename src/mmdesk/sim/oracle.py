@@ -12,6 +12,7 @@ lookup is a binary search on the grid (no calendar arithmetic on the hot path).
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 
 import numpy as np
 
@@ -62,14 +63,21 @@ class PathOracle:
         self._session_ends = np.array(
             [calendar.session_close_ns(d) for d in range(n_days)], dtype=np.int64
         )
+        # Python lists for the scalar lookups of the hot path (a bisect on a list and a
+        # list index cost a fraction of numpy's per-call overhead; same values)
+        self._times = self.times_ns.tolist()
+        self._spot = self.spot.tolist()
+        self._ends = self._session_ends.tolist()
+        self._activity = self.activity_grid.tolist()
+        self._per_day = self.times_ns.size // self._session_ends.size
 
     def _idx(self, ts_ns: int) -> int:
-        i = int(np.searchsorted(self.times_ns, ts_ns, side="right")) - 1
-        return min(max(i, 0), self.times_ns.size - 1)
+        i = bisect_right(self._times, ts_ns) - 1
+        return min(max(i, 0), len(self._times) - 1)
 
     def path_value(self, ts_ns: int) -> float:
         """Exogenous fair value (no impact) at ``ts_ns``, currency."""
-        return float(self.spot[self._idx(ts_ns)])
+        return self._spot[self._idx(ts_ns)]
 
     def path_values(self, ts_ns: Int64Array) -> Float64Array:
         """Vectorised :meth:`path_value`."""
@@ -105,9 +113,7 @@ class PathOracle:
     def activity(self, ts_ns: int) -> float:
         """Intraday activity multiplier at ``ts_ns`` (0 outside sessions)."""
         i = self._idx(ts_ns)
-        day = i // (self.times_ns.size // self._session_ends.size)
-        if ts_ns >= self._session_ends[min(day, self._session_ends.size - 1)] or ts_ns < int(
-            self.times_ns[0]
-        ):
+        ends = self._ends
+        if ts_ns >= ends[min(i // self._per_day, len(ends) - 1)] or ts_ns < self._times[0]:
             return 0.0
-        return float(self.activity_grid[i])
+        return self._activity[i]

@@ -127,5 +127,6 @@ class PriceImpact:
 
     def offset(self, ts_ns: int) -> float:
         """Total offset (permanent + decayed transient) at ``ts_ns`` >= last trade, currency."""
-        dt = max(float(ts_ns) - self.state[2], 0.0)
-        return float(self.state[0] + self.state[1] * math.exp(-self._decay * dt))
+        permanent, transient, last_ns = self.state.tolist()
+        dt = max(float(ts_ns) - last_ns, 0.0)
+        return permanent + transient * math.exp(-self._decay * dt)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numba
 
@@ -166,3 +167,103 @@ def mm_quotes_python(
 
 
 mm_quotes = numba.njit(cache=True)(mm_quotes_python)
+
+
+def mm_quote_rows_python(
+    send: BoolArray,
+    owner_ids: Int64Array,
+    instrument: Int64Array,
+    bid: Int64Array,
+    bid_qty: Int64Array,
+    ask: Int64Array,
+    ask_qty: Int64Array,
+    out: Any,
+) -> None:
+    """The makers' legs to send as QUOTE_DTYPE rows, maker by maker then option by option.
+
+    Parameters
+    ----------
+    send
+        (n_makers, n_options) legs to send (``out`` has one row per True).
+    owner_ids
+        (n_makers,) venue owner id of each maker.
+    instrument
+        (n_options,) instrument id of each option.
+    bid, bid_qty, ask, ask_qty
+        (n_makers, n_options) prices (integer units) and sizes (contracts).
+    out
+        QUOTE_DTYPE rows, written in place.
+    """
+    r = 0
+    m, n = send.shape
+    for j in range(m):
+        for i in range(n):
+            if send[j, i]:
+                q = out[r]
+                q["owner"] = owner_ids[j]
+                q["instrument"] = instrument[i]
+                q["bid"] = bid[j, i]
+                q["bid_qty"] = bid_qty[j, i]
+                q["ask"] = ask[j, i]
+                q["ask_qty"] = ask_qty[j, i]
+                r += 1
+
+
+mm_quote_rows = numba.njit(cache=True)(mm_quote_rows_python)
+
+
+def lp_quote_rows_python(
+    fair_units: float,
+    offset_ticks: Float64Array,
+    step: float,
+    size: Int64Array,
+    owner_ids: Int64Array,
+    view_bid: int,
+    view_ask: int,
+    starts: Int64Array,
+    steps: Int64Array,
+    nbands: int,
+    out: Any,
+) -> None:
+    """The underlying providers' ladder as QUOTE_DTYPE rows (one per provider), in place.
+
+    Parameters
+    ----------
+    fair_units
+        Latent fair value in integer price units (float).
+    offset_ticks, step
+        Distance of each provider's quotes from fair, ticks, and units per tick.
+    size
+        Shares each provider shows a side.
+    owner_ids
+        Venue owner id of each provider.
+    view_bid, view_ask
+        Best bid/ask resting in the book as last seen (units, <= 0 if unknown): a
+        new bid stays a tick below the ask, a new ask a tick above the bid.
+    starts, steps, nbands
+        The underlying's tick table (``mmdesk.venue.ticks.TickTable``).
+    out
+        QUOTE_DTYPE rows (``instrument`` 0), written in place; a bid below one
+        tick is pulled (price and size 0).
+    """
+    seen = view_ask > 0 and view_bid > 0
+    bid_cap = round_down(view_ask - 1, starts, steps, nbands) if seen else 0
+    ask_floor = round_up(view_bid + 1, starts, steps, nbands) if seen else 0
+    for j in range(offset_ticks.shape[0]):
+        b = round_down(
+            math.floor(fair_units - offset_ticks[j] * step + 1e-9), starts, steps, nbands
+        )
+        a = round_up(math.ceil(fair_units + offset_ticks[j] * step - 1e-9), starts, steps, nbands)
+        if seen:
+            b = min(b, bid_cap)
+            a = max(a, ask_floor)
+        q = out[j]
+        q["owner"] = owner_ids[j]
+        q["instrument"] = 0
+        q["bid"] = max(b, 0)
+        q["bid_qty"] = size[j] if b > 0 else 0
+        q["ask"] = a
+        q["ask_qty"] = size[j]
+
+
+lp_quote_rows = numba.njit(cache=True)(lp_quote_rows_python)

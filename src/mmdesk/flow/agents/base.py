@@ -8,8 +8,8 @@ The desk never gets an oracle.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -71,6 +71,25 @@ class AgentContext:
     rate: float
     div_yield: float
     oracle: Oracle
+    _at: list[Any] = field(
+        default_factory=lambda: [None, None, None, None], init=False, repr=False, compare=False
+    )
+
+    def tau_live(self, now_ns: int) -> tuple[Float64Array, BoolArray, Float64Array]:
+        """``listing.tau(now_ns)`` (years), ``listing.live(now_ns)`` and ``sqrt(tau)``.
+
+        Computed once per ``now_ns`` and shared by every agent due then: the arrays
+        are read-only (callers derive new arrays from them).
+        """
+        at = self._at
+        if at[0] != now_ns:
+            tau = self.listing.tau(now_ns)
+            live = self.listing.live(now_ns)
+            sqrt_tau = np.sqrt(tau)
+            for a in (tau, live, sqrt_tau):
+                a.flags.writeable = False
+            at[:] = [now_ns, tau, live, sqrt_tau]
+        return at[1], at[2], at[3]
 
 
 def poisson_counts(

@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from mmdesk.flow.agents._kernels import lp_quote_rows
 from mmdesk.flow.agents.base import AgentContext
 from mmdesk.flow.agents.tags import AgentKind, tags_for
-from mmdesk.venue.participant import Commands, MarketView, ParticipantBase, make_quotes
+from mmdesk.venue.participant import QUOTE_DTYPE, Commands, MarketView, ParticipantBase
 
 
 class LiquidityProviderConfig(BaseModel):
@@ -67,6 +68,8 @@ class LiquidityProviders(ParticipantBase):
         j = np.arange(config.n_providers, dtype=np.float64)
         self._offset_ticks = config.half_spread_ticks + j * config.level_step_ticks
         self._size = (config.size * (1 + j)).astype(np.int64)
+        self._ids = np.asarray(self.participant_ids, dtype=np.int64)
+        self._step = float(context.underlying_ticks.steps[0])
         self.view: MarketView | None = None
 
     def on_market_data(self, view: MarketView) -> Commands | None:
@@ -80,26 +83,12 @@ class LiquidityProviders(ParticipantBase):
             return None
         fair = self.ctx.oracle.fair_value(now_ns)
         ticks = self.ctx.underlying_ticks
-        step = float(ticks.steps[0])
-        fair_units = fair / self.ctx.price_unit
-        bid = ticks.round_down(
-            np.floor(fair_units - self._offset_ticks * step + 1e-9).astype(np.int64)
-        )
-        ask = ticks.round_up(
-            np.ceil(fair_units + self._offset_ticks * step - 1e-9).astype(np.int64)
-        )
         view = self.view
-        if view is not None and view.ask[0] > 0 and view.bid[0] > 0:
-            # never cross the resting book (other providers' stale quotes)
-            bid = np.minimum(bid, ticks.tick_down(np.array([view.ask[0]]))[0])
-            ask = np.maximum(ask, ticks.tick_up(np.array([view.bid[0]]))[0])
-        bid_qty = np.where(bid > 0, self._size, 0)
-        quotes = make_quotes(
-            0,
-            np.maximum(bid, 0),
-            bid_qty,
-            ask,
-            self._size,
-            owner=np.asarray(self.participant_ids, dtype=np.int64),
-        )
+        view_bid, view_ask = (int(view.bid[0]), int(view.ask[0])) if view is not None else (-1, -1)
+        quotes = np.zeros(self.config.n_providers, dtype=QUOTE_DTYPE)
+        # never crosses the resting book (other providers' stale quotes): see the kernel
+        lp_quote_rows(
+            fair / self.ctx.price_unit, self._offset_ticks, self._step, self._size, self._ids,
+            view_bid, view_ask, ticks.starts, ticks.steps, ticks.nbands, quotes,
+        )  # fmt: skip
         return Commands(quotes=quotes)

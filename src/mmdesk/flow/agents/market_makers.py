@@ -35,17 +35,17 @@ import math
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from mmdesk.flow.agents._kernels import bs_price_vega, mm_quotes
+from mmdesk.flow.agents._kernels import bs_price_vega, mm_quote_rows, mm_quotes
 from mmdesk.flow.agents.base import AgentContext
 from mmdesk.flow.agents.tags import AgentKind, tags_for
 from mmdesk.typing import Float64Array
 from mmdesk.venue.participant import (
+    QUOTE_DTYPE,
     Commands,
     MarketView,
     ParticipantBase,
     RfqAnswer,
     RfqRequest,
-    make_quotes,
 )
 
 _NS_PER_S = 1_000_000_000
@@ -119,6 +119,8 @@ class MarketMakers(ParticipantBase):
         self._strike_mn = np.tile(context.listing.strike, m)
         self._call_mn = np.tile(context.listing.is_call, m)
         self._option_mn = np.tile(np.arange(n), m)
+        self._ids = np.asarray(self.participant_ids, dtype=np.int64)
+        self._no_view = np.full(n, -1, dtype=np.int64)
         zeros = np.zeros((m, n), dtype=np.int64)
         self._sent_bid, self._sent_ask, self._sent_bq, self._sent_aq = zeros, zeros, zeros, zeros
 
@@ -162,8 +164,8 @@ class MarketMakers(ParticipantBase):
         """Every maker's theo and vega for every option, each (n_makers, n_options), currency."""
         cfg, ctx = self.config, self.ctx
         lst = ctx.listing
-        tau = lst.tau(now_ns)
-        x = np.log(lst.strike / spot) / np.sqrt(tau)
+        tau, _, sqrt_tau = ctx.tau_live(now_ns)
+        x = np.log(lst.strike / spot) / sqrt_tau
         smile = self.consensus_vol * (1.0 + cfg.skew * x + cfg.curvature * x * x)
         vol = np.maximum(smile[None, :] + self._eps[:, None] + self._eta, 0.01)
         m, n = vol.shape
@@ -202,11 +204,10 @@ class MarketMakers(ParticipantBase):
         full = self._last_full_ns < 0 or now_ns - self._last_full_ns >= cfg.full_refresh_s * 1e9
         if full:
             self._last_full_ns = now_ns
-        inst1 = ctx.listing.instrument
-        if self.view is not None:
-            view_bid, view_ask = self.view.bid[inst1], self.view.ask[inst1]
+        if self.view is not None:  # options are instruments 1..n
+            view_bid, view_ask = self.view.bid[1:].copy(), self.view.ask[1:].copy()
         else:
-            view_bid = view_ask = np.full(n, -1, dtype=np.int64)
+            view_bid = view_ask = self._no_view
         ticks = ctx.option_ticks
         bid = np.empty((m, n), dtype=np.int64)
         ask = np.empty((m, n), dtype=np.int64)
@@ -215,25 +216,16 @@ class MarketMakers(ParticipantBase):
         send2 = np.empty((m, n), dtype=np.bool_)
         mm_quotes(
             theo, vega, self._sent_bid, self._sent_ask, self._sent_bq, self._sent_aq,
-            np.ascontiguousarray(view_bid), np.ascontiguousarray(view_ask),
-            ctx.listing.live(now_ns), ctx.price_unit, cfg.min_half_spread, cfg.half_spread_vol,
-            cfg.half_spread_frac, cfg.requote_frac, cfg.quote_size, full,
+            view_bid, view_ask, ctx.tau_live(now_ns)[1], ctx.price_unit, cfg.min_half_spread,
+            cfg.half_spread_vol, cfg.half_spread_frac, cfg.requote_frac, cfg.quote_size, full,
             ticks.starts, ticks.steps, ticks.nbands, bid, ask, bid_qty, ask_qty, send2,
         )  # fmt: skip
         self._sent_bid, self._sent_ask, self._sent_bq, self._sent_aq = bid, ask, bid_qty, ask_qty
-        send = send2.ravel()
-        if not send.any():
+        n_send = int(np.count_nonzero(send2))
+        if n_send == 0:
             return None
-        owner = np.repeat(np.asarray(self.participant_ids, dtype=np.int64), n)[send]
-        inst = np.tile(ctx.listing.instrument, m)[send]
-        quotes = make_quotes(
-            inst,
-            bid.ravel()[send],
-            bid_qty.ravel()[send],
-            ask.ravel()[send],
-            ask_qty.ravel()[send],
-            owner=owner,
-        )
+        quotes = np.zeros(n_send, dtype=QUOTE_DTYPE)
+        mm_quote_rows(send2, self._ids, ctx.listing.instrument, bid, bid_qty, ask, ask_qty, quotes)
         return Commands(quotes=quotes)
 
     def on_rfq(self, request: RfqRequest) -> list[RfqAnswer]:
