@@ -120,3 +120,25 @@ def test_provider_ladder_rows_agree_with_twin_and_never_cross_the_seen_book(
         assert out["bid"].tolist() == np.maximum(bid, 0).tolist()
         assert out["bid_qty"].tolist() == np.where(bid > 0, size, 0).tolist()
         assert out["ask"].tolist() == ask.tolist() and np.all(out["instrument"] == 0)
+
+
+def test_order_rows_are_the_kept_candidates_in_order(rng: np.random.Generator) -> None:
+    from mmdesk.flow.agents._kernels import order_rows, order_rows_python
+    from mmdesk.flow.agents.base import ioc_orders
+    from mmdesk.venue.participant import ORDER_DTYPE, TIF_IOC, make_orders
+
+    n = 50
+    keep = rng.random(n) < 0.6
+    inst, price, qty = (rng.integers(0, 900, n) for _ in range(3))
+    side = rng.choice(np.array([-1, 1]), n)
+    owner = rng.integers(2, 9, n)
+    outs = []
+    for fn in (order_rows, order_rows_python):
+        out = np.zeros(int(keep.sum()), dtype=ORDER_DTYPE)
+        fn(keep, inst, side, price, qty, TIF_IOC, owner, out)
+        outs.append(out)
+    np.testing.assert_array_equal(outs[0], outs[1])
+    k = keep
+    expect = make_orders(inst[k], side[k], price[k], qty[k], TIF_IOC, owner=owner[k])
+    np.testing.assert_array_equal(outs[0], expect)
+    np.testing.assert_array_equal(ioc_orders(keep, inst, side, price, qty, owner), expect)

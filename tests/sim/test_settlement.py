@@ -84,3 +84,35 @@ def test_physical_settlement_delivers_shares_at_the_strike_for_in_the_money_opti
     und = rows[rows["instrument"] == 0]
     assert sorted(und["side"].tolist()) == [-1, 1]
     assert set(und["price"].tolist()) == {9000}
+
+
+def test_fill_rows_kernel_agrees_with_its_twin_and_skips_underlying_and_non_fills(
+    rng: np.random.Generator,
+) -> None:
+    from mmdesk.venue.settlement import apply_fill_rows, apply_fill_rows_python
+
+    n = 200
+    rows = fills([(int(o), int(i), int(s), int(q)) for o, i, s, q in zip(
+        rng.integers(1, 4, n), rng.integers(0, 7, n), rng.choice([-1, 1], n),
+        rng.integers(1, 20, n), strict=True)])  # fmt: skip
+    rows["flags"][rng.random(n) < 0.2] = int(EventKind.ACK)
+    owner_row = np.array([-1, 0, 1, 2], dtype=np.int64)
+    outs = []
+    for fn in (apply_fill_rows, apply_fill_rows_python):
+        pos, oi = np.zeros((3, 6), np.int64), np.zeros(6, np.int64)
+        opened, bad = fn(rows, owner_row, pos, oi)
+        outs.append((pos, oi, opened, bad))
+    for a, b in zip(*outs, strict=True):
+        np.testing.assert_array_equal(a, b)
+    pos, oi, opened, bad = outs[0]
+    take = ((rows["flags"] & int(EventKind.FILL)) != 0) & (rows["instrument"] > 0)
+    assert bad == -1 and opened.size == int(take.sum())
+    expect = np.zeros((3, 6), np.int64)
+    r = rows[take]
+    np.add.at(expect, (r["owner"] - 1, r["instrument"] - 1), r["side"].astype(np.int64) * r["qty"])
+    np.testing.assert_array_equal(pos, expect)
+    np.testing.assert_array_equal(oi, np.maximum(expect, 0).sum(axis=0))
+    rows["owner"][np.flatnonzero(take)[3]] = 0  # an untracked owner: nothing applied
+    pos2, oi2 = np.zeros((3, 6), np.int64), np.zeros(6, np.int64)
+    _, bad = apply_fill_rows(rows, owner_row, pos2, oi2)
+    assert bad == np.flatnonzero(take)[3] and not pos2.any()

@@ -3,7 +3,9 @@
 * :func:`pack_message`: one participant message (cancels, mass quote, orders) into
   engine command rows, record to record, with the owner check and the tags;
 * :func:`private_rows`: which venue rows go to one participant (its fills, its
-  other order updates).
+  other order updates);
+* :func:`rows_with`: the rows carrying some flags, as a fresh array (numpy's
+  boolean indexing of a structured array costs ~7 us a call, this ~1 us).
 
 Structured arrays are read and written field by field on records (``row["field"]``), so one call
 replaces the dozen of column views and small numpy calls a batch used to cost.
@@ -151,8 +153,31 @@ def private_rows_python(
     return fills[:nf], updates[:nu]
 
 
+def rows_with_python(rows: Any, bits: int) -> Any:
+    """A fresh array of the ``rows`` (EVENT_DTYPE) whose ``flags`` share a bit with ``bits``."""
+    k = 0
+    for j in range(rows.shape[0]):
+        if rows[j]["flags"] & bits:
+            k += 1
+    out = np.empty(k, rows.dtype)
+    k = 0
+    for j in range(rows.shape[0]):
+        if rows[j]["flags"] & bits:
+            out[k] = rows[j]
+            k += 1
+    return out
+
+
 _held = numba.njit(cache=True)(_held_python)
+rows_with = numba.njit(cache=True)(rows_with_python)
 pack_message = numba.njit(cache=True)(pack_message_python)
 private_rows = numba.njit(cache=True)(private_rows_python)
 
-__all__ = ["pack_message", "pack_message_python", "private_rows", "private_rows_python"]
+__all__ = [
+    "pack_message",
+    "pack_message_python",
+    "private_rows",
+    "private_rows_python",
+    "rows_with",
+    "rows_with_python",
+]

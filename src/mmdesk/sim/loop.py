@@ -40,7 +40,7 @@ from mmdesk.flow.agents.noise import NoiseAgents
 from mmdesk.flow.agents.tags import TAG_DESK
 from mmdesk.flow.agents.vol_informed import VolInformedAgents
 from mmdesk.market.events import EVENT_DTYPE, EventKind
-from mmdesk.sim._pack import pack_message, private_rows
+from mmdesk.sim._pack import pack_message, private_rows, rows_with
 from mmdesk.sim.clock import SimClock, TradingCalendar
 from mmdesk.sim.config import ScenarioConfig
 from mmdesk.sim.fair_value import simulate_session_paths
@@ -372,23 +372,18 @@ class SimulationLoop:
         heapq.heappush(self._heap, (t, phase, self._seq, kind, payload))
         self._seq += 1
 
-    def _record(self, rows: EventArray, flags: npt.NDArray[np.uint16] | None = None) -> None:
-        """Hash (always) and keep (per ``LoopConfig.journal``) venue rows.
-
-        ``flags`` is the rows' flags column when the caller already has it.
-        """
+    def _record(self, rows: EventArray) -> None:
+        """Hash (always) and keep (per ``LoopConfig.journal``) venue rows."""
         n = rows.shape[0]
         if n == 0:
             return
-        self._hasher.update(rows.data if rows.flags.c_contiguous else rows.copy().data)
+        self._hasher.update((rows if rows.flags.c_contiguous else rows.copy()).data)
         self._n_events += n
         keep = self._keep
         if keep == "all":
             self._journal.append(rows)
         elif keep == "fills":
-            if flags is None:
-                flags = rows["flags"]
-            sel = rows[(flags & _KEEP_FLAGS) != 0]
+            sel = rows_with(rows, _KEEP_FLAGS)
             if sel.shape[0]:
                 self._journal.append(sel)
 
@@ -450,16 +445,17 @@ class SimulationLoop:
                 self._run_rfqs(t, k, cmds.rfqs)
 
     def _after_engine(self, t: int, ev: EventArray) -> None:
-        flags = ev["flags"]
-        self._record(ev, flags)
-        present = int(np.bitwise_or.reduce(flags))  # every kind in the batch, one pass
+        self._record(ev)
+        present = int(np.bitwise_or.reduce(ev["flags"]))  # every kind in the batch, one pass
         if present & _TRADE:
-            tr = ev[(flags & _TRADE) != 0]
-            und = tr[tr["instrument"] == 0]
-            if und.shape[0]:
-                self.impact.apply(und["ts_exchange"], und["side"].astype(np.int64) * und["qty"])
+            tr = rows_with(ev, _TRADE)
+            und = tr["instrument"] == 0
+            if und.any():
+                self.impact.apply(
+                    tr["ts_exchange"][und], tr["side"][und].astype(np.int64) * tr["qty"][und]
+                )
         if present & _FILL:
-            self.oi.apply_fills(ev[(flags & _FILL) != 0])
+            self.oi.apply_fills(rows_with(ev, _FILL))
         if self._any_private:
             self._deliver_private(t, ev)
         if present & _TRADE:
@@ -642,7 +638,7 @@ class SimulationLoop:
             n_commands=self._n_commands,
             wall_s=time.perf_counter() - wall0,
             cpu_s=time.process_time() - cpu0,
-            journal=(np.concatenate(self._journal) if self._journal else np.zeros(0, EVENT_DTYPE)),
+            journal=_concat_rows(self._journal),
             mark_ts=np.asarray(self._marks_ts, dtype=np.int64),
             mark_mid=np.asarray(self._marks_mid, dtype=np.float64).reshape(
                 n_marks, self.listing.n_instruments
@@ -650,6 +646,16 @@ class SimulationLoop:
             mark_fair=np.asarray(self._marks_fair, dtype=np.float64),
             mark_consensus_vol=np.asarray(self._marks_vol, dtype=np.float64),
         )
+
+
+def _concat_rows(chunks: list[EventArray]) -> EventArray:
+    """One EVENT_DTYPE array of the chunks, in order (joined as bytes: numpy's structured
+    concatenate promotes the dtype chunk by chunk, ~15 us each)."""
+    if not chunks:
+        return np.zeros(0, EVENT_DTYPE)
+    raw = np.concatenate([np.ascontiguousarray(c).view(np.uint8) for c in chunks])
+    out: EventArray = raw.view(EVENT_DTYPE)
+    return out
 
 
 def first_free_owner(config: ScenarioConfig) -> int:

@@ -1016,6 +1016,19 @@ def copy_events_python(src: Any, k: int) -> Any:
 
 copy_events = numba.njit(cache=True)(copy_events_python)
 
+
+def nondecreasing_from_python(ts: Any, first: int) -> bool:
+    """True if ``ts`` (int64 ns) is non-decreasing and starts at or after ``first``."""
+    prev = first
+    for i in range(ts.shape[0]):
+        if ts[i] < prev:
+            return False
+        prev = ts[i]
+    return True
+
+
+nondecreasing_from = numba.njit(cache=True)(nondecreasing_from_python)
+
 #: error_model="numpy": integer % and // cannot raise (tick steps are validated > 0), so
 #: no exception path keeps LLVM from inlining the helpers. _nrt=False: the kernels
 #: allocate nothing, and without it every helper call increfs/decrefs each array of the

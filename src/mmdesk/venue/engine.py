@@ -148,7 +148,7 @@ class MatchingEngine:
         if n == 0:
             return np.zeros(0, dtype=EVENT_DTYPE)
         ts = commands["ts"]
-        if ts[0] < self._last_ts or (n > 1 and np.any(np.diff(ts) < 0)):
+        if not _book.nondecreasing_from(ts, self._last_ts):
             raise ValueError(
                 f"commands.ts must be non-decreasing and >= last processed ts {self._last_ts}"
             )

@@ -80,6 +80,56 @@ def apply_fills_python(
 
 apply_fills = numba.njit(cache=True)(apply_fills_python)
 
+_FILL = int(EventKind.FILL)
+
+
+def apply_fill_rows_python(
+    fills: npt.NDArray[np.void],
+    owner_row: Int64Array,
+    positions: Int64Array,
+    open_interest: Int64Array,
+) -> tuple[Int64Array, int]:
+    """:func:`apply_fills` straight from EVENT_DTYPE rows (option FILL rows only).
+
+    Parameters
+    ----------
+    fills
+        Venue rows; non-FILL rows and rows on the underlying (instrument 0) are skipped.
+    owner_row
+        Venue owner id → row of ``positions`` (-1 if not tracked).
+    positions, open_interest
+        As in :func:`apply_fills`, updated in place.
+
+    Returns
+    -------
+    opened, bad
+        Contracts opened per option fill, and the index of the first option fill
+        whose owner is not tracked (-1 if none; then nothing was applied).
+    """
+    n = fills.shape[0]
+    owner = np.empty(n, dtype=np.int64)
+    option = np.empty(n, dtype=np.int64)
+    signed = np.empty(n, dtype=np.int64)
+    k = 0
+    for j in range(n):
+        f = fills[j]
+        if (f["flags"] & _FILL) == 0 or f["instrument"] <= 0:
+            continue
+        o = f["owner"]
+        r = owner_row[o] if 0 <= o < owner_row.shape[0] else -1
+        if r < 0:
+            return np.zeros(0, dtype=np.int64), j
+        owner[k] = r
+        option[k] = f["instrument"] - 1
+        signed[k] = f["side"] * f["qty"]
+        k += 1
+    opened = np.zeros(k, dtype=np.int64)
+    apply_fills(owner[:k], option[:k], signed[:k], positions, open_interest, opened)
+    return opened, -1
+
+
+apply_fill_rows = numba.njit(cache=True)(apply_fill_rows_python)
+
 
 class OpenInterestBook:
     """Positions of every participant in every option, and open interest.
@@ -120,25 +170,13 @@ class OpenInterestBook:
         ValueError
             If a fill's owner is not tracked.
         """
-        mask = ((fills["flags"] & int(EventKind.FILL)) != 0) & (fills["instrument"] > 0)
-        f = fills[mask]
-        if f.size == 0:
-            return np.zeros(0, dtype=np.int64)
-        own = f["owner"].astype(np.int64)
-        bad = (own < 0) | (own >= self._row.size)
-        rows = np.where(bad, -1, self._row[np.clip(own, 0, self._row.size - 1)])
-        if np.any(rows < 0):
-            raise ValueError(f"OpenInterestBook: fill owner={own[rows < 0][0]} is not tracked")
-        opened = np.zeros(f.size, dtype=np.int64)
-        apply_fills(
-            rows,
-            f["instrument"].astype(np.int64) - 1,
-            f["side"].astype(np.int64) * f["qty"],
-            self.positions,
-            self.open_interest,
-            opened,
-        )
-        return opened
+        opened, bad = apply_fill_rows(fills, self._row, self.positions, self.open_interest)
+        if bad >= 0:
+            raise ValueError(
+                f"OpenInterestBook: fill owner={int(fills['owner'][bad])} is not tracked"
+            )
+        out: Int64Array = opened
+        return out
 
     def due_expiries(self, now_ns: int) -> list[int]:
         """Indices of expiries at or before ``now_ns`` not yet settled."""

@@ -267,3 +267,41 @@ def lp_quote_rows_python(
 
 
 lp_quote_rows = numba.njit(cache=True)(lp_quote_rows_python)
+
+
+def order_rows_python(
+    keep: BoolArray,
+    instrument: Int64Array,
+    side: Int64Array,
+    price: Int64Array,
+    qty: Int64Array,
+    tif: int,
+    owner: Int64Array,
+    out: Any,
+) -> None:
+    """The kept orders as ORDER_DTYPE rows, in order (client id 0), in place.
+
+    Parameters
+    ----------
+    keep
+        Which candidate orders to write (``out`` has one row per True).
+    instrument, side, price, qty, owner
+        Per candidate: instrument id, +1 buy / -1 sell, limit price (integer
+        units), contracts or shares, venue owner id.
+    tif
+        Time in force of every row (``mmdesk.venue.participant.TIF_*``).
+    """
+    r = 0
+    for j in range(keep.shape[0]):
+        if keep[j]:
+            o = out[r]
+            o["owner"] = owner[j]
+            o["instrument"] = instrument[j]
+            o["side"] = side[j]
+            o["tif"] = tif
+            o["price"] = price[j]
+            o["qty"] = qty[j]
+            r += 1
+
+
+order_rows = numba.njit(cache=True)(order_rows_python)

@@ -12,9 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
+from mmdesk.flow.agents._kernels import order_rows
 from mmdesk.typing import BoolArray, Float64Array, Int64Array
 from mmdesk.venue.listing import Listing
+from mmdesk.venue.participant import ORDER_DTYPE, TIF_IOC
 from mmdesk.venue.ticks import TickTable
 
 #: Seconds per ACT/365 year.
@@ -106,6 +109,20 @@ def poisson_counts(
     """
     lam = max(rate_per_s * dt_s * activity, 0.0)
     return rng.poisson(lam, size=n).astype(np.int64)
+
+
+def ioc_orders(
+    keep: BoolArray,
+    instrument: Int64Array,
+    side: Int64Array,
+    price: Int64Array,
+    qty: Int64Array,
+    owner: Int64Array,
+) -> npt.NDArray[np.void]:
+    """IOC ORDER_DTYPE rows of the kept candidates (prices in integer units), in order."""
+    out = np.zeros(int(np.count_nonzero(keep)), dtype=ORDER_DTYPE)
+    order_rows(keep, instrument, side, price, qty, TIF_IOC, owner, out)
+    return out
 
 
 def moneyness_weights(

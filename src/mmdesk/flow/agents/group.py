@@ -51,6 +51,8 @@ class TimedAgentGroup(ParticipantBase):
         self.config = config
         self.ctx = context
         self.participant_ids = tuple(participant_ids)
+        #: the venue owner ids as an int64 array
+        self.owner_ids = np.asarray(self.participant_ids, dtype=np.int64)
         self.tags = tags_for(self.kind, config.n_tags)
         self.timer_ns = config.timer_ms * 1_000_000
         self.rng = rng

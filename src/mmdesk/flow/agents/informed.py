@@ -19,10 +19,10 @@ import math
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from mmdesk.flow.agents.base import moneyness_weights, poisson_counts
+from mmdesk.flow.agents.base import ioc_orders, moneyness_weights, poisson_counts
 from mmdesk.flow.agents.group import TimedAgentGroup
 from mmdesk.flow.agents.tags import AgentKind
-from mmdesk.venue.participant import TIF_IOC, Commands, make_orders
+from mmdesk.venue.participant import Commands
 
 _NS_PER_S = 1_000_000_000
 
@@ -95,12 +95,11 @@ class InformedAgents(TimedAgentGroup):
         signal = r + noise_sd * rng.standard_normal(n)
         trade = np.abs(signal) > cfg.threshold_sd * sd
         side = np.where(signal > 0, 1, -1)
-        owner = np.repeat(np.asarray(self.participant_ids, dtype=np.int64), counts)
+        owner = np.repeat(self.owner_ids, counts)
 
         lst = self.ctx.listing
         spot = oracle.fair_value(now_ns) if not view.bid[0] > 0 else view.mid_at(0)
-        tau = lst.tau(now_ns)
-        live = lst.live(now_ns)
+        tau, live, _ = self.ctx.tau_live(now_ns)
         w_call = moneyness_weights(
             lst.strike,
             spot,
@@ -132,7 +131,4 @@ class InformedAgents(TimedAgentGroup):
         ok = trade & (price > 0)
         if not ok.any():
             return None
-        orders = make_orders(
-            instrument[ok], order_side[ok], price[ok], qty[ok], TIF_IOC, owner=owner[ok]
-        )
-        return Commands(orders=orders)
+        return Commands(orders=ioc_orders(ok, instrument, order_side, price, qty, owner))

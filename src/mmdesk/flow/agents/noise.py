@@ -11,19 +11,16 @@ a simulated day fast).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from mmdesk.flow.agents.base import moneyness_weights, poisson_counts
+from mmdesk.flow.agents.base import ioc_orders, moneyness_weights, poisson_counts
 from mmdesk.flow.agents.group import TimedAgentGroup
 from mmdesk.flow.agents.tags import AgentKind
 from mmdesk.typing import Int64Array
-from mmdesk.venue.participant import (
-    TIF_IOC,
-    Commands,
-    MarketView,
-    make_orders,
-)
+from mmdesk.venue.participant import Commands, MarketView
 
 
 class NoiseConfig(BaseModel):
@@ -83,23 +80,17 @@ class NoiseAgents(TimedAgentGroup):
         n = int(counts.sum())
         if n == 0:
             return None
-        owner = np.repeat(np.asarray(self.participant_ids, dtype=np.int64), counts)
+        owner = np.repeat(self.owner_ids, counts)
         return Commands(orders=self._orders(now_ns, view, owner, n))
 
     def _orders(self, now_ns: int, view: MarketView, owner: Int64Array, n: int) -> np.ndarray:
         cfg, lst, rng = self.config, self.ctx.listing, self.rng
         spot = view.mid_at(0)
-        if not np.isfinite(spot):
+        if not math.isfinite(spot):
             spot = self.ctx.oracle.fair_value(now_ns)
-        tau = lst.tau(now_ns)
+        tau, live, _ = self.ctx.tau_live(now_ns)
         w = moneyness_weights(
-            lst.strike,
-            spot,
-            tau,
-            self.vol_guess,
-            cfg.width_sd,
-            cfg.tau_scale_days / 365.0,
-            lst.live(now_ns),
+            lst.strike, spot, tau, self.vol_guess, cfg.width_sd, cfg.tau_scale_days / 365.0, live
         )
         is_und = rng.random(n) < cfg.underlying_share
         opt = rng.choice(lst.n_options, size=n, p=w)
@@ -108,5 +99,4 @@ class NoiseAgents(TimedAgentGroup):
         size = rng.integers(1, cfg.max_size + 1, size=n)
         qty = np.where(is_und, size * cfg.underlying_lot, size)
         price = np.where(side > 0, view.ask[instrument], view.bid[instrument])
-        ok = price > 0
-        return make_orders(instrument[ok], side[ok], price[ok], qty[ok], TIF_IOC, owner=owner[ok])
+        return ioc_orders(price > 0, instrument, side, price, qty, owner)

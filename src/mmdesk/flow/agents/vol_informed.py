@@ -17,11 +17,11 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from mmdesk.flow.agents.base import bs_vega, moneyness_weights, poisson_counts
+from mmdesk.flow.agents.base import bs_vega, ioc_orders, moneyness_weights, poisson_counts
 from mmdesk.flow.agents.group import TimedAgentGroup
 from mmdesk.flow.agents.tags import AgentKind
-from mmdesk.pricing import bs_price
-from mmdesk.venue.participant import TIF_IOC, Commands, make_orders
+from mmdesk.pricing.black import bs_price_kernel
+from mmdesk.venue.participant import Commands
 
 _NS_PER_S = 1_000_000_000
 
@@ -81,24 +81,22 @@ class VolInformedAgents(TimedAgentGroup):
         n = int(counts.sum())
         if n == 0:
             return None
-        owner = np.repeat(np.asarray(self.participant_ids, dtype=np.int64), counts)
+        owner = np.repeat(self.owner_ids, counts)
         sigma = oracle.realised_vol(now_ns, int(cfg.horizon_s * _NS_PER_S))
         sigma_v = sigma * np.exp(cfg.vol_error * rng.standard_normal(n))
         lst = ctx.listing
         spot = oracle.fair_value(now_ns)
-        tau = lst.tau(now_ns)
+        tau, live, _ = ctx.tau_live(now_ns)
         w = moneyness_weights(
-            lst.strike,
-            spot,
-            tau,
-            self.vol_guess,
-            cfg.width_sd,
-            cfg.tau_scale_days / 365.0,
-            lst.live(now_ns),
+            lst.strike, spot, tau, self.vol_guess, cfg.width_sd, cfg.tau_scale_days / 365.0, live
         )
         opt = rng.choice(lst.n_options, size=n, p=w)
         k, t, c = lst.strike[opt], tau[opt], lst.is_call[opt]
-        value = np.asarray(bs_price(spot, k, t, sigma_v, ctx.rate, ctx.div_yield, c))
+        value = np.empty(n)  # bs_price's own serial kernel, without its broadcasting layer
+        bs_price_kernel(
+            np.full(n, spot), k, t, sigma_v, np.full(n, ctx.rate), np.full(n, ctx.div_yield), c,
+            value,
+        )  # fmt: skip
         edge = cfg.min_edge_vega * bs_vega(spot, k, t, sigma_v, ctx.rate, ctx.div_yield)
         inst = lst.instrument[opt]
         unit = ctx.price_unit
@@ -112,5 +110,4 @@ class VolInformedAgents(TimedAgentGroup):
         side = np.where(buy, 1, -1)
         price = np.where(buy, ask, bid)
         qty = rng.integers(1, cfg.max_size + 1, size=n)
-        orders = make_orders(inst[ok], side[ok], price[ok], qty[ok], TIF_IOC, owner=owner[ok])
-        return Commands(orders=orders)
+        return Commands(orders=ioc_orders(ok, inst, side, price, qty, owner))
