@@ -48,3 +48,19 @@ def test_a_flat_book_or_a_small_position_is_not_widened() -> None:
     assert np.all(_book(0.1, np.zeros(6)) == 0.0)
     tiny = np.array([0.0, 0.0, -0.01, 0.0, 0.0, 0.0])
     assert np.all(_book(0.1, tiny) == 0.0)
+
+
+def test_pin_kernel_agrees_with_its_python_twin() -> None:
+    from mmdesk.desk.pin import pin_widening_kernel, pin_widening_python
+
+    rng = np.random.default_rng(3)
+    n, n_cells = 60, 25
+    cell = rng.integers(0, n_cells, n)
+    contracts = np.where(rng.random(n) < 0.5, 0.0, rng.normal(0.0, 40.0, n))
+    args = (cell, contracts, rng.uniform(0.0, 0.2, n), rng.uniform(0.0, 2.0, n), 100.0,
+            2.0, 1.0, 100.0)  # fmt: skip
+    out_py, out_nb = np.empty(n), np.empty(n)
+    pin_widening_python(*args, np.zeros(n_cells), out_py)
+    pin_widening_kernel(*args, np.zeros(n_cells), out_nb)
+    np.testing.assert_array_equal(out_py, out_nb)
+    assert np.any(out_nb > 0.0)

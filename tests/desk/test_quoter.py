@@ -5,12 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mmdesk.desk.glft import factor_covariance_with_book, glft_option_terms
 from mmdesk.desk.quoter import (
     QuoteInputs,
     QuoterConfig,
+    glft_quote_terms,
     grid_quotes,
     imbalance_signal,
     price_quotes,
+    price_quotes_kernel,
+    price_quotes_python,
     quote_grid,
     quote_grid_python,
     rfq_prices,
@@ -290,3 +294,90 @@ def test_rfq_lean_widens_for_a_smart_requester_and_tightens_for_a_dumb_one() -> 
     bd, ad = rfq_prices(p, 2, 50, CFG, lean_spread_mult=0.8)
     assert (as_ - bs) - (a - b) == pytest.approx(0.08)
     assert bd > b and ad < a
+
+
+def _numpy_pricing(x: QuoteInputs, cfg: QuoterConfig) -> dict[str, np.ndarray]:
+    """The quoter's rule written with numpy and the GLFT building blocks (the oracle)."""
+    m = x.multiplier
+    spy = cfg.trading_seconds_per_year
+    spot_var = x.spot_vol**2 * x.spot**2 / spy
+    eta2 = np.asarray(x.volvol, dtype=np.float64) ** 2 / spy
+    cov, own = factor_covariance_with_book(
+        x.delta * m, x.vega * m, x.expiry, x.book_delta, x.book_vega, spot_var, eta2
+    )
+    skew_c, hs_c, c_c = glft_option_terms(
+        cov, own, cfg.risk_aversion, x.intensity_k / m, x.intensity_a
+    )
+    if cfg.delta_skew_cap is not None and np.isfinite(x.hedge_cost):
+        per_share = np.zeros_like(own)
+        np.divide(c_c * (x.book_delta * spot_var), own, out=per_share, where=own > 0.0)
+        cap = cfg.delta_skew_cap * x.hedge_cost
+        skew_c = skew_c - (x.delta * m) * (per_share - np.clip(per_share, -cap, cap))
+    tick = TICKS.tick_size(x.theo)
+    floor = cfg.edge_floor_ticks * tick
+    hs = np.minimum(
+        np.maximum(hs_c / m, floor), np.maximum(cfg.max_half_spread_fraction * x.theo, floor)
+    )
+    reservation = x.theo - skew_c / m + x.delta * x.signal
+    if x.lean is not None:
+        hs = np.maximum(hs * x.lean.spread_mult, floor) + x.lean.widen_px
+        reservation = reservation + x.lean.shift_px(x.delta, x.vega, x.expiry)
+    hs = hs + cfg.vol_uncertainty_mult * x.vega * x.vol_uncertainty[x.expiry]
+    hs = (hs + x.pin_ticks * tick) * x.widen
+    return {"reservation": reservation, "half_spread": hs, "skew": skew_c / m, "glft_c": c_c / m}
+
+
+def _random_inputs(rng: np.random.Generator) -> QuoteInputs:
+    x = _inputs(
+        book_delta=float(rng.normal(0.0, 5_000.0)),
+        march_vega=float(rng.normal(0.0, 3_000.0)),
+        april_vega=float(rng.normal(0.0, 3_000.0)),
+        signal=float(rng.normal(0.0, 0.01)),
+    )
+    n = x.theo.size
+    lean = OptionLean(
+        rng.uniform(0.0, 0.05, n), rng.uniform(0.8, 1.2, n), float(rng.normal(0.0, 0.02)),
+        rng.normal(0.0, 0.005, 2),
+    )  # fmt: skip
+    return QuoteInputs(
+        **{
+            **x.__dict__,
+            "intensity_a": rng.uniform(0.01, 0.2, n),
+            "intensity_k": rng.uniform(2.0, 60.0, n),
+            "lean": lean if rng.random() < 0.7 else None,
+            "pin_ticks": rng.uniform(0.0, 2.0, n),
+            "widen": float(rng.choice([1.0, 1.5])),
+            "hedge_cost": float(rng.choice([0.01, 0.05, np.inf])),
+        }
+    )
+
+
+def test_price_quotes_gives_the_numpy_rule_bit_for_bit() -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        x = _random_inputs(rng)
+        p = price_quotes(x, CFG, TICKS)
+        want = _numpy_pricing(x, CFG)
+        for name, arr in want.items():
+            np.testing.assert_array_equal(getattr(p, name), arr, err_msg=name)
+        # the intensity terms computed once and passed in give the same pricing
+        terms = glft_quote_terms(CFG, x.intensity_k, x.intensity_a, x.multiplier)
+        np.testing.assert_array_equal(price_quotes(x, CFG, TICKS, terms).reservation, p.reservation)
+
+
+def test_price_quotes_kernel_agrees_with_its_python_twin() -> None:
+    rng = np.random.default_rng(8)
+    n, n_exp = 40, 3
+    expiry = rng.integers(0, n_exp, n)
+    args = (
+        rng.uniform(0.01, 10.0, n), rng.uniform(-1.0, 1.0, n), rng.uniform(0.0, 30.0, n), expiry,
+        rng.uniform(1.0, 50.0, n), rng.uniform(0.0, 0.2, n), 100.0, 3_000.0,
+        rng.normal(0.0, 1e4, n_exp), 1e-4, rng.uniform(1e-8, 1e-6, n_exp), True, 0.03, 0.001,
+        1.5, True, rng.uniform(0.0, 0.05, n), rng.uniform(0.8, 1.2, n), 0.01,
+        rng.normal(0.0, 0.01, n_exp), rng.uniform(0.0, 2.0, n), rng.uniform(0.0, 0.02, n_exp),
+        1.0, 1.0, 0.5, TICKS.tick_size(rng.uniform(0.01, 10.0, n)),
+    )  # fmt: skip
+    out_py, out_nb = np.empty((4, n)), np.empty((4, n))
+    price_quotes_python(*args, out_py)
+    price_quotes_kernel(*args, out_nb)
+    np.testing.assert_array_equal(out_py, out_nb)

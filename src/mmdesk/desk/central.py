@@ -42,6 +42,7 @@ from mmdesk.desk.quoter import (
     N_MONEYNESS_BUCKETS,
     Pricing,
     QuoteInputs,
+    glft_quote_terms,
     grid_quotes,
     imbalance_signal,
     intensity_bucket,
@@ -172,6 +173,9 @@ class CentralBook(ParticipantBase):
         self.sent_aq = np.zeros(self.n, dtype=np.int64)
         self.bucket = np.zeros(self.n, dtype=np.int64)
         self._priced_theo: TheoState | None = None
+        self._glft_terms: tuple[Float64Array, Float64Array] | None = None
+        self._run_down_for: tuple[TheoState, LimitsConfig] | None = None
+        self._run_down = np.zeros(self.n, dtype=bool)
         self._front = 0
         self.flow = FlowReader(cfg.flow, lst.expiry_index, self.m)
         self.sessions = info.sessions_ns
@@ -344,7 +348,10 @@ class CentralBook(ParticipantBase):
         k = th.log_moneyness
         if self._priced_theo is not th:  # what depends on the theo alone: once per reprice
             self._priced_theo = th
-            self.bucket = intensity_bucket(self.listing.expiry_index, k, th.vol, th.tau)
+            bucket = intensity_bucket(self.listing.expiry_index, k, th.vol, th.tau)
+            if not np.array_equal(bucket, self.bucket):
+                self._glft_terms = None
+            self.bucket = bucket
             live_exp = np.flatnonzero(self.listing.expiries_ns > np.int64(th.ts_ns))
             self._front = int(live_exp[0]) if live_exp.size else 0
         front = self._front
@@ -384,7 +391,11 @@ class CentralBook(ParticipantBase):
             ),
             hedge_cost=self._hedge_cost_per_share(th.spot),
         )
-        self.pricing = price_quotes(x, self.config.quoter, self.opt_ticks)
+        if self._glft_terms is None:  # changes with the intensity refit and the buckets only
+            self._glft_terms = glft_quote_terms(
+                self.config.quoter, x.intensity_k, x.intensity_a, self.m
+            )
+        self.pricing = price_quotes(x, self.config.quoter, self.opt_ticks, self._glft_terms)
         return self.pricing
 
     def _hedge_cost_per_share(self, spot: float) -> float:
@@ -424,7 +435,11 @@ class CentralBook(ParticipantBase):
             bid_px = np.asarray(bid * self.unit, dtype=np.float64)
             ask_px = np.asarray(ask * self.unit, dtype=np.float64)
             fill_share = self.gate.sweep_shares(th.theo, th.delta, bid_px, ask_px, spot_sd_1s)
-            run_down = self.gate.run_down(th.tau)  # expiring soon: quoted only to close
+            # expiring soon: quoted only to close (changes with the theo's clock and the limits)
+            if self._run_down_for != (th, self.gate.limits):
+                self._run_down_for = (th, self.gate.limits)
+                self._run_down = self.gate.run_down(th.tau)
+            run_down = self._run_down
             cap_b, cap_a = self.gate.quote_sizes(
                 self.book, self.risk, want_b, want_a, fill_share, run_down
             )
@@ -788,6 +803,7 @@ class CentralBook(ParticipantBase):
             )
         if now - self._last_refit_ns >= int(self.config.intensity_refit_s * 1e9):
             self.intensity_a, self.intensity_k = self.estimator.estimate()
+            self._glft_terms = None
             self._last_refit_ns = now
             self._dirty = True
         out = self._cycle(now, requote=True)

@@ -18,9 +18,11 @@ all of the book's gamma at the expiry instant.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from mmdesk.desk.np_exact import max_nan, min_nan, pairwise_sum
 from mmdesk.typing import Float64Array, Int64Array
 
 
@@ -74,12 +76,50 @@ def pin_widening_ticks(
     ndarray
         Ticks to add to each option's half-spread (≥ 0).
     """
-    cell = np.asarray(strike_cell, dtype=np.int64)
-    cell_gamma = np.bincount(cell, weights=np.asarray(contracts) * np.asarray(gamma) * multiplier)
-    size = np.abs(cell_gamma)
-    total = float(size.sum())
-    if config.max_widen_ticks == 0.0 or total == 0.0:
-        return np.zeros(cell.shape[0])
-    fraction = np.where(size >= config.min_gamma_shares, size / total, 0.0)
-    ramp = np.clip(1.0 - np.asarray(days_to_expiry) / config.window_days, 0.0, 1.0)
-    return np.asarray(config.max_widen_ticks * fraction[cell] * ramp, dtype=np.float64)
+    cell = np.ascontiguousarray(strike_cell, dtype=np.int64)
+    out = np.empty(cell.shape[0])
+    n_cells = int(cell.max()) + 1 if cell.size else 0
+    pin_widening_kernel(
+        cell, np.ascontiguousarray(contracts, dtype=np.float64),
+        np.ascontiguousarray(gamma, dtype=np.float64),
+        np.ascontiguousarray(days_to_expiry, dtype=np.float64), float(multiplier),
+        config.max_widen_ticks, config.window_days, config.min_gamma_shares,
+        np.zeros(n_cells), out,
+    )  # fmt: skip
+    return out
+
+
+def pin_widening_python(
+    cell: Int64Array,
+    contracts: Float64Array,
+    gamma: Float64Array,
+    days_to_expiry: Float64Array,
+    multiplier: float,
+    max_widen_ticks: float,
+    window_days: float,
+    min_gamma_shares: float,
+    cell_gamma: Float64Array,
+    out: Float64Array,
+) -> None:
+    """:func:`pin_widening_ticks` in one pass (numpy's floats bit for bit).
+
+    ``cell_gamma`` (zeros, one per cell) is work space; the ticks go into ``out``.
+    """
+    n = cell.shape[0]
+    for i in range(n):  # np.bincount: in index order
+        cell_gamma[cell[i]] += contracts[i] * gamma[i] * multiplier
+    for c in range(cell_gamma.shape[0]):
+        cell_gamma[c] = abs(cell_gamma[c])
+    total = pairwise_sum(cell_gamma)
+    if max_widen_ticks == 0.0 or total == 0.0:
+        for i in range(n):
+            out[i] = 0.0
+        return
+    for i in range(n):
+        size = cell_gamma[cell[i]]
+        fraction = size / total if size >= min_gamma_shares else 0.0
+        ramp = min_nan(max_nan(1.0 - days_to_expiry[i] / window_days, 0.0), 1.0)
+        out[i] = max_widen_ticks * fraction * ramp
+
+
+pin_widening_kernel = numba.njit(cache=True)(pin_widening_python)

@@ -47,10 +47,8 @@ import numba
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from mmdesk.desk.glft import (
-    factor_covariance_with_book,
-    glft_option_terms,
-)
+from mmdesk.desk.glft import glft_inventory_coefficient, glft_static_depth
+from mmdesk.desk.np_exact import max_nan, min_nan
 from mmdesk.desk.pin import PinWideningConfig
 from mmdesk.flow.leaning import OptionLean
 from mmdesk.typing import Float64Array, Int64Array
@@ -209,42 +207,201 @@ def tick_size(ticks: TickTable, price: Float64Array) -> Float64Array:
     return ticks.tick_size(price)
 
 
-def price_quotes(x: QuoteInputs, cfg: QuoterConfig, ticks: TickTable) -> Pricing:
+def glft_quote_terms(
+    cfg: QuoterConfig, intensity_k: Float64Array, intensity_a: Float64Array, multiplier: float
+) -> tuple[Float64Array, Float64Array]:
+    """The parts of each option's GLFT terms that depend on its fill intensity alone.
+
+    They change only when the intensities are refitted, so the book computes them
+    once per refit (:func:`price_quotes` takes them precomputed).
+
+    Parameters
+    ----------
+    cfg : QuoterConfig
+        Risk aversion γ (1/currency per contract).
+    intensity_k, intensity_a : ndarray
+        Fill intensity per option: k (1/currency, per share) and A (fills/s).
+    multiplier : float
+        Shares per contract.
+
+    Returns
+    -------
+    coef : ndarray
+        GLFT's c/σ per contract (√seconds, :func:`mmdesk.desk.glft.glft_inventory_coefficient`).
+    static : ndarray
+        The inventory-free depth per contract, currency
+        (:func:`mmdesk.desk.glft.glft_static_depth`).
+    """
+    k_contract = intensity_k / multiplier
+    g = cfg.risk_aversion
+    return glft_inventory_coefficient(g, k_contract, intensity_a), glft_static_depth(g, k_contract)
+
+
+def price_quotes(
+    x: QuoteInputs,
+    cfg: QuoterConfig,
+    ticks: TickTable,
+    terms: tuple[Float64Array, Float64Array] | None = None,
+) -> Pricing:
     """Reservation, half-spread and skew per option (currency per share).
 
     All GLFT terms are computed per contract (premium × multiplier) and divided
-    back by the multiplier.
+    back by the multiplier. ``terms`` are :func:`glft_quote_terms` of ``x``'s
+    intensities when the caller has them already. The arithmetic per option is
+    :func:`price_quotes_kernel` (one pass).
     """
     m = x.multiplier
     spy = cfg.trading_seconds_per_year
     spot_var = x.spot_vol**2 * x.spot**2 / spy
     eta2 = np.asarray(x.volvol, dtype=np.float64) ** 2 / spy
-    cov, own = factor_covariance_with_book(
-        x.delta * m, x.vega * m, x.expiry, x.book_delta, x.book_vega, spot_var, eta2
+    coef, static = (
+        terms if terms is not None else glft_quote_terms(cfg, x.intensity_k, x.intensity_a, m)
     )
-    k_contract = x.intensity_k / m
-    g = cfg.risk_aversion
-    skew_c, hs_c, c_c = glft_option_terms(cov, own, g, k_contract, x.intensity_a)
-    if cfg.delta_skew_cap is not None and math.isfinite(x.hedge_cost):
-        # the delta part of skew_i per share of delta is (c_i/σ_i²)·D·spot_var: cap it
-        per_share = np.zeros_like(own)
-        np.divide(c_c * (x.book_delta * spot_var), own, out=per_share, where=own > 0.0)
-        delta_cap = cfg.delta_skew_cap * x.hedge_cost
-        skew_c = skew_c - (x.delta * m) * (per_share - np.clip(per_share, -delta_cap, delta_cap))
-    skew = skew_c / m
-    hs_glft = hs_c / m
+    n = x.theo.shape[0]
+    cap_on = cfg.delta_skew_cap is not None and math.isfinite(x.hedge_cost)
+    delta_cap = cfg.delta_skew_cap * x.hedge_cost if cap_on else 0.0  # type: ignore[operator]
+    lean = x.lean if x.lean is not None else OptionLean.neutral(n, eta2.shape[0])
+    pin = x.pin_ticks
+    pin_arr = pin if isinstance(pin, np.ndarray) and pin.shape == (n,) else np.full(n, pin)
+    f64 = np.float64
     tick = tick_size(ticks, x.theo)
-    floor = cfg.edge_floor_ticks * tick
-    cap = np.maximum(cfg.max_half_spread_fraction * x.theo, floor)
-    hs = np.minimum(np.maximum(hs_glft, floor), cap)
-    reservation = x.theo - skew + x.delta * x.signal
-    if x.lean is not None:
-        hs = np.maximum(hs * x.lean.spread_mult, floor) + x.lean.widen_px
-        reservation = reservation + x.lean.shift_px(x.delta, x.vega, x.expiry)
-    hs = hs + cfg.vol_uncertainty_mult * x.vega * x.vol_uncertainty[x.expiry]
-    hs = (hs + x.pin_ticks * tick) * x.widen
-    c = c_c / m
-    return Pricing(reservation=reservation, half_spread=hs, skew=skew, glft_c=c, tick=tick)
+    out = np.empty((4, n))
+    price_quotes_kernel(
+        np.asarray(x.theo, f64), np.asarray(x.delta, f64), np.asarray(x.vega, f64),
+        np.asarray(x.expiry, np.int64), np.asarray(coef, f64), np.asarray(static, f64), m,
+        float(x.book_delta), np.asarray(x.book_vega, f64), float(spot_var), eta2,
+        cap_on, float(delta_cap), float(x.signal), float(x.widen), x.lean is not None,
+        np.asarray(lean.widen_px, f64), np.asarray(lean.spread_mult, f64),
+        float(lean.spot_shift), np.asarray(lean.vol_shift, f64), np.asarray(pin_arr, f64),
+        np.asarray(x.vol_uncertainty, f64), cfg.vol_uncertainty_mult,
+        cfg.edge_floor_ticks, cfg.max_half_spread_fraction, tick, out,
+    )  # fmt: skip
+    return Pricing(reservation=out[0], half_spread=out[1], skew=out[2], glft_c=out[3], tick=tick)
+
+
+def price_quotes_python(
+    theo: Float64Array,
+    delta: Float64Array,
+    vega: Float64Array,
+    expiry: Int64Array,
+    coef: Float64Array,
+    static: Float64Array,
+    multiplier: float,
+    book_delta: float,
+    book_vega: Float64Array,
+    spot_var: float,
+    eta2: Float64Array,
+    cap_on: bool,
+    delta_cap: float,
+    signal: float,
+    widen: float,
+    lean_on: bool,
+    lean_widen: Float64Array,
+    lean_mult: Float64Array,
+    lean_spot: float,
+    lean_vol: Float64Array,
+    pin_ticks: Float64Array,
+    vol_uncertainty: Float64Array,
+    vol_uncertainty_mult: float,
+    edge_floor_ticks: float,
+    max_half_spread_fraction: float,
+    ticks: Float64Array,
+    out: Float64Array,
+) -> None:
+    """Every option's reservation, half-spread, skew and c (rows of ``out``).
+
+    Per option i in expiry e, with Δ_i = delta_i·m and V_i = vega_i·m per contract
+    (:func:`mmdesk.desk.glft.factor_covariance_with_book` and
+    :func:`mmdesk.desk.glft.glft_option_terms`, in the same floating-point order)::
+
+        cov_i  = Δ_i·(D·spot_var) + V_i·(book_vega_e·η²_e),  σ_i² = Δ_i²·spot_var + V_i²·η²_e
+        skew_i = coef_i·cov_i/σ_i,   half_i = static_i + σ_i·coef_i/2,   c_i = σ_i·coef_i
+
+    the delta part of the skew per share of delta, c_i·D·spot_var/σ_i², clipped to
+    ±``delta_cap`` when ``cap_on``; then per share: the half-spread floored at
+    ``edge_floor_ticks`` ticks and capped at ``max_half_spread_fraction``·theo, the
+    lean (multiplier, widening and reservation shift), vega × the vol uncertainty,
+    the pin ticks and the ``widen`` multiplier; the reservation is
+    theo − skew + delta·signal (+ the lean's shift). NaN propagates as in numpy.
+
+    Parameters
+    ----------
+    theo, delta, vega : ndarray
+        Per share: currency, shares, currency per 1.00 vol.
+    expiry : ndarray of int64
+        Expiry bucket per option.
+    coef, static : ndarray
+        :func:`glft_quote_terms` (√seconds, currency per contract).
+    multiplier : float
+        Shares per contract.
+    book_delta : float
+        Book delta, shares.
+    book_vega : ndarray
+        Book vega per expiry, currency per 1.00 vol.
+    spot_var : float
+        Underlying's variance rate, currency² per share² per second.
+    eta2 : ndarray
+        Variance rate of each expiry's vol, vol² per second.
+    cap_on : bool
+        Apply the delta skew cap.
+    delta_cap : float
+        Cap per share of delta, currency per share.
+    signal, widen : float
+        Reservation shift per unit delta (currency per share); half-spread multiplier.
+    lean_on : bool
+        Apply the lean.
+    lean_widen, lean_mult : ndarray
+        Lean widening (currency per share) and half-spread multiplier per option.
+    lean_spot : float
+        Lean's underlying shift, currency per share.
+    lean_vol : ndarray
+        Lean's vol shift per expiry (annualised).
+    pin_ticks : ndarray
+        Pin widening per option, ticks.
+    vol_uncertainty : ndarray
+        Per expiry (annualised vol).
+    vol_uncertainty_mult, edge_floor_ticks, max_half_spread_fraction : float
+        :class:`QuoterConfig` settings.
+    ticks : ndarray
+        Tick size per option (currency per share, :func:`tick_size`).
+    out : ndarray, shape (4, n)
+        Rows reservation, half_spread, skew, glft_c (currency per share).
+    """
+    m = multiplier
+    for i in range(theo.shape[0]):
+        e = expiry[i]
+        d_c = delta[i] * m
+        v_c = vega[i] * m
+        cov = d_c * (book_delta * spot_var) + v_c * (book_vega[e] * eta2[e])
+        own = d_c * d_c * spot_var + v_c * v_c * eta2[e]
+        sigma = np.sqrt(own)
+        ratio = cov / sigma if sigma > 0.0 else 0.0
+        skew_c = coef[i] * ratio
+        hs_c = static[i] + 0.5 * sigma * coef[i]
+        c_c = sigma * coef[i]
+        if cap_on:
+            per_share = c_c * (book_delta * spot_var) / own if own > 0.0 else 0.0
+            clipped = min_nan(max_nan(per_share, -delta_cap), delta_cap)
+            skew_c = skew_c - d_c * (per_share - clipped)
+        skew = skew_c / m
+        hs_glft = hs_c / m
+        tick = ticks[i]
+        floor = edge_floor_ticks * tick
+        cap = max_nan(max_half_spread_fraction * theo[i], floor)
+        hs = min_nan(max_nan(hs_glft, floor), cap)
+        reservation = theo[i] - skew + delta[i] * signal
+        if lean_on:
+            hs = max_nan(hs * lean_mult[i], floor) + lean_widen[i]
+            reservation = reservation + (delta[i] * lean_spot + vega[i] * lean_vol[e])
+        hs = hs + vol_uncertainty_mult * vega[i] * vol_uncertainty[e]
+        hs = (hs + pin_ticks[i] * tick) * widen
+        out[0, i] = reservation
+        out[1, i] = hs
+        out[2, i] = skew
+        out[3, i] = c_c / m
+
+
+price_quotes_kernel = numba.njit(cache=True)(price_quotes_python)
 
 
 def quote_grid_python(

@@ -43,6 +43,7 @@ import numba
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from mmdesk.desk.np_exact import max_nan
 from mmdesk.pricing import IVReason
 from mmdesk.pricing.greeks import N_GREEK_ROWS, Greeks, bs_greeks_kernel
 from mmdesk.pricing.implied_vol import implied_vol_kernel
@@ -226,18 +227,6 @@ def svi_vol(
     return np.maximum(np.where(fitted, vol, fallback[expiry]), 1e-3)
 
 
-def _max_nan_python(a: float, b: float) -> float:
-    """``np.maximum`` of two floats (NaN propagates)."""
-    if a != a:
-        return a
-    if b != b:
-        return b
-    return a if a >= b else b
-
-
-_max_nan = numba.njit(cache=True)(_max_nan_python)
-
-
 def chain_vol_python(
     k: Float64Array,
     expiry: Int64Array,
@@ -258,10 +247,10 @@ def chain_vol_python(
         s = params[e, 4]
         w = params[e, 0] + params[e, 1] * (params[e, 2] * x + np.sqrt(x * x + s * s))
         if np.isfinite(w):
-            vol = np.sqrt(_max_nan(w, 1e-6) / tau_fit[e])
+            vol = np.sqrt(max_nan(w, 1e-6) / tau_fit[e])
         else:
             vol = fallback[e]
-        out[i] = _max_nan(_max_nan(vol, 1e-3) + level[e], 1e-3)
+        out[i] = max_nan(max_nan(vol, 1e-3) + level[e], 1e-3)
 
 
 chain_vol = numba.njit(cache=True)(chain_vol_python)

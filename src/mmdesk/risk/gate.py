@@ -154,6 +154,7 @@ class RiskGate:
         self._tokens = limits.order_burst
         self._token_ts = start_ns
         self.last_utilisation: dict[str, float] = {}
+        self._scaled_for: tuple[ContractRisk, LimitsConfig, ContractRisk] | None = None
 
     @property
     def quoting_limits(self) -> LimitsConfig:
@@ -161,6 +162,15 @@ class RiskGate:
         return self._quoting
 
     def _scaled_risk(self, risk: ContractRisk) -> ContractRisk:
+        # the same risk is sized many times between two updates of the book's greeks
+        cached = self._scaled_for
+        if cached is not None and cached[0] is risk and cached[1] is self._limits:
+            return cached[2]
+        scaled = self._scale_risk(risk)
+        self._scaled_for = (risk, self._limits, scaled)
+        return scaled
+
+    def _scale_risk(self, risk: ContractRisk) -> ContractRisk:
         # built directly: dataclasses.replace costs more than the quote sizing itself
         return ContractRisk(
             delta=risk.delta,
@@ -269,7 +279,7 @@ class RiskGate:
         """
         if self.state is GateState.HALTED:
             return np.zeros_like(bid_size), np.zeros_like(ask_size)
-        if run_down is not None:
+        if run_down is not None and run_down.any():
             pos = book.position
             bid_size = np.where(run_down, np.minimum(bid_size, np.maximum(-pos, 0.0)), bid_size)
             ask_size = np.where(run_down, np.minimum(ask_size, np.maximum(pos, 0.0)), ask_size)

@@ -141,7 +141,22 @@ def gross_headroom(
     return np.maximum(short, np.asarray(limit) - gross + 2.0 * short)
 
 
+#: the last limits packed, and their array: the limits are frozen and change rarely
+_PACKED: list[tuple[LimitsConfig, Float64Array]] = []
+
+
 def _packed_limits(limits: LimitsConfig) -> Float64Array:
+    for cached, arr in _PACKED:
+        if cached is limits:
+            return arr
+    arr = _pack_limits(limits)
+    arr.flags.writeable = False
+    _PACKED.insert(0, (limits, arr))
+    del _PACKED[4:]  # the hard and quoting limits of a book or two
+    return arr
+
+
+def _pack_limits(limits: LimitsConfig) -> Float64Array:
     return np.array(
         [
             limits.delta,
