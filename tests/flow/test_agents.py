@@ -190,3 +190,35 @@ def test_institutions_trade_on_their_private_side_or_walk_when_too_expensive() -
     mid2 = (view.bid[i2] + view.ask[i2]) // 2
     dear = RfqQuotes(2, int(r2["owner"]), i2, int(r2["qty"]), mid2 - 500, 40, mid2 + 500, 41, 2)
     assert inst.on_rfq_quotes(dear) == 0
+
+
+def test_weighted_choice_draws_exactly_what_generator_choice_draws() -> None:
+    from mmdesk.flow.agents.base import weighted_choice
+
+    meta = np.random.default_rng(0)
+    for _ in range(500):
+        m = int(meta.integers(1, 150))
+        w = meta.random(m) ** 3 * (meta.random(m) < 0.7)
+        w[0] += 1e-3
+        w /= w.sum()
+        n = int(meta.integers(1, 6))
+        seed = int(meta.integers(0, 2**32))
+        a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+        np.testing.assert_array_equal(weighted_choice(a, w, n), b.choice(m, size=n, p=w))
+        assert a.random() == b.random()  # the generators moved alike
+
+
+def test_shared_choice_weights_equal_moneyness_weights() -> None:
+    from mmdesk.flow.agents.base import moneyness_weights
+
+    ctx = context(FakeOracle())
+    lst = ctx.listing
+    for now in (0, 10 * DAY):  # later, the first expiry is gone
+        for scale in (7 / 365, -30 / 365, 0.0):
+            live = lst.live(now) & lst.is_call
+            got = ctx.choice_weights(now, 101.0, 0.2, 1.0, scale, live)
+            want = moneyness_weights(lst.strike, 101.0, lst.tau(now), 0.2, 1.0, scale, live)
+            np.testing.assert_array_equal(got, want)
+    tau, live, sqrt_tau = ctx.tau_live(now)
+    assert not tau.flags.writeable and not live.flags.writeable
+    np.testing.assert_array_equal(sqrt_tau, np.sqrt(lst.tau(now)))

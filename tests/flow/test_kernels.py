@@ -142,3 +142,29 @@ def test_order_rows_are_the_kept_candidates_in_order(rng: np.random.Generator) -
     expect = make_orders(inst[k], side[k], price[k], qty[k], TIF_IOC, owner=owner[k])
     np.testing.assert_array_equal(outs[0], expect)
     np.testing.assert_array_equal(ioc_orders(keep, inst, side, price, qty, owner), expect)
+
+
+def test_maker_theo_kernel_is_bs_price_vega_at_each_makers_smile_vol(
+    rng: np.random.Generator,
+) -> None:
+    from mmdesk.flow.agents._kernels import mm_theo, mm_theo_python
+
+    m, n, spot = 4, 60, 100.0
+    k = rng.uniform(60, 140, n)
+    t = rng.uniform(1e-4, 1.0, n)
+    c = rng.random(n) < 0.5
+    eps = rng.normal(0, 0.004, m)
+    eta = rng.normal(0, 0.002, (m, n))
+    eta[0, :3] = -5.0  # vol floored at 0.01
+    x = np.log(k / spot) / np.sqrt(t)
+    outs = []
+    for fn in (mm_theo, mm_theo_python):
+        theo, vega = np.empty((m, n)), np.empty((m, n))
+        fn(spot, x, k, t, np.sqrt(t), 0.2, -0.1, 0.05, eps, eta, 0.03, 0.01, c, theo, vega)
+        outs.append((theo, vega))
+    vol = np.maximum(0.2 * (1.0 + -0.1 * x + 0.05 * x * x)[None, :] + eps[:, None] + eta, 0.01)
+    p, g = np.empty(m * n), np.empty(m * n)
+    bs_price_vega(spot, np.tile(k, m), np.tile(t, m), vol.ravel(), 0.03, 0.01, np.tile(c, m), p, g)
+    for theo, vega in outs:  # the same formulas on the same inputs: bit for bit
+        np.testing.assert_array_equal(theo, p.reshape(m, n))
+        np.testing.assert_array_equal(vega, g.reshape(m, n))

@@ -93,16 +93,19 @@ class _Link:
             for k, v in self._samplers.items()
         }
         self._last = {"entry": 0, "ack": 0, "md": 0}
+        self._fifo = cfg.preserve_order
 
     def arrival(self, which: str, sent_ns: int) -> int:
         """Arrival time (ns) of a message sent at ``sent_ns`` on path ``which`` (>= 1 ns later)."""
         d = self._const[which]
         if d < 0:
             d = int(self._samplers[which].sample(1)[0])
-        t = sent_ns + max(d, 1)
-        if self.cfg.preserve_order:
-            t = max(t, self._last[which])
-            self._last[which] = t
+        t = sent_ns + (d if d > 1 else 1)
+        if self._fifo:
+            last = self._last
+            if t < last[which]:
+                t = last[which]
+            last[which] = t
         return t
 
 
@@ -389,9 +392,14 @@ class SimulationLoop:
 
     def _send(self, t: int, k: int, cmds: Commands | None) -> None:
         """Commands from participant ``k`` at ``t`` reach the venue after its entry latency."""
-        if cmds is None or len(cmds) == 0:
+        if cmds is None or not (
+            cmds.quotes.size or cmds.orders.size or cmds.cancels.size or cmds.rfqs.size
+        ):
             return
-        self._push(self._links[k].arrival("entry", t), _MATCH, 0, (k, cmds))
+        heapq.heappush(
+            self._heap, (self._links[k].arrival("entry", t), _MATCH, self._seq, 0, (k, cmds))
+        )
+        self._seq += 1
 
     def _view_at(self, t: int, k: int) -> MarketView | None:
         """The newest snapshot participant ``k`` can see at ``t`` (None if none or already seen)."""
@@ -533,9 +541,12 @@ class SimulationLoop:
             if v is not None:
                 self._send(t, k, p.on_market_data(v))
             self._send(t, k, p.on_timer(t))
-            nxt, nday = self._next_in_session(t, p.timer_ns, day)
+            nxt = t + p.timer_ns
+            if nxt >= self._closes[day]:
+                nxt, day = self._next_in_session(t, p.timer_ns, day)
             if nxt >= 0:
-                self._push(nxt, _TIMER, 0, (k, nday))
+                heapq.heappush(self._heap, (nxt, _TIMER, self._seq, 0, (k, day)))
+                self._seq += 1
             return
         day = payload
         tops = self.engine.tops()
@@ -581,6 +592,7 @@ class SimulationLoop:
         self._rfq_id = 0
         self._makers = next((p for p in self.participants if isinstance(p, MarketMakers)), None)
         self._keep = self.config.loop.journal
+        self._closes = [close for _, close in self.sessions]
         self._view_key = (-1, -1)
         self._view = None
         self._max_md = max(
@@ -615,19 +627,22 @@ class SimulationLoop:
             if int(e_ns) <= end_ns:
                 self._push(int(e_ns), _SETTLE, 0, None)
 
-        heap = self._heap
+        heap, pop, clock = self._heap, heapq.heappop, self.clock
+        now = -1
         while heap:
-            t, phase, _, kind, payload = heapq.heappop(heap)
-            self.clock.advance_to(t)
-            if phase == _MATCH:
+            t, phase, _, kind, payload = pop(heap)
+            if t != now:
+                clock.advance_to(t)
+                now = t
+            if phase == _TIMER:  # the most frequent first
+                self._timer(t, kind, payload)
+            elif phase == _MATCH:
                 batch = [payload]
                 while heap and heap[0][0] == t and heap[0][1] == _MATCH:
-                    batch.append(heapq.heappop(heap)[4])
+                    batch.append(pop(heap)[4])
                 self._match(t, batch)
             elif phase == _REACT:
                 self._react(t, kind, payload)
-            elif phase == _TIMER:
-                self._timer(t, kind, payload)
             else:
                 self._settle(t)
 

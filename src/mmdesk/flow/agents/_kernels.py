@@ -41,24 +41,89 @@ def bs_price_vega_python(
     """
     for i in range(strike.shape[0]):
         t = tau[i]
-        s = vol[i]
-        sq = math.sqrt(t)
+        price[i], vega[i] = _price_vega_one(
+            spot, strike[i], t, vol[i], rate, div_yield, is_call[i], math.sqrt(t),
+            math.exp(-div_yield * t), math.exp(-rate * t), math.log(spot / strike[i]),
+        )  # fmt: skip
+
+
+def _price_vega_one_python(
+    spot: float, strike: float, t: float, s: float, rate: float, div_yield: float,
+    is_call: bool, sq: float, df_q: float, df_r: float, log_moneyness: float,
+) -> tuple[float, float]:  # fmt: skip
+    """Black–Scholes price and vega of one option, given ``sqrt(t)``, the discount
+    factors ``exp(-q t)``, ``exp(-r t)`` and ``ln(spot / strike)`` (shared by options
+    that differ only in vol)."""
+    d1 = (log_moneyness + (rate - div_yield + 0.5 * s * s) * t) / (s * sq)
+    d2 = d1 - s * sq
+    if is_call:
+        price = spot * df_q * 0.5 * math.erfc(-d1 * _INV_SQRT2) - strike * df_r * 0.5 * math.erfc(
+            -d2 * _INV_SQRT2
+        )
+    else:
+        price = strike * df_r * 0.5 * math.erfc(d2 * _INV_SQRT2) - spot * df_q * 0.5 * (
+            math.erfc(d1 * _INV_SQRT2)
+        )
+    return price, spot * df_q * math.exp(-0.5 * d1 * d1) * _INV_SQRT_2PI * sq
+
+
+_price_vega_one = numba.njit(cache=True)(_price_vega_one_python)
+bs_price_vega = numba.njit(cache=True)(bs_price_vega_python)
+
+
+def mm_theo_python(
+    spot: float,
+    x: Float64Array,
+    strike: Float64Array,
+    tau: Float64Array,
+    sqrt_tau: Float64Array,
+    consensus: float,
+    skew: float,
+    curvature: float,
+    eps: Float64Array,
+    eta: Float64Array,
+    rate: float,
+    div_yield: float,
+    is_call: BoolArray,
+    theo: Float64Array,
+    vega: Float64Array,
+) -> None:
+    """Every maker's theo and vega on every option, in place (currency; see ``MarketMakers``).
+
+    Maker ``j`` values option ``i`` at the vol
+    ``max(consensus * (1 + skew x_i + curvature x_i**2) + eps_j + eta_ji, 0.01)``
+    with Black–Scholes (:func:`bs_price_vega`); the terms that do not depend on
+    the vol are computed once per option.
+
+    Parameters
+    ----------
+    x
+        (n_options,) ``ln(K / S) / sqrt(tau)``.
+    strike, tau, sqrt_tau, is_call
+        (n_options,) strike (currency), time to expiry (years) and its root, call flag.
+    eps, eta
+        (n_makers,) and (n_makers, n_options) vol errors.
+    theo, vega
+        (n_makers, n_options) outputs.
+    """
+    m, n = eta.shape
+    for i in range(n):
+        xi = x[i]
+        smile = consensus * (1.0 + skew * xi + curvature * xi * xi)
+        t = tau[i]
+        sq = sqrt_tau[i]
         df_q = math.exp(-div_yield * t)
         df_r = math.exp(-rate * t)
-        d1 = (math.log(spot / strike[i]) + (rate - div_yield + 0.5 * s * s) * t) / (s * sq)
-        d2 = d1 - s * sq
-        if is_call[i]:
-            price[i] = spot * df_q * 0.5 * math.erfc(-d1 * _INV_SQRT2) - strike[
-                i
-            ] * df_r * 0.5 * math.erfc(-d2 * _INV_SQRT2)
-        else:
-            price[i] = strike[i] * df_r * 0.5 * math.erfc(d2 * _INV_SQRT2) - spot * df_q * 0.5 * (
-                math.erfc(d1 * _INV_SQRT2)
+        lm = math.log(spot / strike[i])
+        for j in range(m):
+            v = smile + eps[j] + eta[j, i]
+            s = 0.01 if v < 0.01 else v  # np.maximum(v, 0.01), NaN kept
+            theo[j, i], vega[j, i] = _price_vega_one(
+                spot, strike[i], t, s, rate, div_yield, is_call[i], sq, df_q, df_r, lm
             )
-        vega[i] = spot * df_q * math.exp(-0.5 * d1 * d1) * _INV_SQRT_2PI * sq
 
 
-bs_price_vega = numba.njit(cache=True)(bs_price_vega_python)
+mm_theo = numba.njit(cache=True)(mm_theo_python)
 
 
 def mm_quotes_python(

@@ -75,7 +75,7 @@ class AgentContext:
     div_yield: float
     oracle: Oracle
     _at: list[Any] = field(
-        default_factory=lambda: [None, None, None, None], init=False, repr=False, compare=False
+        default_factory=lambda: [None, None, None, None, {}], init=False, repr=False, compare=False
     )
 
     def tau_live(self, now_ns: int) -> tuple[Float64Array, BoolArray, Float64Array]:
@@ -91,8 +91,30 @@ class AgentContext:
             sqrt_tau = np.sqrt(tau)
             for a in (tau, live, sqrt_tau):
                 a.flags.writeable = False
-            at[:] = [now_ns, tau, live, sqrt_tau]
+            at[:] = [now_ns, tau, live, sqrt_tau, {}]
         return at[1], at[2], at[3]
+
+    def choice_weights(
+        self,
+        now_ns: int,
+        spot: float,
+        vol: float,
+        width_sd: float,
+        tau_scale_years: float,
+        live: BoolArray,
+    ) -> Float64Array:
+        """:func:`moneyness_weights` of the listing at ``now_ns`` (same values), with the
+        terms that depend only on the time (``sqrt(tau)``, the expiry preference)
+        computed once per time and shared by the agents due then."""
+        tau, _, sqrt_tau = self.tau_live(now_ns)
+        expiry: dict[float, Float64Array] = self._at[4]
+        w_exp = expiry.get(tau_scale_years)
+        if w_exp is None and tau_scale_years != 0.0:
+            w_exp = expiry[tau_scale_years] = _expiry_weight(tau, tau_scale_years)
+        return moneyness_weights(
+            self.listing.strike, spot, tau, vol, width_sd, tau_scale_years, live,
+            sqrt_tau=sqrt_tau, expiry_weight=w_exp,
+        )  # fmt: skip
 
 
 def poisson_counts(
@@ -125,6 +147,11 @@ def ioc_orders(
     return out
 
 
+def _expiry_weight(tau: Float64Array, tau_scale_years: float) -> Float64Array:
+    """The expiry preference ``exp(-(tau - min tau) / tau_scale_years)`` (tau in years)."""
+    return np.asarray(np.exp(-(tau - tau.min()) / tau_scale_years))
+
+
 def moneyness_weights(
     strike: Float64Array,
     spot: float,
@@ -133,23 +160,40 @@ def moneyness_weights(
     width_sd: float,
     tau_scale_years: float,
     live: BoolArray,
+    *,
+    sqrt_tau: Float64Array | None = None,
+    expiry_weight: Float64Array | None = None,
 ) -> Float64Array:
     """Choice weights favouring near-the-money, short-dated (``tau_scale_years`` > 0) or
     long-dated (``tau_scale_years`` < 0) series; zero for expired ones.
 
     ``w = exp(-0.5 (ln(K/S) / (width_sd vol sqrt(tau)))**2) * exp(-tau / tau_scale_years)``,
-    normalised to sum to one. Units: tau in years, vol annualised.
+    normalised to sum to one. Units: tau in years, vol annualised. ``sqrt_tau`` and
+    ``expiry_weight`` (:func:`_expiry_weight`) may be passed when already computed.
     """
-    sd = width_sd * vol * np.sqrt(tau)
+    sd = width_sd * vol * (np.sqrt(tau) if sqrt_tau is None else sqrt_tau)
     z = np.log(strike / spot) / sd
     w = np.exp(-0.5 * z * z)
     if tau_scale_years != 0.0:
-        w = w * np.exp(-(tau - tau.min()) / tau_scale_years)
+        w = w * (_expiry_weight(tau, tau_scale_years) if expiry_weight is None else expiry_weight)
     w = np.where(live, w, 0.0)
     s = float(w.sum())
     if not s > 0.0:
         return np.where(live, 1.0, 0.0) / max(int(live.sum()), 1)
     return np.asarray(w / s)
+
+
+def weighted_choice(rng: np.random.Generator, p: Float64Array, n: int) -> Int64Array:
+    """``rng.choice(len(p), size=n, p=p)`` without its input checks: the same draws.
+
+    ``p`` must be non-negative and sum to one (as :func:`moneyness_weights` gives).
+    The sampling is numpy's own (cumulative sum, normalised, one uniform per draw,
+    ``searchsorted`` to the right); a test checks it against ``Generator.choice``.
+    """
+    cdf = p.cumsum()
+    cdf /= cdf[-1]
+    out: Int64Array = cdf.searchsorted(rng.random(n), side="right")
+    return out
 
 
 def bs_vega(

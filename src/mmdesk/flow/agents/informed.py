@@ -19,7 +19,7 @@ import math
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from mmdesk.flow.agents.base import ioc_orders, moneyness_weights, poisson_counts
+from mmdesk.flow.agents.base import ioc_orders, poisson_counts, weighted_choice
 from mmdesk.flow.agents.group import TimedAgentGroup
 from mmdesk.flow.agents.tags import AgentKind
 from mmdesk.venue.participant import Commands
@@ -49,7 +49,7 @@ class InformedConfig(BaseModel):
     underlying_lot
         Shares per unit of size in the underlying.
     width_sd, tau_scale_days
-        Option choice preferences (see :func:`moneyness_weights`).
+        Option choice preferences (see :func:`~mmdesk.flow.agents.base.moneyness_weights`).
     timer_ms
         Batch timer period, ms.
     """
@@ -99,27 +99,16 @@ class InformedAgents(TimedAgentGroup):
 
         lst = self.ctx.listing
         spot = oracle.fair_value(now_ns) if not view.bid[0] > 0 else view.mid_at(0)
-        tau, live, _ = self.ctx.tau_live(now_ns)
-        w_call = moneyness_weights(
-            lst.strike,
-            spot,
-            tau,
-            self.vol_guess,
-            cfg.width_sd,
-            cfg.tau_scale_days / 365.0,
-            live & lst.is_call,
+        _, live, _ = self.ctx.tau_live(now_ns)
+        scale = cfg.tau_scale_days / 365.0
+        w_call = self.ctx.choice_weights(
+            now_ns, spot, self.vol_guess, cfg.width_sd, scale, live & lst.is_call
         )
-        w_put = moneyness_weights(
-            lst.strike,
-            spot,
-            tau,
-            self.vol_guess,
-            cfg.width_sd,
-            cfg.tau_scale_days / 365.0,
-            live & ~lst.is_call,
+        w_put = self.ctx.choice_weights(
+            now_ns, spot, self.vol_guess, cfg.width_sd, scale, live & ~lst.is_call
         )
-        calls = rng.choice(lst.n_options, size=n, p=w_call)
-        puts = rng.choice(lst.n_options, size=n, p=w_put)
+        calls = weighted_choice(rng, w_call, n)
+        puts = weighted_choice(rng, w_put, n)
         is_und = rng.random(n) < cfg.underlying_share
         size = rng.integers(1, cfg.max_size + 1, size=n)
         # bullish: buy underlying / buy calls; bearish: sell underlying / buy puts

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from mmdesk.flow.agents.base import AgentContext, moneyness_weights, poisson_counts
+from mmdesk.flow.agents.base import AgentContext, poisson_counts, weighted_choice
 from mmdesk.flow.agents.tags import AgentKind, tags_for
 from mmdesk.venue.participant import (
     RFQ_DTYPE,
@@ -110,16 +110,11 @@ class InstitutionalAgents(ParticipantBase):
             return None
         lst = ctx.listing
         spot = ctx.oracle.fair_value(now_ns)
-        w = moneyness_weights(
-            lst.strike,
-            spot,
-            lst.tau(now_ns),
-            self.vol_guess,
-            cfg.width_sd,
-            cfg.tau_scale_days / 365.0,
-            lst.live(now_ns),
-        )
-        opt = rng.choice(lst.n_options, size=n, p=w)
+        w = ctx.choice_weights(
+            now_ns, spot, self.vol_guess, cfg.width_sd, cfg.tau_scale_days / 365.0,
+            ctx.tau_live(now_ns)[1],
+        )  # fmt: skip
+        opt = weighted_choice(rng, w, n)
         rfqs = np.zeros(n, dtype=RFQ_DTYPE)
         rfqs["owner"] = np.repeat(np.asarray(self.participant_ids, dtype=np.int64), counts)
         rfqs["instrument"] = lst.instrument[opt]

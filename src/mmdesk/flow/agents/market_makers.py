@@ -35,7 +35,7 @@ import math
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from mmdesk.flow.agents._kernels import bs_price_vega, mm_quote_rows, mm_quotes
+from mmdesk.flow.agents._kernels import mm_quote_rows, mm_quotes, mm_theo
 from mmdesk.flow.agents.base import AgentContext
 from mmdesk.flow.agents.tags import AgentKind, tags_for
 from mmdesk.typing import Float64Array
@@ -116,9 +116,6 @@ class MarketMakers(ParticipantBase):
         self._prior_vt = config.prior_weight_s / (252.0 * 23_400.0)
         self.last_spot = math.nan
         self._last_full_ns = -1
-        self._strike_mn = np.tile(context.listing.strike, m)
-        self._call_mn = np.tile(context.listing.is_call, m)
-        self._option_mn = np.tile(np.arange(n), m)
         self._ids = np.asarray(self.participant_ids, dtype=np.int64)
         self._no_view = np.full(n, -1, dtype=np.int64)
         zeros = np.zeros((m, n), dtype=np.int64)
@@ -166,23 +163,13 @@ class MarketMakers(ParticipantBase):
         lst = ctx.listing
         tau, _, sqrt_tau = ctx.tau_live(now_ns)
         x = np.log(lst.strike / spot) / sqrt_tau
-        smile = self.consensus_vol * (1.0 + cfg.skew * x + cfg.curvature * x * x)
-        vol = np.maximum(smile[None, :] + self._eps[:, None] + self._eta, 0.01)
-        m, n = vol.shape
-        theo = np.empty(m * n)
-        vega = np.empty(m * n)
-        bs_price_vega(
-            spot,
-            self._strike_mn,
-            tau[self._option_mn],  # np.tile(tau, m) as one gather
-            vol.ravel(),
-            ctx.rate,
-            ctx.div_yield,
-            self._call_mn,
-            theo,
-            vega,
-        )
-        return theo.reshape(m, n), vega.reshape(m, n)
+        theo = np.empty(self._eta.shape)
+        vega = np.empty(self._eta.shape)
+        mm_theo(
+            spot, x, lst.strike, tau, sqrt_tau, self.consensus_vol, cfg.skew, cfg.curvature,
+            self._eps, self._eta, ctx.rate, ctx.div_yield, lst.is_call, theo, vega,
+        )  # fmt: skip
+        return theo, vega
 
     def _spot(self, now_ns: int) -> float:
         view = self.view

@@ -16,7 +16,7 @@ import math
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from mmdesk.flow.agents.base import ioc_orders, moneyness_weights, poisson_counts
+from mmdesk.flow.agents.base import ioc_orders, poisson_counts, weighted_choice
 from mmdesk.flow.agents.group import TimedAgentGroup
 from mmdesk.flow.agents.tags import AgentKind
 from mmdesk.typing import Int64Array
@@ -88,12 +88,12 @@ class NoiseAgents(TimedAgentGroup):
         spot = view.mid_at(0)
         if not math.isfinite(spot):
             spot = self.ctx.oracle.fair_value(now_ns)
-        tau, live, _ = self.ctx.tau_live(now_ns)
-        w = moneyness_weights(
-            lst.strike, spot, tau, self.vol_guess, cfg.width_sd, cfg.tau_scale_days / 365.0, live
+        _, live, _ = self.ctx.tau_live(now_ns)
+        w = self.ctx.choice_weights(
+            now_ns, spot, self.vol_guess, cfg.width_sd, cfg.tau_scale_days / 365.0, live
         )
         is_und = rng.random(n) < cfg.underlying_share
-        opt = rng.choice(lst.n_options, size=n, p=w)
+        opt = weighted_choice(rng, w, n)
         instrument = np.where(is_und, 0, lst.instrument[opt])
         side = np.where(rng.random(n) < 0.5, 1, -1)
         size = rng.integers(1, cfg.max_size + 1, size=n)

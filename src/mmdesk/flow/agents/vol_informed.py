@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from mmdesk.flow.agents.base import bs_vega, ioc_orders, moneyness_weights, poisson_counts
+from mmdesk.flow.agents.base import bs_vega, ioc_orders, poisson_counts, weighted_choice
 from mmdesk.flow.agents.group import TimedAgentGroup
 from mmdesk.flow.agents.tags import AgentKind
 from mmdesk.pricing.black import bs_price_kernel
@@ -87,10 +87,10 @@ class VolInformedAgents(TimedAgentGroup):
         lst = ctx.listing
         spot = oracle.fair_value(now_ns)
         tau, live, _ = ctx.tau_live(now_ns)
-        w = moneyness_weights(
-            lst.strike, spot, tau, self.vol_guess, cfg.width_sd, cfg.tau_scale_days / 365.0, live
+        w = ctx.choice_weights(
+            now_ns, spot, self.vol_guess, cfg.width_sd, cfg.tau_scale_days / 365.0, live
         )
-        opt = rng.choice(lst.n_options, size=n, p=w)
+        opt = weighted_choice(rng, w, n)
         k, t, c = lst.strike[opt], tau[opt], lst.is_call[opt]
         value = np.empty(n)  # bs_price's own serial kernel, without its broadcasting layer
         bs_price_kernel(
