@@ -185,3 +185,21 @@ def test_calibration_is_deterministic() -> None:
 def test_bad_inputs_raise_naming_the_field(kwargs: dict, field: str) -> None:
     with pytest.raises(ValueError, match=field):
         calibrate_svi(**kwargs)
+
+
+def test_outer_objective_twin_and_kernel_agree(rng: np.random.Generator) -> None:
+    from mmdesk.surface.svi import _svi_objective, _svi_objective_python
+
+    n = 30
+    k = np.sort(rng.uniform(-0.4, 0.3, n))
+    target = svi_total_variance(k, EQUITY) / 0.05 * (1 + 0.01 * rng.standard_normal(n))
+    wt = rng.uniform(0.1, 1.0, n)
+    G, h0 = _constraints(1.0, 1e-3, 0.05)
+    kg = np.linspace(-0.8, 0.7, 101)
+    for m, sig in ((0.0, 0.1), (0.05, 0.02), (-0.2, 0.5)):
+        got = []
+        for fn in (_svi_objective_python, _svi_objective):
+            x = np.zeros(3)
+            args = (k, target, wt, target - 0.02, target + 0.02, 100 * wt, G, h0, h0.copy(), x)
+            got.append((fn(m, sig, *args, np.empty(n), 0.05, kg, 1e3), *x))
+        assert got[0] == pytest.approx(got[1], rel=1e-12)

@@ -30,8 +30,8 @@ from typing import NamedTuple
 
 import numba
 import numpy as np
-from scipy.optimize import minimize
 
+from mmdesk.surface.neldermead import nelder_mead
 from mmdesk.typing import Float64Array, FloatLike
 
 #: Roger Lee's moment bound on the wing slopes of total variance: ``b (1 + |ρ|) ≤ 2``.
@@ -357,6 +357,48 @@ def _min_durrleman_python(
 _min_durrleman = numba.njit(cache=True)(_min_durrleman_python)
 
 
+def _svi_objective_python(
+    m: float,
+    sig: float,
+    k_all: Float64Array,
+    target: Float64Array,
+    wt_all: Float64Array,
+    lo_all: Float64Array,
+    hi_all: Float64Array,
+    pen_all: Float64Array,
+    G: Float64Array,
+    h0: Float64Array,
+    h: Float64Array,
+    x: Float64Array,
+    y: Float64Array,
+    scale: float,
+    kg: Float64Array,
+    butterfly_penalty: float,
+) -> float:
+    """The outer objective of :func:`calibrate_svi` at ``(m, σ)`` (normalised units).
+
+    The inner fit (:func:`_fit_adc`, best ``(a, d, c)`` left in ``x``) plus
+    ``butterfly_penalty`` × Σ min(g, 0)² of Durrleman's g on ``kg``; 1e30 when the
+    inner problem has no solution. ``h`` and ``y`` are work space.
+    """
+    h[:] = h0
+    h[3] = h0[3] * sig  # Lee rows scale with sigma
+    h[4] = h0[4] * sig
+    for i in range(k_all.shape[0]):
+        y[i] = (k_all[i] - m) / sig
+    obj = _fit_adc(y, target, wt_all, lo_all, hi_all, pen_all, G, h, x)
+    if not np.isfinite(obj):
+        return 1e30
+    c = x[2] * scale
+    b = c / sig
+    rho = x[1] * scale / c if c > 0.0 else 0.0
+    _, neg2 = _min_durrleman(x[0] * scale, b, rho, m, sig, kg)
+    return obj + butterfly_penalty * neg2
+
+
+_svi_objective = numba.njit(cache=True)(_svi_objective_python)
+
+
 def _constraints(
     sigma: float, w_floor: float, scale: float = 1.0
 ) -> tuple[Float64Array, Float64Array]:
@@ -492,19 +534,15 @@ def calibrate_svi(
         k_all, target, wt_all = k_all[:n], target[:n], wt_all[:n]
         lo_all, hi_all, pen_all = lo_all[:n], hi_all[:n], pen_all[:n]
 
-    def objective(z: Float64Array) -> float:
+    y = np.empty(k_all.shape[0])
+
+    def objective(z: Float64Array | list[float]) -> float:
+        # np.exp, not math.exp: the two differ in the last bit now and then
         m, sig = float(z[0]), float(np.exp(z[1]))
-        h[3] = h0[3] * sig  # Lee rows scale with sigma
-        h[4] = h0[4] * sig
-        y = (k_all - m) / sig
-        obj = _fit_adc(y, target, wt_all, lo_all, hi_all, pen_all, G, h, x)
-        if not np.isfinite(obj):
-            return 1e30
-        c = x[2] * scale
-        b = c / sig
-        rho = x[1] * scale / c if c > 0.0 else 0.0
-        _, neg2 = _min_durrleman(x[0] * scale, b, rho, m, sig, kg)
-        return float(obj + butterfly_penalty * neg2)
+        return _svi_objective(
+            m, sig, k_all, target, wt_all, lo_all, hi_all, pen_all, G, h0, h, x, y, scale, kg,
+            butterfly_penalty,
+        )  # fmt: skip
 
     # coarse grid over (m, log sigma), then Nelder-Mead polish from the best node
     m_nodes = np.linspace(kmin, kmax, 7)
@@ -520,13 +558,9 @@ def calibrate_svi(
     dm = m_nodes[1] - m_nodes[0]
     ds = s_nodes[1] - s_nodes[0]
     simplex = np.array([best_z, best_z + np.array([dm, 0.0]), best_z + np.array([0.0, ds])])
-    res = minimize(
-        objective,
-        best_z,
-        method="Nelder-Mead",
-        options={"initial_simplex": simplex, "xatol": 1e-6, "fatol": 1e-12, "maxiter": 400},
-    )
-    z = res.x if res.fun <= best else best_z
+    # scipy's Nelder-Mead step for step (mmdesk.surface.neldermead), on Python floats
+    res_x, res_fun, _, _ = nelder_mead(objective, simplex.tolist(), 1e-6, 1e-12, 400)
+    z = np.array(res_x) if res_fun <= best else best_z
     final = objective(z)  # leaves the matching (a, d, c) in x
     m, sig = float(z[0]), float(np.exp(z[1]))
     a, d, c = x[0] * scale, x[1] * scale, x[2] * scale
