@@ -549,16 +549,24 @@ class SimulationLoop:
                 self._seq += 1
             return
         day = payload
-        tops = self.engine.tops()
-        ok = (tops[:, 0] > 0) & (tops[:, 2] > 0)
         self._marks_ts.append(t)
-        self._marks_mid.append(np.where(ok, 0.5 * (tops[:, 0] + tops[:, 2]) * self.unit, np.nan))
+        self._marks_tops.append(self.engine.tops())  # mids computed once at the end
         self._marks_fair.append(self.oracle.fair_value(t))
         mm = self._makers
         self._marks_vol.append(mm.consensus_vol if mm is not None else float("nan"))
         nxt, nday = self._next_in_session(t, self.config.loop.mark_interval_ms * 1_000_000, day)
         if nxt >= 0:
             self._push(nxt, _TIMER, 1, nday)
+
+    def _mark_mids(self) -> Float64Array:
+        """Mids (currency, NaN where a side is empty) of every instrument at every mark."""
+        n_ins = self.listing.n_instruments
+        if not self._marks_tops:
+            return np.zeros((0, n_ins))
+        tops = np.stack(self._marks_tops)  # (n_marks, n_instruments, 4)
+        bid, ask = tops[:, :, 0], tops[:, :, 2]
+        mid: Float64Array = np.where((bid > 0) & (ask > 0), 0.5 * (bid + ask) * self.unit, np.nan)
+        return mid
 
     def _settle(self, t: int) -> None:
         """Phase 3: settle every expiry due at ``t`` at the latent fair value."""
@@ -583,7 +591,7 @@ class SimulationLoop:
         )
         self._last_seen = [-1] * len(self.participants)
         self._marks_ts: list[int] = []
-        self._marks_mid: list[Float64Array] = []
+        self._marks_tops: list[Int64Array] = []
         self._marks_fair: list[float] = []
         self._marks_vol: list[float] = []
         self._n_events = 0
@@ -646,7 +654,6 @@ class SimulationLoop:
             else:
                 self._settle(t)
 
-        n_marks = len(self._marks_ts)
         return RunResult(
             digest=self._hasher.hexdigest(),
             n_events=self._n_events,
@@ -655,9 +662,7 @@ class SimulationLoop:
             cpu_s=time.process_time() - cpu0,
             journal=_concat_rows(self._journal),
             mark_ts=np.asarray(self._marks_ts, dtype=np.int64),
-            mark_mid=np.asarray(self._marks_mid, dtype=np.float64).reshape(
-                n_marks, self.listing.n_instruments
-            ),
+            mark_mid=self._mark_mids(),
             mark_fair=np.asarray(self._marks_fair, dtype=np.float64),
             mark_consensus_vol=np.asarray(self._marks_vol, dtype=np.float64),
         )
