@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from mmdesk.experiments.firm import FirmConfig, run_experiment, summarise
+from mmdesk.experiments.firm import FirmConfig, PropKind, run_experiment, summarise
 
 _ARM_NAMES = {
     "a": "a: central alone",
@@ -66,8 +66,8 @@ def print_report(summary: dict[str, Any], console: Console) -> None:
         "mean |Δ| sh",
         "max |Δ| sh",
         "shares hedged",
-        "corr(signal, Δ-skew)",
-        "corr(signal, Δ-skew change)",
+        "corr(signal, skew)",
+        "corr(signal, skew change)",
         "corr(signal, lean)",
     ):
         t.add_column(c, justify="right")
@@ -132,6 +132,10 @@ def firm(
     session_s: Annotated[
         int, typer.Option("--session-s", help="Session length, seconds (default 6.5 h).")
     ] = 23_400,
+    prop: Annotated[
+        PropKind,
+        typer.Option("--prop", help="Informed prop: directional (underlying) or volatility."),
+    ] = PropKind.DIRECTIONAL,
     quality: Annotated[
         float, typer.Option("--quality", help="Informed signal's correlation with the move.")
     ] = 0.3,
@@ -151,6 +155,7 @@ def firm(
             update={
                 "days": days,
                 "session_s": session_s,
+                "prop": prop,
                 "directional": base.directional.model_copy(update={"quality": quality}),
             }
         )

@@ -451,6 +451,11 @@ class InternalCrossing:
                 f"instrument={ins} outside the chain ({n_instruments} instruments, "
                 f"internal quote of {quote.mid.size})"
             )
+        if not (math.isfinite(quote.mid[ins]) and math.isfinite(quote.half_spread[ins])):
+            # not priced yet (before the central book's first quotes) or expired
+            return CrossDenial(
+                ts_ns, prop.name, ins, qty, math.nan, CrossRole.CENTRAL, RiskReason.DENY_NO_PRICE
+            )
         if self.config.partial:
             fitted = self._fitting_qty(ins, qty, marks)
             if fitted != 0.0 and fitted != qty:

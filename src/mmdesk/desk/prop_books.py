@@ -142,6 +142,12 @@ class VolatilityConfig(BaseModel):
     view_noise: float = Field(
         0.1, ge=0.0, description="log-sd of the view around the true vol (0 = perfect)"
     )
+    view_refresh_s: float = Field(
+        0.0,
+        ge=0.0,
+        description="the view's error is re-drawn once per this many seconds of clock time "
+        "(0: at every decision)",
+    )
     flatten_days: float = Field(
         1.0, ge=0.0, description="holds nothing this close to expiry, days (ACT)"
     )
@@ -182,6 +188,8 @@ class VolatilityBook:
             raise ValueError("forecast='view' needs a truth callable")
         self.config = config
         self._rng = np.random.default_rng(seed)
+        self._error = 0.0  # the view's standard-normal error ...
+        self._error_slot: int | None = None  # ... and the refresh slot it was drawn in
         self._truth = truth
         self.rate, self.div_yield = float(rate), float(div_yield)
         self.expiry_ns = int(listing.expiries_ns[config.expiry])
@@ -226,7 +234,16 @@ class VolatilityBook:
         true_vol = float(self._truth(ts_ns, self.expiry_ns))
         if not (math.isfinite(true_vol) and true_vol > 0.0):
             return math.nan
-        return true_vol * math.exp(cfg.view_noise * float(self._rng.standard_normal()))
+        return true_vol * math.exp(cfg.view_noise * self._view_error(ts_ns))
+
+    def _view_error(self, ts_ns: int) -> float:
+        """The view's standard-normal error, held ``view_refresh_s`` (0: fresh at every call)."""
+        period = int(self.config.view_refresh_s * 1e9)
+        slot = ts_ns // period if period > 0 else None
+        if slot is None or slot != self._error_slot:
+            self._error = float(self._rng.standard_normal())
+            self._error_slot = slot
+        return self._error
 
     def implied(self, ts_ns: int, spot: float, mid: Float64Array) -> tuple[int, int, float]:
         """The ATM straddle of the expiry and its implied vol from the internal mids.

@@ -40,8 +40,17 @@ from mmdesk.desk.central import CentralBook
 from mmdesk.desk.config import CentralBookConfig
 from mmdesk.desk.crossing import CrossingConfig
 from mmdesk.desk.firm_records import CrossReason
-from mmdesk.desk.prop import PropBook
-from mmdesk.desk.prop_books import DirectionalBook, DirectionalConfig, uninformed_book
+from mmdesk.desk.hedger import HedgerConfig
+from mmdesk.desk.passive_hedge import PassiveHedgeConfig
+from mmdesk.desk.prop import PropBook, PropStrategy
+from mmdesk.desk.prop_books import (
+    DirectionalBook,
+    DirectionalConfig,
+    VolatilityBook,
+    VolatilityConfig,
+    VolForecast,
+    uninformed_book,
+)
 from mmdesk.desk.prop_desk import PropDesk, PropDeskConfig, PropRoute
 from mmdesk.risk.limits import LimitsConfig
 from mmdesk.risk.positions import ChainLayout, Positions
@@ -64,6 +73,13 @@ class FirmArm(StrEnum):
     UNINFORMED = "d"  #: + uninformed prop through internal crossing
 
 
+class PropKind(StrEnum):
+    """Which informed prop book the experiment's arms b, c (and its control d) run."""
+
+    DIRECTIONAL = "directional"  #: trades the underlying on a view of its next move
+    VOLATILITY = "volatility"  #: trades ATM straddles on a view of realised vol to expiry
+
+
 class FirmConfig(BaseModel):
     """One firm run (an arm on a seed) besides the seed and arm."""
 
@@ -71,13 +87,25 @@ class FirmConfig(BaseModel):
 
     days: int = Field(3, ge=1, description="trading days per run")
     session_s: int = Field(23_400, gt=0, description="session length, seconds")
+    prop: PropKind = PropKind.DIRECTIONAL
     directional: DirectionalConfig = DirectionalConfig(quality=0.3, size=1_000.0, min_trade=100.0)
+    volatility: VolatilityConfig = VolatilityConfig(
+        expiry=1,
+        size=20.0,
+        full_edge=0.03,
+        min_trade=2.0,
+        forecast=VolForecast.VIEW,
+        view_refresh_s=86_400.0,
+    )
     desk: PropDeskConfig = PropDeskConfig(decision_s=300.0)
     crossing: CrossingConfig = CrossingConfig(
         favourable_share=0.5, risk_premium=1e-3, horizon_s=300.0
     )
     prop_limits: LimitsConfig = LimitsConfig()
-    central: CentralBookConfig = CentralBookConfig()
+    #: the central book works its delta with a resting order joining the underlying's best
+    central: CentralBookConfig = CentralBookConfig(
+        hedger=HedgerConfig(passive=PassiveHedgeConfig(enabled=True, improve_ticks=0))
+    )
 
 
 def directional_truth(oracle: PathOracle, horizon_s: float, vol: float) -> Callable[[int], float]:
@@ -107,6 +135,31 @@ def central_delta_skew(central: CentralBook) -> float:
     d = np.where(th.live, th.delta, 0.0)
     den = float(np.dot(d, d))
     return -float(np.dot(pr.skew, d)) / den if den > 0.0 else math.nan
+
+
+def realised_vol_truth(oracle: PathOracle) -> Callable[[int, int], float]:
+    """truth(t, T): the exogenous path's realised vol from t to expiry T (annualised)."""
+
+    def truth(ts_ns: int, expiry_ns: int) -> float:
+        return oracle.realised_vol(ts_ns, max(expiry_ns - ts_ns, 0))
+
+    return truth
+
+
+def central_vega_skew(central: CentralBook, expiry: int) -> float:
+    """The central book's quote lean in one expiry, in implied-vol terms (vol units).
+
+    The least-squares projection of the quotes' shift −skew_i on the options'
+    vegas over the expiry, −Σ skew_i ν_i / Σ ν_i²: > 0 when the book leans its
+    quotes up in that expiry (it is short its vega).
+    """
+    pr, th = central.pricing, central.theo
+    if pr is None or th is None:
+        return math.nan
+    in_exp = th.live & (central.listing.expiry_index == expiry)
+    v = np.where(in_exp, th.vega, 0.0)
+    den = float(np.dot(v, v))
+    return -float(np.dot(pr.skew, v)) / den if den > 0.0 else math.nan
 
 
 def day_end_values(ts: np.ndarray, values: np.ndarray, closes: Sequence[int]) -> Float64Array:
@@ -255,22 +308,35 @@ def simulate_firm(seed: int, arm: FirmArm, config: FirmConfig | None = None) -> 
         if arm is FirmArm.CENTRAL:
             return []
         ss = np.random.SeedSequence([seed, 7])  # the same signal noise in b and c
-        if arm is FirmArm.UNINFORMED:
+        lst = loop.listing
+        vol = scenario.agents.market_makers.vol_prior
+        strategy: PropStrategy
+        vol_view = cfg.prop is PropKind.VOLATILITY and arm is not FirmArm.UNINFORMED
+        if vol_view:
+            truth = realised_vol_truth(loop.oracle)
+            strategy = VolatilityBook(
+                cfg.volatility, lst, scenario.rate, scenario.div_yield, truth, ss
+            )
+            traded = int(lst.expiries_ns[cfg.volatility.expiry])
+        elif arm is FirmArm.UNINFORMED:  # the control: the directional book without a view
             strategy = uninformed_book(cfg.directional, ss)
         else:
-            vol = scenario.agents.market_makers.vol_prior
-            truth = directional_truth(loop.oracle, cfg.desk.decision_s, vol)
-            strategy = DirectionalBook(cfg.directional, truth, ss)
-        lst = loop.listing
+            strategy = DirectionalBook(
+                cfg.directional, directional_truth(loop.oracle, cfg.desk.decision_s, vol), ss
+            )
         layout = ChainLayout.from_arrays(lst.expiry_ns, lst.strike, lst.multiplier)
         book = PropBook("prop", strategy, layout, cfg.prop_limits, start_ns=loop.sessions[0][0])
         route = PropRoute.VENUE if arm is FirmArm.VENUE else PropRoute.CROSSING
 
         def observe(ts_ns: int) -> None:
             b = central.book
-            samples.append(
-                (ts_ns, central_delta_skew(central), b.delta if b is not None else math.nan)
-            )
+            if vol_view:
+                e = int(np.searchsorted(lst.expiries_ns, traded))
+                exposure = float(b.expiry_vega[e]) if b is not None else math.nan
+                samples.append((ts_ns, central_vega_skew(central, e), exposure))
+            else:
+                exposure = b.delta if b is not None else math.nan
+                samples.append((ts_ns, central_delta_skew(central), exposure))
 
         desk = PropDesk(
             book,

@@ -62,6 +62,7 @@ class RiskReason(IntEnum):
     DENY_REDUCING_ONLY = 10
     UNWIND = 11
     NEW_DAY = 12
+    DENY_NO_PRICE = 13  #: an internal cross on an instrument the central book does not price
 
 
 @dataclass(frozen=True, slots=True)

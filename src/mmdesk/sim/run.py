@@ -197,7 +197,8 @@ def summarise(cfg: RunConfig, rid: str, desk: CentralBook, result: RunResult) ->
     snaps = j.frame("snapshots")
     fills = j.frame("fills")
     opt = fills.filter(pl.col("kind").is_in(["quote", "rfq", "unwind", "order"]))
-    hedge = fills.filter(pl.col("instrument") == 0).filter(pl.col("kind") != "settle")
+    # the underlying traded on the venue (internal crosses are not hedges)
+    hedge = fills.filter((pl.col("instrument") == 0) & ~pl.col("kind").is_in(["settle", "cross"]))
     ev = j.frame("risk_events")
     pnl = float(snaps["pnl"][-1]) if snaps.height else 0.0
     days = cfg.scenario.days
