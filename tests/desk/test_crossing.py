@@ -250,6 +250,17 @@ def test_bad_request_names_the_field() -> None:
         InternalCrossing(CFG, central).cross(1, prop, CrossRequest(99, 1.0), quote, marks)
 
 
+def test_no_cross_on_an_instrument_the_central_book_does_not_price() -> None:
+    _, marks, quote, central, prop = books()
+    mid, half = quote.mid.copy(), quote.half_spread.copy()
+    half[3] = np.nan  # e.g. before the central book's first quotes
+    unpriced = InternalQuote.make(quote.ts_ns, mid, half, quote.multiplier)
+    out = InternalCrossing(CFG, central).cross(1, prop, CrossRequest(3, 10.0), unpriced, marks)
+    assert isinstance(out, CrossDenial) and out.denied_by is CrossRole.CENTRAL
+    assert out.reason is RiskReason.DENY_NO_PRICE
+    assert not prop.crosses and not prop.positions.contracts.any()
+
+
 def test_prop_buy_leaves_central_short_and_its_skew_raises_that_option_quotes() -> None:
     """Transmission: the central book sees only instrument and size; its skew does the rest."""
     assert {f.name for f in dataclasses.fields(CrossRequest)} == {"instrument", "qty"}

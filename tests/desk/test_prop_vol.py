@@ -84,6 +84,18 @@ def test_a_noisy_view_scatters_around_the_true_vol() -> None:
     assert logs.std() == pytest.approx(0.2, abs=0.01) and abs(logs.mean()) < 0.01
 
 
+def test_a_persistent_view_keeps_its_error_for_the_refresh_period() -> None:
+    def true_vol(ts_ns: int, expiry_ns: int) -> float:
+        return 0.2
+
+    cfg = VolatilityConfig(forecast=VolForecast.VIEW, view_noise=0.2, view_refresh_s=3_600.0)
+    book = VolatilityBook(cfg, LISTING, 0.0, 0.0, truth=true_vol, seed=3)
+    hour = 3_600 * 10**9
+    first = {book.forecast(t) for t in range(0, hour, hour // 10)}
+    second = {book.forecast(t) for t in range(hour, 2 * hour, hour // 10)}
+    assert len(first) == 1 and len(second) == 1 and first != second
+
+
 def test_re_targets_and_closes_the_old_strike_when_spot_moves() -> None:
     def true_vol(ts_ns: int, expiry_ns: int) -> float:
         return 0.30

@@ -141,3 +141,21 @@ def test_central_delta_stays_inside_its_hard_limit_with_prop_books(
         desk = runs[arm].output.desk
         delta = desk.journal.frame("snapshots")["delta"].to_numpy()
         assert np.abs(delta).max() <= desk.gate.limits.delta
+
+
+def test_the_volatility_prop_crosses_straddles_of_its_expiry_at_one_price() -> None:
+    from mmdesk.experiments.firm import PropKind
+
+    cfg = CFG.model_copy(update={"prop": PropKind.VOLATILITY, "session_s": 1_800})
+    run = simulate_firm(SEED, FirmArm.CROSSING, cfg)
+    prop, central = run.props[0], run.output.desk
+    mine = prop.journal.frame("crosses")
+    assert mine.height > 0 and mine.equals(central.journal.frame("crosses"))
+    legs = mine["instrument"].to_numpy() - 1
+    expiry = central.listing.expiries_ns[cfg.volatility.expiry]
+    assert (legs >= 0).all() and (central.listing.expiry_ns[legs] == expiry).all()
+    r = analyse_firm(run, SEED, FirmArm.CROSSING)
+    assert r["firm_pnl"] == pytest.approx(r["central_pnl"] + r["prop_pnl"], abs=1e-9)
+    assert abs(r["firm_replay_pnl"] - r["firm_pnl"]) < 0.005
+    # transmission is read on the central book's vega in the traded expiry
+    assert np.isfinite(r["corr_signal_skew"])

@@ -121,22 +121,6 @@ def directional_truth(oracle: PathOracle, horizon_s: float, vol: float) -> Calla
     return truth
 
 
-def central_delta_skew(central: CentralBook) -> float:
-    """The central book's quote lean in underlying terms (currency per share).
-
-    Its quotes move by −skew_i per option (GLFT: positive skew lowers bid and
-    ask); the least-squares projection on the options' deltas, −Σ skew_i δ_i /
-    Σ δ_i², is the shift of the underlying's reservation price the quotes
-    express: > 0 when the book leans up (it is short delta).
-    """
-    pr, th = central.pricing, central.theo
-    if pr is None or th is None:
-        return math.nan
-    d = np.where(th.live, th.delta, 0.0)
-    den = float(np.dot(d, d))
-    return -float(np.dot(pr.skew, d)) / den if den > 0.0 else math.nan
-
-
 def realised_vol_truth(oracle: PathOracle) -> Callable[[int, int], float]:
     """truth(t, T): the exogenous path's realised vol from t to expiry T (annualised)."""
 
@@ -146,20 +130,32 @@ def realised_vol_truth(oracle: PathOracle) -> Callable[[int, int], float]:
     return truth
 
 
-def central_vega_skew(central: CentralBook, expiry: int) -> float:
-    """The central book's quote lean in one expiry, in implied-vol terms (vol units).
+def central_lean(central: CentralBook, expiry: int | None = None) -> float:
+    """The central book's quote lean along one risk factor.
 
-    The least-squares projection of the quotes' shift −skew_i on the options'
-    vegas over the expiry, −Σ skew_i ν_i / Σ ν_i²: > 0 when the book leans its
-    quotes up in that expiry (it is short its vega).
+    Its quotes move by −skew_i per option (GLFT: positive skew lowers bid and
+    ask). The least-squares projection of that shift on the options' loadings
+    x_i, −Σ skew_i x_i / Σ x_i², is the factor move the quotes express; > 0 when
+    the book leans its quotes up (it is short the factor).
+
+    Parameters
+    ----------
+    central : CentralBook
+        The book (NaN before its first quotes).
+    expiry : int, optional
+        None: x = delta, the lean of the underlying's reservation price
+        (currency per share). An expiry index: x = vega over that expiry's
+        options, the lean of its implied vol (vol units).
     """
     pr, th = central.pricing, central.theo
     if pr is None or th is None:
         return math.nan
-    in_exp = th.live & (central.listing.expiry_index == expiry)
-    v = np.where(in_exp, th.vega, 0.0)
-    den = float(np.dot(v, v))
-    return -float(np.dot(pr.skew, v)) / den if den > 0.0 else math.nan
+    if expiry is None:
+        x = np.where(th.live, th.delta, 0.0)
+    else:
+        x = np.where(th.live & (central.listing.expiry_index == expiry), th.vega, 0.0)
+    den = float(np.dot(x, x))
+    return -float(np.dot(pr.skew, x)) / den if den > 0.0 else math.nan
 
 
 def day_end_values(ts: np.ndarray, values: np.ndarray, closes: Sequence[int]) -> Float64Array:
@@ -317,7 +313,6 @@ def simulate_firm(seed: int, arm: FirmArm, config: FirmConfig | None = None) -> 
             strategy = VolatilityBook(
                 cfg.volatility, lst, scenario.rate, scenario.div_yield, truth, ss
             )
-            traded = int(lst.expiries_ns[cfg.volatility.expiry])
         elif arm is FirmArm.UNINFORMED:  # the control: the directional book without a view
             strategy = uninformed_book(cfg.directional, ss)
         else:
@@ -330,13 +325,13 @@ def simulate_firm(seed: int, arm: FirmArm, config: FirmConfig | None = None) -> 
 
         def observe(ts_ns: int) -> None:
             b = central.book
-            if vol_view:
-                e = int(np.searchsorted(lst.expiries_ns, traded))
-                exposure = float(b.expiry_vega[e]) if b is not None else math.nan
-                samples.append((ts_ns, central_vega_skew(central, e), exposure))
+            # the factor the prop trades: the traded expiry's vega, or delta
+            e = cfg.volatility.expiry if vol_view else None
+            if b is None:
+                exposure = math.nan
             else:
-                exposure = b.delta if b is not None else math.nan
-                samples.append((ts_ns, central_delta_skew(central), exposure))
+                exposure = float(b.expiry_vega[e]) if e is not None else b.delta
+            samples.append((ts_ns, central_lean(central, e), exposure))
 
         desk = PropDesk(
             book,
@@ -403,14 +398,14 @@ def analyse_firm(run: FirmRun, seed: int, arm: FirmArm) -> dict[str, Any]:
         # mean central lean while each decision's position is on: samples in (t_k, t_{k+1}]
         k = np.searchsorted(t_dec, s_arr[:, 0].astype(np.int64), side="left") - 1
         lean = np.full(sig.size, np.nan)
-        neg_delta = np.full(sig.size, np.nan)
+        short = np.full(sig.size, np.nan)
         turn = np.full(sig.size, np.nan)  # −Δ one sample after the decision − just before
         for i in range(sig.size):
             sel = (k == i) & (s_arr[:, 0] > t_dec[i])
             at = np.flatnonzero(s_arr[:, 0] == t_dec[i])
             if sel.any():
                 lean[i] = np.nanmean(s_arr[sel, 1])
-                neg_delta[i] = -np.nanmean(s_arr[sel, 2])
+                short[i] = -np.nanmean(s_arr[sel, 2])
                 if at.size:
                     turn[i] = s_arr[at[-1], 2] - s_arr[np.flatnonzero(sel)[0], 2]
         res.update(
@@ -419,8 +414,8 @@ def analyse_firm(run: FirmRun, seed: int, arm: FirmArm) -> dict[str, Any]:
                 "prop_daily": p_daily.tolist(),
                 "prop_cost": costs,
                 "internalisation_income": income,
-                # the delta-factor skew of the central's quotes is a positive multiple of −Δ
-                "corr_signal_skew": _corr(sig, neg_delta),
+                # the factor skew of the central quotes is a positive multiple of its short
+                "corr_signal_skew": _corr(sig, short),
                 "corr_signal_lean": _corr(sig, lean),
                 "corr_signal_skew_change": _corr(sig, turn),
                 "decisions": int(sig.size),
