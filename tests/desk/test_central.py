@@ -232,26 +232,3 @@ def test_a_snapshot_journals_the_surface_inputs_as_they_were(run: RunOutput) -> 
     finally:
         eng.vol_uncertainty[:] = saved[0]
         eng.volvol[:] = saved[1]
-
-
-def test_the_book_works_its_delta_with_a_resting_underlying_order_that_never_crosses() -> None:
-    from mmdesk.desk.hedger import HedgerConfig
-    from mmdesk.desk.passive_hedge import PassiveHedgeConfig
-
-    scenario = ScenarioConfig(seed=1, calendar=TradingCalendarConfig(session_s=SESSION_S))
-    passive = PassiveHedgeConfig(enabled=True, keep_shares=0.0, min_shares=1, improve_ticks=0)
-    desk_cfg = CentralBookConfig(hedger=HedgerConfig(passive=passive))
-    out = run_desk(RunConfig(scenario=scenario, desk=desk_cfg))
-    d = out.desk
-    orders = d.journal.frame("orders").filter(pl.col("kind") == "passive_hedge")
-    resting = orders.filter(pl.col("qty") > 0)
-    assert resting.height > 0
-    # a bid below the visible offer, an offer above the visible bid: never marketable
-    bids, asks = resting.filter(pl.col("side") > 0), resting.filter(pl.col("side") < 0)
-    assert (bids["price"] < bids["mkt_ask"]).all() and (asks["price"] > asks["mkt_bid"]).all()
-    fills = d.journal.frame("fills").filter(pl.col("kind") == "passive_hedge")
-    assert fills.height > 0 and not fills["taker"].any() and (fills["instrument"] == 0).all()
-    # nothing rests over the close
-    close0 = d.sessions[0][1]
-    assert orders.filter(pl.col("ts_ns") < close0)["qty"][-1] == 0
-    assert not _audit(out).breached

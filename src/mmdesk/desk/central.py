@@ -36,7 +36,6 @@ from mmdesk.desk.firm_records import CrossRecord, CrossRole, InternalQuote
 from mmdesk.desk.hedger import DeltaHedger, HedgeOrder
 from mmdesk.desk.intensity_fit import IntensityEstimator
 from mmdesk.desk.journal import SCHEMAS, Journal
-from mmdesk.desk.passive_hedge import NO_LEG, PassiveLeg, passive_hedge_leg
 from mmdesk.desk.pin import pin_widening_ticks
 from mmdesk.desk.quote_legs import quote_legs
 from mmdesk.desk.quoter import (
@@ -114,8 +113,6 @@ class CentralBook(ParticipantBase):
         self.journal = Journal()
         self.gate = RiskGate(self.config.limits)
         self.hedger = DeltaHedger(self.config.hedger)
-        #: the resting underlying order working the delta (as sent, fills deducted)
-        self.passive_leg: PassiveLeg = NO_LEG
         self.view: MarketView | None = None
         self._ledger: BookLedger | None = None
         self.theo: TheoState | None = None
@@ -587,45 +584,6 @@ class CentralBook(ParticipantBase):
         )
         return make_orders(0, side, order.price_units, abs(order.shares), TIF_IOC, cid)
 
-    def _work_delta(self, now_ns: int) -> npt.NDArray[np.void] | None:
-        """The underlying mass-quote leg working the delta (see passive_hedge), if it changed."""
-        cfg = self.config.hedger.passive
-        v, book, th = self.view, self.book, self.theo
-        if not cfg.enabled or v is None or book is None or th is None:
-            return None
-        rest = self.passive_leg
-        want = NO_LEG
-        if not self._closed and self.gate.state is not GateState.HALTED:
-            tick = self.und_tick_units
-            want = passive_hedge_leg(book.delta, int(v.bid[0]), int(v.ask[0]), rest, tick, cfg)
-            if want.signed_shares != 0 and want != rest:
-                price = (want.bid if want.bid_qty else want.ask) * self.unit
-                shares = float(want.signed_shares)
-                ok = self.gate.check_hedge(
-                    now_ns, shares, price, th.spot, tick * self.unit, book, th.spot
-                )
-                self._journal_events()
-                if not ok.allowed:
-                    want = NO_LEG
-        if want == rest or not self.gate.allow_messages(now_ns, 1):
-            return None
-        self.passive_leg = want
-        side = 1 if want.bid_qty else -1 if want.ask_qty else 0
-        self.journal.append(
-            "orders",
-            ts_ns=now_ns,
-            kind="passive_hedge",
-            instrument=0,
-            side=side,
-            price=want.bid if side > 0 else want.ask,
-            qty=abs(want.signed_shares),
-            theo_px=th.spot,
-            client_id=0,
-            state=self.gate.state.name,
-            **self._market_at(np.array([0])),
-        )
-        return make_quotes(0, want.bid, want.bid_qty, want.ask, want.ask_qty)
-
     def _unwind(self, now_ns: int) -> npt.NDArray[np.void] | None:
         """One risk-reducing IOC in the option doing most for the breach per unit of spread."""
         th, book, risk = self.theo, self.book, self.risk
@@ -774,9 +732,6 @@ class CentralBook(ParticipantBase):
             h = self._hedge(now_ns)
             if h is not None:
                 orders.append(h)
-        leg = self._work_delta(now_ns)
-        if leg is not None:
-            quotes = leg if quotes is None else np.concatenate([leg, quotes])
         if quotes is None and not orders:
             return None
         if quotes is None:
@@ -905,16 +860,7 @@ class CentralBook(ParticipantBase):
             flags = int(r["flags"])
             if ins == 0:
                 self.positions.fill_underlying(sq, px, fee)
-                if flags & _F_QUOTE:
-                    kind = "passive_hedge"
-                    rest = self.passive_leg
-                    q = int(r["qty"])
-                    self.passive_leg = PassiveLeg(
-                        rest.bid, max(rest.bid_qty - q, 0) if r["side"] > 0 else rest.bid_qty,
-                        rest.ask, max(rest.ask_qty - q, 0) if r["side"] < 0 else rest.ask_qty,
-                    )  # fmt: skip
-                else:
-                    kind = "hedge" if int(r["client_id"]) & 3 == _KIND_HEDGE else "underlying"
+                kind = "hedge" if int(r["client_id"]) & 3 == _KIND_HEDGE else "underlying"
                 self.counters["hedge_fills"] += 1
             else:
                 i = ins - 1

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mmdesk.desk.passive_hedge import PassiveHedgeConfig
 from mmdesk.hedging import FixedBandConfig, FixedIntervalConfig, HedgeConfig, HedgeInputs
 
 
@@ -38,8 +37,6 @@ class HedgerConfig(BaseModel):
         Expected price impact of a hedge, basis points of spot.
     min_shares
         Smallest hedge sent, shares.
-    passive
-        The resting order that works the delta inside the band (off by default).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -50,7 +47,6 @@ class HedgerConfig(BaseModel):
     taker_fee: float = Field(0.003, ge=0.0)
     impact_bps: float = Field(0.5, ge=0.0)
     min_shares: int = Field(1, ge=1)
-    passive: PassiveHedgeConfig = PassiveHedgeConfig()
 
 
 @dataclass(frozen=True, slots=True)

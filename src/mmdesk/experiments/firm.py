@@ -40,8 +40,6 @@ from mmdesk.desk.central import CentralBook
 from mmdesk.desk.config import CentralBookConfig
 from mmdesk.desk.crossing import CrossingConfig
 from mmdesk.desk.firm_records import CrossReason
-from mmdesk.desk.hedger import HedgerConfig
-from mmdesk.desk.passive_hedge import PassiveHedgeConfig
 from mmdesk.desk.prop import PropBook, PropStrategy
 from mmdesk.desk.prop_books import (
     DirectionalBook,
@@ -102,10 +100,7 @@ class FirmConfig(BaseModel):
         favourable_share=0.5, risk_premium=1e-3, horizon_s=300.0
     )
     prop_limits: LimitsConfig = LimitsConfig()
-    #: the central book works its delta with a resting order joining the underlying's best
-    central: CentralBookConfig = CentralBookConfig(
-        hedger=HedgerConfig(passive=PassiveHedgeConfig(enabled=True, improve_ticks=0))
-    )
+    central: CentralBookConfig = CentralBookConfig()
 
 
 def directional_truth(oracle: PathOracle, horizon_s: float, vol: float) -> Callable[[int], float]:
