@@ -3,7 +3,9 @@
 Four arms over the same seeds (same market, same fair-value path):
 
 - ``a``: the central market-making book alone;
-- ``b``: + an informed directional prop book trading by internal crossing;
+- ``b``: + an informed prop book trading by internal crossing — directional (the
+  underlying) or, with ``FirmConfig.prop = volatility``, a volatility book
+  (ATM straddles of one expiry on a view of the realised vol to expiry);
 - ``c``: the same prop book (same signal draws) trading directly on the venue
   (IOC orders under its own owner id and tag: spread, fees, impact);
 - ``d``: + an uninformed prop book (ρ = 0) trading by internal crossing.
