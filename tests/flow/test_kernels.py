@@ -168,3 +168,23 @@ def test_maker_theo_kernel_is_bs_price_vega_at_each_makers_smile_vol(
     for theo, vega in outs:  # the same formulas on the same inputs: bit for bit
         np.testing.assert_array_equal(theo, p.reshape(m, n))
         np.testing.assert_array_equal(vega, g.reshape(m, n))
+
+
+def test_tau_live_kernel_agrees_with_its_twin_and_with_the_listing_bit_for_bit(
+    rng: np.random.Generator,
+) -> None:
+    from mmdesk.flow.agents._kernels import tau_live, tau_live_python
+    from mmdesk.flow.agents.base import S_PER_YEAR
+    from mmdesk.venue.listing import build_listing
+
+    now = 10**18
+    expiries = np.sort(now + rng.integers(-3 * 10**11, 9 * 10**15, 6))
+    expiries = np.unique(np.append(expiries, now))  # one expiring exactly now
+    listing = build_listing(expiries, [[90.0, 100.0, 110.0]] * expiries.size)
+    n = listing.n_options
+    for f in (tau_live, tau_live_python):
+        tau, live, sq = np.empty(n), np.empty(n, dtype=np.bool_), np.empty(n)
+        f(listing.expiry_ns, now, 60.0, S_PER_YEAR, tau, live, sq)
+        assert tau.tobytes() == listing.tau(now).tobytes()
+        assert np.array_equal(live, listing.live(now))
+        assert sq.tobytes() == np.sqrt(listing.tau(now)).tobytes()

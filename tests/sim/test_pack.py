@@ -83,3 +83,23 @@ def test_private_rows_are_the_participants_own_fills_and_updates(
             for f, u in got:
                 assert f.tolist() == (np.flatnonzero(own & fill).tolist() if wf else [])
                 assert u.tolist() == (np.flatnonzero(own & ~fill).tolist() if wu else [])
+
+
+def test_a_view_built_from_columns_equals_the_constructed_one_and_stays_frozen() -> None:
+    import dataclasses
+
+    import pytest
+
+    from mmdesk.venue.participant import MarketView
+
+    tops = np.arange(12, dtype=np.int64).reshape(3, 4)
+    last = np.full(3, -1, dtype=np.int64)
+    cols = (tops[:, 0], tops[:, 2], tops[:, 1], tops[:, 3])
+    fast = MarketView.from_columns(5, 7, cols, last, 0.01)
+    slow = MarketView(5, 7, *cols, last, 0.01)
+    for f in dataclasses.fields(MarketView):
+        a, b = getattr(fast, f.name), getattr(slow, f.name)
+        assert (a is b) or a == b, f.name
+    assert fast.mid_at(1) == slow.mid_at(1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.ts_local = 8  # type: ignore[misc]

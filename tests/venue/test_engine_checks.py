@@ -34,3 +34,20 @@ def test_engine_refuses_commands_before_the_last_batch_or_out_of_order() -> None
     cmd["ts"] = [4, 7]
     with pytest.raises(ValueError, match="last processed ts 6"):
         eng.process(cmd)
+
+
+def test_process_without_copy_returns_the_same_rows_as_a_view_of_the_engine_buffer() -> None:
+    def run(copy: bool) -> list[bytes]:
+        eng = MatchingEngine(VenueConfig(), [0, 1])
+        out = []
+        for ts, side, qty in ((1, -1, 10), (2, 1, 4), (3, 1, 6)):
+            cmd = make_commands(1)
+            cmd["ts"], cmd["kind"], cmd["instrument"] = ts, int(CommandKind.LIMIT), 1
+            cmd["side"], cmd["price"], cmd["qty"], cmd["owner"] = side, 105, qty, 1 + (side > 0)
+            ev = eng.process(cmd, copy=copy)
+            assert ev.size > 0
+            assert np.shares_memory(ev, eng._events) == (not copy)
+            out.append(ev.tobytes())
+        return out
+
+    assert run(copy=False) == run(copy=True)

@@ -415,17 +415,7 @@ class SimulationLoop:
         self._last_seen[k] = ts_s
         if self._view_key == (ts_s, t):  # participants due at one time share the view
             return self._view
-        tops = snap[1]
-        view = MarketView(
-            ts_exchange=ts_s,
-            ts_local=t,
-            bid=tops[:, 0],
-            ask=tops[:, 2],
-            bid_qty=tops[:, 1],
-            ask_qty=tops[:, 3],
-            last=snap[2],
-            price_unit=self.unit,
-        )
+        view = MarketView.from_columns(ts_s, t, snap[3], snap[2], self.unit)
         self._view_key, self._view = (ts_s, t), view
         return view
 
@@ -445,7 +435,9 @@ class SimulationLoop:
         if to_engine:
             commands = self._to_commands(t, to_engine)
             self._n_commands += commands.size
-            ev = self.engine.process(commands)
+            # a view of the engine's buffer unless the journal keeps every row: the
+            # rows are hashed, read and copied from before the next batch
+            ev = self.engine.process(commands, copy=self._keep == "all")
             if ev.size:
                 self._after_engine(t, ev)
         for k, cmds in batch:
@@ -473,7 +465,7 @@ class SimulationLoop:
                 self._push(self._links[k].arrival("md", t), _REACT, 2, (k, tr))
         if present & (_TOP | _FILL):
             snaps = self._snaps
-            snaps.append((t, self.engine.tops(), self._last_trade))
+            snaps.append(_snapshot(t, self.engine.tops(), self._last_trade))
             while len(snaps) > 2 and snaps[1][0] <= t - self._max_md:
                 snaps.popleft()
             for k in self._push_md_ks:
@@ -539,8 +531,12 @@ class SimulationLoop:
             p = self.participants[k]
             v = self._view_at(t, k)
             if v is not None:
-                self._send(t, k, p.on_market_data(v))
-            self._send(t, k, p.on_timer(t))
+                cmds = p.on_market_data(v)
+                if cmds is not None:
+                    self._send(t, k, cmds)
+            cmds = p.on_timer(t)
+            if cmds is not None:
+                self._send(t, k, cmds)
             nxt = t + p.timer_ns
             if nxt >= self._closes[day]:
                 nxt, day = self._next_in_session(t, p.timer_ns, day)
@@ -586,8 +582,8 @@ class SimulationLoop:
         self._journal: list[EventArray] = []
         open0 = self.sessions[0][0]
         self._last_trade = np.full(self.listing.n_instruments, -1, dtype=np.int64)
-        self._snaps: deque[tuple[int, Int64Array, Int64Array]] = deque(
-            [(open0, self.engine.tops(), self._last_trade)]
+        self._snaps: deque[_Snapshot] = deque(
+            [_snapshot(open0, self.engine.tops(), self._last_trade)]
         )
         self._last_seen = [-1] * len(self.participants)
         self._marks_ts: list[int] = []
@@ -666,6 +662,17 @@ class SimulationLoop:
             mark_fair=np.asarray(self._marks_fair, dtype=np.float64),
             mark_consensus_vol=np.asarray(self._marks_vol, dtype=np.float64),
         )
+
+
+#: A published top of book: (venue time ns, tops int64[n, 4], last trade prices,
+#: the view's columns (bid, ask, bid qty, ask qty) as views of the tops).
+_Columns = tuple[Int64Array, Int64Array, Int64Array, Int64Array]
+_Snapshot = tuple[int, Int64Array, Int64Array, _Columns]
+
+
+def _snapshot(ts: int, tops: Int64Array, last: Int64Array) -> _Snapshot:
+    """A snapshot of the tops published at ``ts`` (columns sliced once, shared by its views)."""
+    return (ts, tops, last, (tops[:, 0], tops[:, 2], tops[:, 1], tops[:, 3]))
 
 
 def _concat_rows(chunks: list[EventArray]) -> EventArray:

@@ -277,6 +277,39 @@ def mm_quote_rows_python(
 mm_quote_rows = numba.njit(cache=True)(mm_quote_rows_python)
 
 
+def tau_live_python(
+    expiry_ns: Int64Array,
+    now_ns: int,
+    floor_s: float,
+    s_per_year: float,
+    tau: Float64Array,
+    live: BoolArray,
+    sqrt_tau: Float64Array,
+) -> None:
+    """``Listing.tau``, ``Listing.live`` and ``sqrt(tau)`` in one pass, in place (same floats).
+
+    Parameters
+    ----------
+    expiry_ns
+        Expiry of each option, int64 ns.
+    now_ns
+        Current time, ns.
+    floor_s, s_per_year
+        Floor of the time to expiry (seconds) and seconds per ACT/365 year.
+    tau, live, sqrt_tau
+        Outputs: years to expiry (floored), expiry strictly after ``now_ns``, root of tau.
+    """
+    for i in range(expiry_ns.shape[0]):
+        secs = float(expiry_ns[i] - now_ns) / 1e9
+        t = (secs if secs > floor_s else floor_s) / s_per_year
+        tau[i] = t
+        live[i] = expiry_ns[i] > now_ns
+        sqrt_tau[i] = math.sqrt(t)
+
+
+tau_live = numba.njit(cache=True)(tau_live_python)
+
+
 def lp_quote_rows_python(
     fair_units: float,
     offset_ticks: Float64Array,

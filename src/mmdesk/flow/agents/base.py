@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from mmdesk.flow.agents._kernels import order_rows
+from mmdesk.flow.agents._kernels import order_rows, tau_live
 from mmdesk.typing import BoolArray, Float64Array, Int64Array
 from mmdesk.venue.listing import Listing
 from mmdesk.venue.participant import ORDER_DTYPE, TIF_IOC
@@ -23,6 +23,8 @@ from mmdesk.venue.ticks import TickTable
 #: Seconds per ACT/365 year.
 S_PER_YEAR: float = 365.0 * 86_400.0
 _SQRT_2PI = float(np.sqrt(2.0 * np.pi))
+#: ``Listing.tau``'s default floor, seconds.
+_TAU_FLOOR_S = 60.0
 
 
 class Oracle(Protocol):
@@ -86,9 +88,10 @@ class AgentContext:
         """
         at = self._at
         if at[0] != now_ns:
-            tau = self.listing.tau(now_ns)
-            live = self.listing.live(now_ns)
-            sqrt_tau = np.sqrt(tau)
+            lst = self.listing
+            n = lst.n_options
+            tau, live, sqrt_tau = np.empty(n), np.empty(n, dtype=np.bool_), np.empty(n)
+            tau_live(lst.expiry_ns, now_ns, _TAU_FLOOR_S, S_PER_YEAR, tau, live, sqrt_tau)
             for a in (tau, live, sqrt_tau):
                 a.flags.writeable = False
             at[:] = [now_ns, tau, live, sqrt_tau, {}]
@@ -130,7 +133,7 @@ def poisson_counts(
         Intraday multiplier of the rate (dimensionless).
     """
     lam = max(rate_per_s * dt_s * activity, 0.0)
-    return rng.poisson(lam, size=n).astype(np.int64)
+    return rng.poisson(lam, size=n).astype(np.int64, copy=False)
 
 
 def ioc_orders(
