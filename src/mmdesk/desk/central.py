@@ -50,11 +50,13 @@ from mmdesk.desk.quoter import (
     rfq_prices,
     tick_size,
 )
+from mmdesk.desk.settlement_hedge import settlement_hedge_delta, vanishing_delta
 from mmdesk.desk.theo import TheoEngine, TheoState
 from mmdesk.flow.agents.tags import TAG_DESK
 from mmdesk.flow.reader import FlowReader
 from mmdesk.hedging import FixedIntervalConfig, HedgeInputs
 from mmdesk.market.events import EventKind
+from mmdesk.pricing import bs_greeks
 from mmdesk.risk.gate import GateState, RiskGate, RiskReason
 from mmdesk.risk.headroom import BookExposure, ContractRisk, quote_reach
 from mmdesk.risk.limits import LimitsConfig
@@ -281,12 +283,30 @@ class CentralBook(ParticipantBase):
             self._risk_dirty = True
         return True
 
+    def _overnight_gamma(self, now_ns: int, th: TheoState) -> Float64Array:
+        """Per-share gamma the limits see: the theo's, or within
+        ``overnight_gamma_minutes`` of a close followed by another session the larger of
+        it and the gamma at the next open's time to expiry (same spot and vols; options
+        expiring before that open count 0 there)."""
+        window = np.int64(self.gate.limits.overnight_gamma_minutes * 60e9)
+        now = np.int64(now_ns)
+        for (_, close_ns), (next_open, _) in zip(self.sessions, self.sessions[1:], strict=False):
+            if close_ns - window <= now < close_ns:
+                lst, info = self.listing, self.info
+                tau = lst.tau(int(next_open))
+                ahead = bs_greeks(
+                    th.spot, lst.strike, tau, th.vol, info.rate, info.div_yield, lst.is_call
+                ).gamma
+                return np.maximum(th.gamma, np.where(lst.live(int(next_open)), ahead, 0.0))
+        return th.gamma
+
     def _update_risk(self, now_ns: int) -> None:
         th = self.theo
         assert th is not None
         strike_limit = self._strike_limits(now_ns)
         self.strike_limit_cells = strike_limit
-        self.risk = self.positions.contract_risk(th.delta, th.gamma, th.vega, th.spot, strike_limit)
+        gamma = self._overnight_gamma(now_ns, th)
+        self.risk = self.positions.contract_risk(th.delta, gamma, th.vega, th.spot, strike_limit)
         self.book = self.positions.exposure(self.risk, th.spot)
         self._roll_day(now_ns)
         value = self.value()
@@ -499,6 +519,31 @@ class CentralBook(ParticipantBase):
             )
         return make_quotes(legs + 1, bid[legs], bq[legs], ask[legs], aq[legs])
 
+    def _delta_to_hedge(self, now_ns: int, book_delta: float) -> float:
+        """The book delta, or inside an expiry's settlement window the delta it will
+        hold after the settlement, as far as the gate lets it carry the difference
+        (:mod:`mmdesk.desk.settlement_hedge`), shares."""
+        cfg = self.config.hedger
+        window = np.int64(cfg.settlement_window_s * 1e9)
+        ahead = self.listing.expiries_ns - np.int64(now_ns)
+        if not ((ahead > 0) & (ahead <= window)).any():
+            return book_delta
+        th = self.theo
+        assert th is not None
+        left = self.listing.expiry_ns - np.int64(now_ns)
+        gone = vanishing_delta(
+            self.positions.contracts,
+            th.delta,
+            self.listing.strike,
+            self.listing.is_call,
+            (left > 0) & (left <= window),
+            th.spot,
+            self.m,
+            self.info.physical_settlement,
+        )
+        cap = cfg.settlement_keep_fraction * self.gate.quoting_limits.delta
+        return settlement_hedge_delta(book_delta, gone, cap)
+
     def _hedge(self, now_ns: int) -> npt.NDArray[np.void] | None:
         th, book = self.theo, self.book
         assert th is not None and book is not None
@@ -515,7 +560,7 @@ class CentralBook(ParticipantBase):
         state = HedgeInputs(
             now_ns=now_ns,
             spot=th.spot,
-            delta=book.delta,
+            delta=self._delta_to_hedge(now_ns, book.delta),
             gamma=book.gamma,
             vanna=vanna,
             vol=vol_book,

@@ -37,6 +37,13 @@ class HedgerConfig(BaseModel):
         Expected price impact of a hedge, basis points of spot.
     min_shares
         Smallest hedge sent, shares.
+    settlement_window_s
+        From this many seconds before an expiry's settlement the hedger hedges
+        the delta the book will hold after it (:mod:`mmdesk.desk.settlement_hedge`;
+        0 = off).
+    settlement_keep_fraction
+        Share of the quoting delta limit the book may carry into a settlement
+        to get there.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -47,6 +54,8 @@ class HedgerConfig(BaseModel):
     taker_fee: float = Field(0.003, ge=0.0)
     impact_bps: float = Field(0.5, ge=0.0)
     min_shares: int = Field(1, ge=1)
+    settlement_window_s: float = Field(120.0, ge=0.0)
+    settlement_keep_fraction: float = Field(0.8, ge=0.0, le=1.0)
 
 
 @dataclass(frozen=True, slots=True)

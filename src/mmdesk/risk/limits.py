@@ -52,6 +52,13 @@ class LimitsConfig(BaseModel):
         description="minutes before an expiry from which its options are quoted only to close "
         "positions: gamma and pin risk explode into expiry, so no new risk is opened (0 = off)",
     )
+    overnight_gamma_minutes: float = Field(
+        60.0,
+        ge=0.0,
+        description="minutes before a session's close from which gamma (per name and per "
+        "expiry) is measured at the larger of now and the next open's time to expiry: the "
+        "front expiry's gamma jumps overnight while the market is shut (0 = off)",
+    )
     # loss
     daily_loss: float = Field(250_000.0, gt=0.0, description="loss since the day's open, currency")
     drawdown: float = Field(500_000.0, gt=0.0, description="loss from the run's P&L peak, currency")

@@ -348,6 +348,7 @@ class SimulationLoop:
             sessions_ns=self.sessions,
             rate=self.config.rate,
             div_yield=self.config.div_yield,
+            physical_settlement=self.config.settlement == "physical",
         )
 
     # ------------------------------------------------------------------ commands

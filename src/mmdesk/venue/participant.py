@@ -255,6 +255,8 @@ class VenueInfo:
         (open, close) of every trading session of the run, ns.
     rate, div_yield
         The scenario's continuously compounded rate and dividend yield per year.
+    physical_settlement
+        True when expiring options settle by delivering shares, False for cash.
     """
 
     listing: Listing
@@ -264,6 +266,7 @@ class VenueInfo:
     sessions_ns: tuple[tuple[int, int], ...]
     rate: float
     div_yield: float
+    physical_settlement: bool = False
 
 
 @runtime_checkable
