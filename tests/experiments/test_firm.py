@@ -17,8 +17,11 @@ from mmdesk.experiments.firm import (
     FirmConfig,
     FirmRun,
     analyse_firm,
+    decision_grid,
     simulate_firm,
     summarise,
+    transmission,
+    window_means,
 )
 from mmdesk.hedging import FixedBandConfig
 
@@ -107,6 +110,28 @@ def test_central_skew_leans_with_each_cross_and_with_the_prop_signal(
     assert run.props[0].journal.rows("denials") < run.props[0].journal.rows("decisions")
     # ... which is its view's direction: positive, weakened by the target's clip and flow
     assert rows[FirmArm.CROSSING]["corr_signal_skew_change"] > 0.0
+
+
+def test_decision_windows_average_the_samples_after_each_decision_until_the_next() -> None:
+    grid = decision_grid(
+        [(0, 100), (1_000, 1_100)], PropDeskConfig(decision_s=50e-9, decision_phase_s=10e-9)
+    )
+    assert grid.tolist() == [10, 60, 1_010, 1_060]
+    ts = np.array([5, 20, 60, 61, 99, 100, 500, 1_020, 1_200], dtype=np.int64)
+    x = np.array([9.0, 1.0, 3.0, 5.0, 7.0, 11.0, 99.0, 2.0, 99.0])
+    # (10, 60]: 1, 3; (60, close 100]: 5, 7, 11; overnight and after the last close: not counted
+    means = window_means(ts, x, grid, [100, 1_100])
+    assert means[:3].tolist() == [2.0, pytest.approx(23.0 / 3.0), 2.0]
+    assert np.isnan(means[3])
+
+
+def test_transmission_is_measured_against_the_central_book_alone(rows: dict[FirmArm, dict]) -> None:  # type: ignore[type-arg]
+    tr = transmission(list(rows.values()))
+    assert set(tr) == {"b", "c", "d"}
+    b = tr["b"]
+    assert b["n"] >= 20 and b["ci"][0] < b["pooled"] < b["ci"][1]
+    # crossing puts the prop's position on the central book; on the venue it mostly does not
+    assert b["pooled"] > 0.0 and b["pooled"] > tr["c"]["pooled"]
 
 
 def test_uninformed_book_pays_the_adjustment_the_central_book_earns(

@@ -84,6 +84,24 @@ def print_report(summary: dict[str, Any], console: Console) -> None:
             _f(a["corr_signal_lean"], ".2f"),
         )
     console.print(t)
+    trans = summary.get("transmission", {})
+    if trans:
+        t = Table(
+            title="Transmission net of the market: corr(prop signal, central short factor − a's), "
+            "per decision window"
+        )
+        for c in ("arm", "per seed", "pooled", "95% interval", "windows"):
+            t.add_column(c, justify="right")
+        for arm, tr in trans.items():
+            ci = tr["ci"]
+            t.add_row(
+                _ARM_NAMES.get(arm, arm),
+                " ".join(_f(p["corr"], "+.2f") for p in tr["per_seed"]),
+                _f(tr["pooled"], "+.3f"),
+                f"{ci[0]:+.3f} .. {ci[1]:+.3f}" if ci is not None else "-",
+                str(tr["n"]),
+            )
+        console.print(t)
     t = Table(title="(b) vs (c): the prop book's execution cost and the firm (currency per run)")
     for c in (
         "seed",

@@ -59,7 +59,7 @@ from mmdesk.sim.config import ScenarioConfig
 from mmdesk.sim.loop import SimulationLoop, first_free_owner
 from mmdesk.sim.oracle import PathOracle
 from mmdesk.sim.run import RunConfig, RunOutput, run_desk
-from mmdesk.typing import Float64Array
+from mmdesk.typing import Float64Array, Int64Array
 
 TRADING_DAYS_PER_YEAR = 252.0
 
@@ -268,6 +268,64 @@ def _corr(x: Float64Array, y: Float64Array) -> float:
     return float(np.corrcoef(x[ok], y[ok])[0, 1])
 
 
+def decision_grid(sessions: Sequence[tuple[int, int]], desk: PropDeskConfig) -> Int64Array:
+    """The prop book's decision times: open + ``decision_phase_s`` + k·``decision_s`` before
+    each close, ns (the same grid in every arm, whether or not a prop book runs)."""
+    phase, step = int(desk.decision_phase_s * 1e9), int(desk.decision_s * 1e9)
+    grid = [np.arange(o + phase, c, step, dtype=np.int64) for o, c in sessions]
+    return np.concatenate(grid) if grid else np.zeros(0, dtype=np.int64)
+
+
+def window_means(
+    ts: Int64Array, values: Float64Array, grid: Int64Array, closes: Sequence[int]
+) -> Float64Array:
+    """Mean of ``values`` sampled at ``ts`` over each decision window (g_k, g_{k+1}], the
+    last window of a session ending at its close; NaN for a window without samples."""
+    ends = np.append(grid[1:], np.iinfo(np.int64).max)
+    close_of = np.asarray(closes, dtype=np.int64)[
+        np.searchsorted(np.asarray(closes, dtype=np.int64), grid, side="left").clip(
+            0, len(closes) - 1
+        )
+    ]
+    ends = np.minimum(ends, close_of)
+    k = np.searchsorted(grid, ts, side="left") - 1
+    ok = (k >= 0) & (ts <= ends[k.clip(0)]) & np.isfinite(values)
+    total = np.bincount(k[ok], weights=values[ok], minlength=grid.size)
+    count = np.bincount(k[ok], minlength=grid.size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / count, np.nan)
+
+
+def central_short(run: FirmRun) -> Float64Array:
+    """The central book's short position in the prop's factor, per decision window.
+
+    Minus the traded expiry's vega (volatility prop; ``expiry_greeks``) or minus
+    the book delta (directional; ``snapshots``), averaged over each window of
+    :func:`decision_grid` — journaled in every arm, the central book alone included.
+    """
+    cfg, central = run.config, run.output.desk
+    if cfg.prop is PropKind.VOLATILITY:
+        eg = central.journal.frame("expiry_greeks").filter(
+            pl.col("expiry") == cfg.volatility.expiry
+        )
+        ts, x = eg["ts_ns"].to_numpy(), eg["vega"].to_numpy()
+    else:
+        snaps = central.journal.frame("snapshots")
+        ts, x = snaps["ts_ns"].to_numpy(), snaps["delta"].to_numpy()
+    grid = decision_grid(central.sessions, cfg.desk)
+    closes = [c for _, c in central.sessions]
+    return -window_means(ts.astype(np.int64), x.astype(np.float64), grid, closes)
+
+
+def _on_grid(grid: Int64Array, ts: Int64Array, values: Float64Array) -> Float64Array:
+    """Each decision's value in the slot of the grid time it was due at (NaN elsewhere)."""
+    out = np.full(grid.size, np.nan)
+    k = np.searchsorted(grid, ts, side="right") - 1
+    ok = k >= 0
+    out[k[ok]] = values[ok]
+    return out
+
+
 @dataclass(eq=False)
 class FirmRun:
     """What one firm run leaves in memory: the desk run, its prop desks, the skew samples."""
@@ -275,6 +333,7 @@ class FirmRun:
     output: RunOutput
     props: list[PropDesk]
     samples: list[tuple[int, float, float]]
+    config: FirmConfig
 
 
 def simulate_firm(seed: int, arm: FirmArm, config: FirmConfig | None = None) -> FirmRun:
@@ -341,7 +400,7 @@ def simulate_firm(seed: int, arm: FirmArm, config: FirmConfig | None = None) -> 
         props.append(desk)
         return [desk]
 
-    return FirmRun(run_desk(run_cfg, extra=build), props, samples)
+    return FirmRun(run_desk(run_cfg, extra=build), props, samples, cfg)
 
 
 def run_firm(seed: int, arm: FirmArm, config: FirmConfig | None = None) -> dict[str, Any]:
@@ -359,9 +418,11 @@ def analyse_firm(run: FirmRun, seed: int, arm: FirmArm) -> dict[str, Any]:
     c_final = central.value()
     c_ends[-1] = c_final
     quote = central.internal_quote()
+    grid = decision_grid(central.sessions, run.config.desk)
     res: dict[str, Any] = {
         "seed": seed,
         "arm": arm.value,
+        "central_short_grid": central_short(run).tolist(),
         "wall_s": out.result.wall_s,
         "cpu_s": out.result.cpu_s,
         "central_pnl": c_final,
@@ -415,6 +476,7 @@ def analyse_firm(run: FirmRun, seed: int, arm: FirmArm) -> dict[str, Any]:
                 "corr_signal_skew": _corr(sig, short),
                 "corr_signal_lean": _corr(sig, lean),
                 "corr_signal_skew_change": _corr(sig, turn),
+                "signal_grid": _on_grid(grid, t_dec, sig).tolist(),
                 "decisions": int(sig.size),
                 "denials": int(p.journal.rows("denials")),
             }
@@ -454,6 +516,50 @@ def run_experiment(
             out.append(r)
             if progress is not None:
                 progress(f"seed {j[0]} arm {j[1]} done")
+    return out
+
+
+def transmission(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """How much of each prop arm's signal reached the central book, net of the market.
+
+    Per seed, the prop arm's decision signals against the change its presence made
+    to the central book's short factor position — the arm's ``central_short_grid``
+    minus arm a's on the same seed and decision windows (same market draws) — so
+    what the central book would have held anyway cancels. Pooled over the seeds,
+    with a 95% interval (Fisher z, n − 3 degrees of freedom).
+
+    Returns
+    -------
+    dict
+        Per prop arm: ``per_seed`` correlations, ``pooled``, ``ci`` (low, high), ``n``.
+    """
+    get = {(r["seed"], r["arm"]): r for r in rows}
+    out: dict[str, dict[str, Any]] = {}
+    for arm in sorted({r["arm"] for r in rows} - {FirmArm.CENTRAL.value}):
+        xs, ys, per_seed = [], [], []
+        for seed in sorted({r["seed"] for r in rows}):
+            a, x = get.get((seed, FirmArm.CENTRAL.value)), get.get((seed, arm))
+            if a is None or x is None or "signal_grid" not in x:
+                continue
+            sig = np.asarray(x["signal_grid"], dtype=np.float64)
+            shift = np.asarray(x["central_short_grid"]) - np.asarray(a["central_short_grid"])
+            per_seed.append({"seed": seed, "corr": _corr(sig, shift)})
+            xs.append(sig)
+            ys.append(shift)
+        if not xs:
+            continue
+        x_all, y_all = np.concatenate(xs), np.concatenate(ys)
+        r = _corr(x_all, y_all)
+        n = int((np.isfinite(x_all) & np.isfinite(y_all)).sum())
+        half = 1.96 / math.sqrt(n - 3) if n > 3 else math.inf
+        z = math.atanh(r) if abs(r) < 1.0 else math.nan
+        ci = (math.tanh(z - half), math.tanh(z + half)) if math.isfinite(z) else None
+        out[arm] = {
+            "per_seed": per_seed,
+            "pooled": r,
+            "ci": ci,
+            "n": n,
+        }
     return out
 
 
@@ -557,6 +663,7 @@ def summarise(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         for r in rows
         if r["arm"] == FirmArm.UNINFORMED.value
     ]
+    out["transmission"] = transmission(rows)
     out["max_firm_mismatch"] = max(
         (abs(r["firm_replay_pnl"] - r["firm_pnl"]) for r in rows), default=0.0
     )
