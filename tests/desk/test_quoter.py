@@ -7,11 +7,15 @@ import pytest
 
 from mmdesk.desk.glft import factor_covariance_with_book, glft_option_terms
 from mmdesk.desk.quoter import (
+    N_MONEYNESS_BUCKETS,
     QuoteInputs,
     QuoterConfig,
     glft_quote_terms,
     grid_quotes,
     imbalance_signal,
+    intensity_bucket,
+    intensity_bucket_kernel,
+    intensity_bucket_kernel_python,
     price_quotes,
     price_quotes_kernel,
     price_quotes_python,
@@ -381,3 +385,18 @@ def test_price_quotes_kernel_agrees_with_its_python_twin() -> None:
     price_quotes_python(*args, out_py)
     price_quotes_kernel(*args, out_nb)
     np.testing.assert_array_equal(out_py, out_nb)
+
+
+def test_intensity_bucket_kernel_and_twin_follow_the_numpy_rule(rng: np.random.Generator) -> None:
+    n = 400
+    expiry = rng.integers(0, 5, n)
+    k = rng.normal(0.0, 0.2, n)
+    vol = np.where(rng.random(n) < 0.05, np.nan, rng.uniform(0.05, 0.8, n))
+    tau = np.where(rng.random(n) < 0.05, 0.0, rng.uniform(0.0, 0.5, n))
+    z = np.abs(k) / np.maximum(vol * np.sqrt(tau), 1e-6)
+    want = expiry * N_MONEYNESS_BUCKETS + np.where(z < 0.5, 0, np.where(z < 1.5, 1, 2))
+    for fn in (intensity_bucket_kernel_python, intensity_bucket_kernel):
+        out = np.empty(n, dtype=np.int64)
+        fn(expiry, k, vol, tau, out)
+        assert np.array_equal(out, want)
+    assert np.array_equal(intensity_bucket(expiry, k, vol, tau), want)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mmdesk.risk.positions import ChainLayout, Positions
+from mmdesk.risk.positions import ChainLayout, Positions, bucket_sums, bucket_sums_python
 
 DAY = 86_400 * 10**9
 
@@ -58,3 +58,23 @@ def test_cash_settlement_pays_intrinsic_and_closes_the_position() -> None:
     book.settle_option(2, 4.0)
     assert book.contracts[2] == 0.0
     assert book.cash == pytest.approx(3 * 2.0 * 100 - 3 * 4.0 * 100)
+
+
+def test_bucket_sums_kernel_and_twin_match_numpy_bincount(rng: np.random.Generator) -> None:
+    n, n_exp, n_cells = 150, 3, 40
+    q = np.where(rng.random(n) < 0.5, rng.integers(-30, 30, n), 0).astype(np.float64)
+    vega, gamma = rng.normal(0.0, 20.0, n), rng.normal(0.0, 3.0, n)
+    expiry, cell = rng.integers(0, n_exp, n), rng.integers(0, n_cells, n)
+    gross = np.abs(q)
+    want = (
+        gross,
+        np.bincount(expiry, q * vega, n_exp),
+        np.bincount(expiry, q * gamma, n_exp),
+        np.bincount(expiry, gross, n_exp),
+        np.bincount(cell, gross, n_cells),
+    )
+    for fn in (bucket_sums_python, bucket_sums):
+        out = [np.empty(n)] + [np.zeros(n_exp) for _ in range(3)] + [np.zeros(n_cells)]
+        fn(q, vega, gamma, expiry, cell, *out)
+        for got, ref in zip(out, want, strict=True):
+            assert np.array_equal(got, ref)

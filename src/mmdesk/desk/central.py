@@ -50,6 +50,7 @@ from mmdesk.desk.quoter import (
     rfq_prices,
     tick_size,
 )
+from mmdesk.desk.requote import quote_wants, record_legs
 from mmdesk.desk.settlement_hedge import settlement_hedge_delta, vanishing_delta
 from mmdesk.desk.theo import TheoEngine, TheoState
 from mmdesk.flow.agents.tags import TAG_DESK
@@ -445,15 +446,15 @@ class CentralBook(ParticipantBase):
             )
             self.counters["clamped_sides"] += clamped
             self._clamped_recent = clamped
-            size = float(self.config.quoter.quote_size)
-            ready = th.live & self.theo_engine.fitted[self.listing.expiry_index]
-            want_b = np.where(ready & (bid > 0), size, 0.0)
-            want_a = np.where(ready & (ask > 0), size, 0.0)
+            want_b, want_a = np.empty(n), np.empty(n)
+            bid_px, ask_px = np.empty(n), np.empty(n)
+            quote_wants(
+                th.live, self.theo_engine.fitted, self.listing.expiry_index, bid, ask,
+                float(self.config.quoter.quote_size), self.unit, want_b, want_a, bid_px, ask_px,
+            )  # fmt: skip
             # legs a plausible spot move puts through theo count in full in the sweep guard
             spot_sd_1s = th.spot * float(self.theo_engine.fallback_vol[self._front])
             spot_sd_1s /= float(np.sqrt(self.config.quoter.trading_seconds_per_year))
-            bid_px = np.asarray(bid * self.unit, dtype=np.float64)
-            ask_px = np.asarray(ask * self.unit, dtype=np.float64)
             fill_share = self.gate.sweep_shares(th.theo, th.delta, bid_px, ask_px, spot_sd_1s)
             # expiring soon: quoted only to close (changes with the theo's clock and the limits)
             if self._run_down_for != (th, self.gate.limits):
@@ -496,28 +497,39 @@ class CentralBook(ParticipantBase):
             )
             order = np.lexsort((-moved, ~cut))
             legs = np.sort(legs[order[:granted]])
-        self.sent_bid[legs] = bid[legs]
-        self.sent_ask[legs] = ask[legs]
-        self.sent_bq[legs] = bq[legs]
-        self.sent_aq[legs] = aq[legs]
+        k = int(legs.size)
+        v = self.view
+        assert v is not None
+        instrument = np.empty(2 * k, dtype=np.int32)
+        side = np.empty(2 * k, dtype=np.int8)
+        price = np.empty(2 * k, dtype=np.int64)
+        qty = np.empty(2 * k, dtype=np.int64)
+        theo_px = np.empty(2 * k)
+        mkt_bid = np.empty(2 * k, dtype=np.int64)
+        mkt_ask = np.empty(2 * k, dtype=np.int64)
+        record_legs(
+            legs, bid, ask, bq, aq, th.theo, v.bid, v.ask,
+            self.sent_bid, self.sent_ask, self.sent_bq, self.sent_aq,
+            instrument, side, price, qty, theo_px, mkt_bid, mkt_ask,
+        )  # fmt: skip
         self.counters["requotes"] += 1
-        self.counters["legs_sent"] += int(legs.size)
+        self.counters["legs_sent"] += k
         if self.config.journal_quotes:
-            k = legs.size
             self.journal.append(
                 "orders",
                 ts_ns=now_ns,
                 kind="quote",
-                instrument=np.concatenate([legs + 1, legs + 1]).astype(np.int32),
-                side=np.concatenate([np.ones(k), -np.ones(k)]).astype(np.int8),
-                price=np.concatenate([bid[legs], ask[legs]]),
-                qty=np.concatenate([bq[legs], aq[legs]]),
-                theo_px=np.concatenate([th.theo[legs], th.theo[legs]]),
+                instrument=instrument,
+                side=side,
+                price=price,
+                qty=qty,
+                theo_px=theo_px,
                 client_id=0,
                 state=self.gate.state.name,
-                **self._market_at(np.concatenate([legs + 1, legs + 1])),
+                mkt_bid=mkt_bid,
+                mkt_ask=mkt_ask,
             )
-        return make_quotes(legs + 1, bid[legs], bq[legs], ask[legs], aq[legs])
+        return make_quotes(instrument[:k], price[:k], qty[:k], price[k:], qty[k:])
 
     def _delta_to_hedge(self, now_ns: int, book_delta: float) -> float:
         """The book delta, or inside an expiry's settlement window the delta it will
@@ -840,11 +852,9 @@ class CentralBook(ParticipantBase):
         th = self.theo
         if th is not None and self.flow.update(now, th.theo, th.delta, th.live, th.spot):
             self._dirty = True
-            read = self.flow.state()
+            read = self.flow.read_columns()
             self.journal.append(
-                "flow_read",
-                ts_ns=now,
-                **{c: read[c].to_numpy() for c in SCHEMAS["flow_read"] if c != "ts_ns"},
+                "flow_read", ts_ns=now, **{c: read[c] for c in SCHEMAS["flow_read"] if c != "ts_ns"}
             )
         if now - self._last_refit_ns >= int(self.config.intensity_refit_s * 1e9):
             self.intensity_a, self.intensity_k = self.estimator.estimate()

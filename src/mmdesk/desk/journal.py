@@ -209,11 +209,12 @@ class Journal:
             extra = sorted(set(columns) - set(schema))
             raise ValueError(f"journal {table}: missing columns {missing}, unknown {extra}")
         # hot path (every quote, fill and snapshot): no np.ndim/np.full on plain scalars
-        is_array = {k: _is_array(v) for k, v in columns.items()}
-        n = max((np.size(v) for k, v in columns.items() if is_array[k]), default=1)
+        arrays = {k for k, v in columns.items() if _is_array(v)}
+        n = max((np.size(columns[k]) for k in arrays), default=1)
+        chunks = self._chunks[table]
         for name, dtype in schema.items():
             v = columns[name]
-            if is_array[name]:
+            if name in arrays:
                 arr = np.asarray(v, dtype=dtype)
                 if arr.shape != (n,):
                     raise ValueError(
@@ -225,7 +226,7 @@ class Journal:
                     arr.fill(v)
                 except ValueError:  # e.g. NaN into an integer column: np.full's unsafe cast
                     arr = np.full(n, v, dtype=dtype)
-            self._chunks[table][name].append(arr)
+            chunks[name].append(arr)
         self._rows[table] += n
 
     def column(self, table: str, name: str) -> np.ndarray:
@@ -262,7 +263,8 @@ class Journal:
             for name, dtype in schema.items():
                 col = self.column(table, name)
                 if dtype is object:  # one update of the joined text: the same digest
-                    h.update(b"".join(str(s).encode() + b"\x00" for s in col))
+                    if col.size:  # each string UTF-8 encoded and NUL-terminated
+                        h.update(("\x00".join(map(str, col.tolist())) + "\x00").encode())
                 else:
                     h.update(np.ascontiguousarray(col).tobytes())
         return h.hexdigest()

@@ -196,10 +196,37 @@ def imbalance_signal(bid_qty: float, ask_qty: float, coefficient: float) -> floa
 def intensity_bucket(
     expiry: Int64Array, log_moneyness: Float64Array, vol: Float64Array, tau: Float64Array
 ) -> Int64Array:
-    """Fill-intensity bucket of each option: expiry × {near, mid, far} standardised moneyness."""
-    z = np.abs(log_moneyness) / np.maximum(vol * np.sqrt(tau), 1e-6)
-    cls = np.where(z < 0.5, 0, np.where(z < 1.5, 1, 2))
-    return np.asarray(expiry * N_MONEYNESS_BUCKETS + cls, dtype=np.int64)
+    """Fill-intensity bucket of each option: expiry × {near, mid, far} standardised moneyness.
+
+    ``|k| / max(σ √τ, 1e-6)`` below 0.5 is near, below 1.5 mid, else (NaN too) far;
+    one pass of :func:`intensity_bucket_kernel`.
+    """
+    out = np.empty(np.shape(log_moneyness), dtype=np.int64)
+    intensity_bucket_kernel(
+        np.ascontiguousarray(expiry, dtype=np.int64),
+        np.ascontiguousarray(log_moneyness, dtype=np.float64),
+        np.ascontiguousarray(vol, dtype=np.float64),
+        np.ascontiguousarray(tau, dtype=np.float64),
+        out,
+    )
+    return out
+
+
+def intensity_bucket_kernel_python(
+    expiry: Int64Array,
+    log_moneyness: Float64Array,
+    vol: Float64Array,
+    tau: Float64Array,
+    out: Int64Array,
+) -> None:
+    """:func:`intensity_bucket`'s arithmetic per option (numpy's floats: sqrt is exact)."""
+    for i in range(out.shape[0]):
+        z = abs(log_moneyness[i]) / max_nan(vol[i] * np.sqrt(tau[i]), 1e-6)
+        cls = 0 if z < 0.5 else (1 if z < 1.5 else 2)
+        out[i] = expiry[i] * N_MONEYNESS_BUCKETS + cls
+
+
+intensity_bucket_kernel = numba.njit(cache=True)(intensity_bucket_kernel_python)
 
 
 def tick_size(ticks: TickTable, price: Float64Array) -> Float64Array:

@@ -128,24 +128,26 @@ class ToxicityModel:
         sd = 1.0 / np.sqrt(prec)
         return keys, n, s, mean, sd, ndtr(mean / sd)
 
-    def state(self, groups: Sequence[int] | None = None) -> pl.DataFrame:
-        """Posterior per group: ``group, fills, mean_obs, toxicity, toxicity_sd, p_smart,
-        smart, confidence`` (currency per contract; groups never seen sit at the prior)."""
+    def columns(self, groups: Sequence[int] | None = None) -> dict[str, np.ndarray]:
+        """:meth:`state`'s columns as numpy arrays (no DataFrame: the desk's hot path)."""
         keys, n, s, mean, sd, p = self.posterior(groups)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean_obs = np.where(n > 0, s / np.maximum(n, 1.0), np.nan)
-        return pl.DataFrame(
-            {
-                "group": np.array(keys, dtype=np.int64),
-                "fills": n,
-                "mean_obs": mean_obs,
-                "toxicity": mean,
-                "toxicity_sd": sd,
-                "p_smart": p,
-                "smart": mean > 0.0,
-                "confidence": np.maximum(p, 1.0 - p),
-            }
-        )
+        return {
+            "group": np.array(keys, dtype=np.int64),
+            "fills": n,
+            "mean_obs": mean_obs,
+            "toxicity": mean,
+            "toxicity_sd": sd,
+            "p_smart": p,
+            "smart": mean > 0.0,
+            "confidence": np.maximum(p, 1.0 - p),
+        }
+
+    def state(self, groups: Sequence[int] | None = None) -> pl.DataFrame:
+        """Posterior per group: ``group, fills, mean_obs, toxicity, toxicity_sd, p_smart,
+        smart, confidence`` (currency per contract; groups never seen sit at the prior)."""
+        return pl.DataFrame(self.columns(groups))
 
 
 def toxicity_of(table: pl.DataFrame, hedged: Float64Array) -> Float64Array:

@@ -86,7 +86,8 @@ class FlowReader:
         self.multiplier = float(multiplier)
         self._fills: dict[str, np.ndarray] = {k: np.zeros(0, np.int64) for k in _INT_FIELDS}
         self._fills.update({k: np.zeros(0) for k in _FLOAT_FIELDS})
-        self._state = ToxicityModel(config.toxicity).state()
+        self._read = ToxicityModel(config.toxicity).columns()
+        self._state: pl.DataFrame | None = None  # the read as a DataFrame, built on demand
         self._p_by_tag: dict[int, float] = {}
         self._last_mark_ns: int | None = None
         self._last_refresh_ns: int | None = None
@@ -180,9 +181,10 @@ class FlowReader:
         aged = f["ts_ns"] <= np.int64(now_ns) - np.int64(round(cfg.min_age_s * 1e9))
         model = ToxicityModel(cfg.toxicity)
         model.update(f["tag"][aged], -f["markout"][aged] / f["qty"][aged])
-        self._state = model.state()
+        self._read = model.columns()
+        self._state = None
         self._p_by_tag = dict(
-            zip(self._state["group"].to_list(), self._state["p_smart"].to_list(), strict=True)
+            zip(self._read["group"].tolist(), self._read["p_smart"].tolist(), strict=True)
         )
         self.lean = self._option_lean(now_ns)
         return True
@@ -237,4 +239,10 @@ class FlowReader:
 
     def state(self) -> pl.DataFrame:
         """The per-tag read: :meth:`ToxicityModel.state` with the group named ``tag``."""
+        if self._state is None:
+            self._state = pl.DataFrame(self._read)
         return self._state.rename({"group": "tag"})
+
+    def read_columns(self) -> dict[str, np.ndarray]:
+        """:meth:`state`'s columns as numpy arrays (``tag`` for ``group``; read-only use)."""
+        return {("tag" if k == "group" else k): v for k, v in self._read.items()}

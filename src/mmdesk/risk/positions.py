@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from mmdesk.risk.headroom import BookExposure, ContractRisk
@@ -129,21 +130,50 @@ class Positions:
         """Aggregate the book's exposures per name, expiry and strike cell."""
         lay = self.layout
         q = self.contracts
-        gross = np.abs(q)
-
-        def per_expiry(weights: Float64Array) -> Float64Array:
-            return np.bincount(lay.expiry, weights, lay.n_expiries).astype(np.float64)
-
+        gross = np.empty(q.shape[0])
+        ev, eg, ec = np.zeros(lay.n_expiries), np.zeros(lay.n_expiries), np.zeros(lay.n_expiries)
+        sc = np.zeros(lay.n_strike_cells)
+        bucket_sums(q, risk.vega, risk.gamma, lay.expiry, lay.strike_cell, gross, ev, eg, ec, sc)
         return BookExposure(
             delta=float(np.dot(q, risk.delta) + self.shares),
             gamma=float(np.dot(q, risk.gamma)),
             vega=float(np.dot(q, risk.vega)),
             notional=float(gross.sum() * lay.multiplier * spot + abs(self.shares) * spot),
-            expiry_vega=per_expiry(q * risk.vega),
-            expiry_gamma=per_expiry(q * risk.gamma),
-            expiry_contracts=per_expiry(gross),
-            strike_contracts=np.bincount(lay.strike_cell, gross, lay.n_strike_cells).astype(
-                np.float64
-            ),
+            expiry_vega=ev,
+            expiry_gamma=eg,
+            expiry_contracts=ec,
+            strike_contracts=sc,
             position=q.copy(),
         )
+
+
+def bucket_sums_python(
+    q: Float64Array,
+    vega: Float64Array,
+    gamma: Float64Array,
+    expiry: np.ndarray,
+    strike_cell: np.ndarray,
+    gross: Float64Array,
+    expiry_vega: Float64Array,
+    expiry_gamma: Float64Array,
+    expiry_contracts: Float64Array,
+    strike_contracts: Float64Array,
+) -> None:
+    """Gross contracts per option and the book's sums per expiry and strike cell.
+
+    Adds ``q·vega``, ``q·gamma`` and ``|q|`` of each option (contracts; greeks per
+    contract) into its expiry's entry of the zeroed outputs and ``|q|`` into its
+    strike cell's, in option order (``np.bincount``'s order, so its floats);
+    writes ``|q|`` into ``gross``.
+    """
+    for i in range(q.shape[0]):
+        g = abs(q[i])
+        gross[i] = g
+        e = expiry[i]
+        expiry_vega[e] += q[i] * vega[i]
+        expiry_gamma[e] += q[i] * gamma[i]
+        expiry_contracts[e] += g
+        strike_contracts[strike_cell[i]] += g
+
+
+bucket_sums = numba.njit(cache=True)(bucket_sums_python)

@@ -1,0 +1,123 @@
+"""The central book's per-requote array glue, one numba pass each (same values as numpy's).
+
+A requote runs a few thousand times a day; on a ~100-option chain its dozens
+of small numpy calls cost more than the arithmetic. These kernels do the same
+element-wise work in one pass each, with the same floating-point operations
+(products and comparisons only, so the values are numpy's bit for bit):
+
+- :func:`quote_wants`: the size wanted on each side (the quote size where the
+  option is live, its expiry fitted and the side priced) and the legs' prices
+  in currency;
+- :func:`record_legs`: the sent legs (prices and sizes remembered as the
+  book's resting quotes) and the rows of the ``orders`` journal they make.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from mmdesk.typing import BoolArray, Float64Array, Int64Array
+
+
+def quote_wants_python(
+    live: BoolArray,
+    fitted: BoolArray,
+    expiry: Int64Array,
+    bid: Int64Array,
+    ask: Int64Array,
+    size: float,
+    unit: float,
+    want_b: Float64Array,
+    want_a: Float64Array,
+    bid_px: Float64Array,
+    ask_px: Float64Array,
+) -> None:
+    """Wanted sizes (contracts) and leg prices (currency per share) of each option.
+
+    Parameters
+    ----------
+    live : ndarray of bool
+        Options not expired.
+    fitted : ndarray of bool, per expiry
+        Expiries with a fitted smile.
+    expiry : ndarray of int
+        Expiry index of each option.
+    bid, ask : ndarray of int
+        Quote prices in price units (0 = no quote on that side).
+    size : float
+        Quote size, contracts.
+    unit : float
+        Currency per price unit.
+    want_b, want_a, bid_px, ask_px : ndarray of float
+        Outputs: ``size`` where the option is live, fitted and the side priced
+        (else 0), and ``bid × unit``, ``ask × unit``.
+    """
+    for i in range(bid.shape[0]):
+        ready = live[i] and fitted[expiry[i]]
+        want_b[i] = size if ready and bid[i] > 0 else 0.0
+        want_a[i] = size if ready and ask[i] > 0 else 0.0
+        bid_px[i] = np.float64(bid[i]) * unit
+        ask_px[i] = np.float64(ask[i]) * unit
+
+
+quote_wants = numba.njit(cache=True)(quote_wants_python)
+
+
+def record_legs_python(
+    legs: Int64Array,
+    bid: Int64Array,
+    ask: Int64Array,
+    bq: Int64Array,
+    aq: Int64Array,
+    theo: Float64Array,
+    view_bid: Int64Array,
+    view_ask: Int64Array,
+    sent_bid: Int64Array,
+    sent_ask: Int64Array,
+    sent_bq: Int64Array,
+    sent_aq: Int64Array,
+    instrument: np.ndarray,
+    side: np.ndarray,
+    price: Int64Array,
+    qty: Int64Array,
+    theo_px: Float64Array,
+    mkt_bid: Int64Array,
+    mkt_ask: Int64Array,
+) -> None:
+    """Remember the sent legs and write their ``orders`` rows (bids first, then asks).
+
+    Parameters
+    ----------
+    legs : ndarray of int
+        0-based options whose quote is sent (k of them).
+    bid, ask, bq, aq : ndarray of int
+        New prices (price units) and sizes (contracts) of every option.
+    theo : ndarray of float
+        Theo of every option, currency per share.
+    view_bid, view_ask : ndarray of int
+        The visible market per instrument (index 0 the underlying), price units.
+    sent_bid, sent_ask, sent_bq, sent_aq : ndarray of int
+        The book's resting quotes per option, updated at ``legs``.
+    instrument, side, price, qty, theo_px, mkt_bid, mkt_ask : ndarray
+        Outputs of length 2k: instrument id (option + 1; int32), side (+1 bid,
+        −1 ask; int8), price units, contracts, theo and the visible market.
+    """
+    k = legs.shape[0]
+    for j in range(k):
+        i = legs[j]
+        sent_bid[i] = bid[i]
+        sent_ask[i] = ask[i]
+        sent_bq[i] = bq[i]
+        sent_aq[i] = aq[i]
+        for r in (j, j + k):
+            instrument[r] = i + 1
+            side[r] = 1 if r < k else -1
+            price[r] = bid[i] if r < k else ask[i]
+            qty[r] = bq[i] if r < k else aq[i]
+            theo_px[r] = theo[i]
+            mkt_bid[r] = view_bid[i + 1]
+            mkt_ask[r] = view_ask[i + 1]
+
+
+record_legs = numba.njit(cache=True)(record_legs_python)

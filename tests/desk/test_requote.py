@@ -1,0 +1,63 @@
+"""The requote's array glue: wanted sizes, leg prices and the sent legs' journal rows."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mmdesk.desk.requote import quote_wants, quote_wants_python, record_legs, record_legs_python
+
+
+def test_quote_wants_kernel_and_twin_follow_the_numpy_rule(rng: np.random.Generator) -> None:
+    n, n_exp = 200, 4
+    live = rng.random(n) < 0.8
+    fitted = rng.random(n_exp) < 0.7
+    expiry = rng.integers(0, n_exp, n)
+    bid = np.where(rng.random(n) < 0.7, rng.integers(1, 900, n), 0)
+    ask = np.where(rng.random(n) < 0.7, rng.integers(1, 900, n), 0)
+    ready = live & fitted[expiry]
+    want = (
+        np.where(ready & (bid > 0), 5.0, 0.0),
+        np.where(ready & (ask > 0), 5.0, 0.0),
+        np.asarray(bid * 0.01, dtype=np.float64),
+        np.asarray(ask * 0.01, dtype=np.float64),
+    )
+    for fn in (quote_wants_python, quote_wants):
+        out = [np.full(n, np.nan) for _ in range(4)]
+        fn(live, fitted, expiry, bid, ask, 5.0, 0.01, *out)
+        for got, ref in zip(out, want, strict=True):
+            assert np.array_equal(got, ref)
+
+
+def test_record_legs_remembers_the_sent_legs_and_writes_bids_then_asks(
+    rng: np.random.Generator,
+) -> None:
+    n = 60
+    bid, ask = rng.integers(0, 500, n), rng.integers(0, 500, n)
+    bq, aq = rng.integers(0, 10, n), rng.integers(0, 10, n)
+    theo = rng.uniform(0.1, 5.0, n)
+    view_bid, view_ask = rng.integers(-1, 500, n + 1), rng.integers(-1, 500, n + 1)
+    legs = np.sort(rng.choice(n, 17, replace=False))
+    k = legs.size
+    for fn in (record_legs_python, record_legs):
+        sent = [np.zeros(n, dtype=np.int64) for _ in range(4)]
+        out = [
+            np.empty(2 * k, dtype=np.int32),
+            np.empty(2 * k, dtype=np.int8),
+            np.empty(2 * k, dtype=np.int64),
+            np.empty(2 * k, dtype=np.int64),
+            np.empty(2 * k),
+            np.empty(2 * k, dtype=np.int64),
+            np.empty(2 * k, dtype=np.int64),
+        ]
+        fn(legs, bid, ask, bq, aq, theo, view_bid, view_ask, *sent, *out)
+        for s, full in zip(sent, (bid, ask, bq, aq), strict=True):
+            assert np.array_equal(s[legs], full[legs])
+            assert not s[np.setdiff1d(np.arange(n), legs)].any()
+        both = np.concatenate([legs, legs])
+        assert np.array_equal(out[0], both + 1)
+        assert np.array_equal(out[1], np.concatenate([np.ones(k), -np.ones(k)]))
+        assert np.array_equal(out[2], np.concatenate([bid[legs], ask[legs]]))
+        assert np.array_equal(out[3], np.concatenate([bq[legs], aq[legs]]))
+        assert np.array_equal(out[4], theo[both])
+        assert np.array_equal(out[5], view_bid[both + 1])
+        assert np.array_equal(out[6], view_ask[both + 1])
