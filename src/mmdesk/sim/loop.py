@@ -376,8 +376,11 @@ class SimulationLoop:
         heapq.heappush(self._heap, (t, phase, self._seq, kind, payload))
         self._seq += 1
 
-    def _record(self, rows: EventArray) -> None:
-        """Hash (always) and keep (per ``LoopConfig.journal``) venue rows."""
+    def _record(self, rows: EventArray, present: int = _KEEP_FLAGS) -> None:
+        """Hash (always) and keep (per ``LoopConfig.journal``) venue rows.
+
+        ``present``: the OR of the rows' flags when known (no kept kind: nothing to select).
+        """
         n = rows.shape[0]
         if n == 0:
             return
@@ -386,7 +389,7 @@ class SimulationLoop:
         keep = self._keep
         if keep == "all":
             self._journal.append(rows)
-        elif keep == "fills":
+        elif keep == "fills" and present & _KEEP_FLAGS:
             sel = rows_with(rows, _KEEP_FLAGS)
             if sel.shape[0]:
                 self._journal.append(sel)
@@ -446,8 +449,8 @@ class SimulationLoop:
                 self._run_rfqs(t, k, cmds.rfqs)
 
     def _after_engine(self, t: int, ev: EventArray) -> None:
-        self._record(ev)
         present = int(np.bitwise_or.reduce(ev["flags"]))  # every kind in the batch, one pass
+        self._record(ev, present)
         if present & _TRADE:
             tr = rows_with(ev, _TRADE)
             und = tr["instrument"] == 0
@@ -456,7 +459,7 @@ class SimulationLoop:
                     tr["ts_exchange"][und], tr["side"][und].astype(np.int64) * tr["qty"][und]
                 )
         if present & _FILL:
-            self.oi.apply_fills(rows_with(ev, _FILL))
+            self.oi.apply_fills(ev)  # reads the option FILL rows only
         if self._any_private:
             self._deliver_private(t, ev)
         if present & _TRADE:
