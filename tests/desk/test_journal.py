@@ -54,3 +54,28 @@ def test_digest_changes_with_any_value_and_parquet_round_trips(tmp_path: Path) -
     back = pl.read_parquet(paths["risk_events"])
     assert back.equals(a.frame("risk_events"))
     assert set(paths) == set(SCHEMAS)
+
+
+def test_scalar_rows_read_back_as_if_each_had_been_filled_at_once() -> None:
+    schema = {"t": {"i": np.int64, "f": np.float64, "s": object, "b": np.bool_, "k": np.int32}}
+    j = Journal(schema)
+    rows = [
+        {"i": 1, "f": 0.5, "s": "a", "b": True, "k": 7},
+        {"i": np.int64(2), "f": 3, "s": "é", "b": False, "k": np.int32(8)},
+        {"i": np.arange(3), "f": np.nan, "s": "c", "b": np.ones(3, bool), "k": 9},
+        {"i": np.zeros(0, np.int64), "f": 1.0, "s": "d", "b": True, "k": 1},
+        {"i": 2**62, "f": np.float64(-0.0), "s": "e", "b": np.bool_(True), "k": 2},
+        {"i": 5, "f": 2.5, "s": "f", "b": False, "k": 3},
+    ]
+    for r in rows:
+        j.append("t", **r)
+    for name, dtype in schema["t"].items():
+        want = []
+        for r in rows:
+            n = max((np.size(v) for v in r.values() if np.ndim(v) > 0), default=1)
+            v = r[name]
+            want.append(np.asarray(v, dtype) if np.ndim(v) > 0 else np.full(n, v, dtype))
+        ref = np.concatenate(want)
+        got = j.column("t", name)
+        assert got.dtype == ref.dtype
+        assert got.tobytes() == ref.tobytes() if dtype is not object else list(got) == list(ref)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from mmdesk.desk.requote import quote_wants, quote_wants_python, record_legs, record_legs_python
+from mmdesk.desk.requote import (
+    gamma_weights,
+    gamma_weights_python,
+    quote_wants,
+    quote_wants_python,
+    record_legs,
+    record_legs_python,
+)
 
 
 def test_quote_wants_kernel_and_twin_follow_the_numpy_rule(rng: np.random.Generator) -> None:
@@ -61,3 +68,15 @@ def test_record_legs_remembers_the_sent_legs_and_writes_bids_then_asks(
         assert np.array_equal(out[4], theo[both])
         assert np.array_equal(out[5], view_bid[both + 1])
         assert np.array_equal(out[6], view_ask[both + 1])
+
+
+def test_gamma_weights_kernel_and_twin_are_numpys_masked_sums(rng: np.random.Generator) -> None:
+    for n in (0, 5, 90, 400):
+        q = np.where(rng.random(n) < 0.6, rng.integers(-20, 20, n), 0).astype(np.float64)
+        gamma, tau, vol = rng.uniform(0, 0.1, n), rng.uniform(0, 0.5, n), rng.uniform(0.1, 0.9, n)
+        live = rng.random(n) < 0.9
+        g_abs = np.abs(q * gamma)
+        sel = live & (q != 0.0)
+        want = (g_abs[sel].sum(), (g_abs[sel] * tau[sel]).sum(), (g_abs[sel] * vol[sel]).sum())
+        for fn in (gamma_weights_python, gamma_weights):
+            assert fn(q, gamma, tau, vol, live) == want

@@ -50,7 +50,7 @@ from mmdesk.desk.quoter import (
     rfq_prices,
     tick_size,
 )
-from mmdesk.desk.requote import quote_wants, record_legs
+from mmdesk.desk.requote import gamma_weights, quote_wants, record_legs
 from mmdesk.desk.settlement_hedge import settlement_hedge_delta, vanishing_delta
 from mmdesk.desk.theo import TheoEngine, TheoState
 from mmdesk.flow.agents.tags import TAG_DESK
@@ -205,6 +205,15 @@ class CentralBook(ParticipantBase):
         self.book: BookExposure | None = None
         self.risk: ContractRisk | None = None
         self._ledger = None
+        # the config's periods in ns, once (the handlers compare clocks with them)
+        self._exposure_ns = int(cfg.exposure_record_s * 1e9)
+        self._refit_ns = int(cfg.intensity_refit_s * 1e9)
+        self._snapshot_ns = int(cfg.snapshot_s * 1e9)
+        self._min_requote_ns = int(cfg.min_requote_ms * 1e6)
+        self._reprice_ns = int(cfg.reprice_s * 1e9)
+        self._close_window_ns = int(max(cfg.pull_before_close_s * 1e9, cfg.timer_ms * 1e6))
+        self._open_delay_ns = int(cfg.open_delay_s * 1e9)
+        self._on_clock = isinstance(cfg.hedger.policy, FixedIntervalConfig)
         self._started = True
 
     # ------------------------------------------------------------------ helpers
@@ -277,7 +286,7 @@ class CentralBook(ParticipantBase):
         if spot is None:
             return False
         th = self.theo
-        stale = th is None or now_ns - th.ts_ns >= int(self.config.reprice_s * 1e9)
+        stale = th is None or now_ns - th.ts_ns >= self._reprice_ns
         if force or stale or spot != th.spot:  # type: ignore[union-attr]
             self.theo = self.theo_engine.reprice(now_ns, spot)
             self._dirty = True
@@ -340,8 +349,7 @@ class CentralBook(ParticipantBase):
         The closing window is at least one timer period long, so the last timer
         before the close always falls inside it.
         """
-        window = int(max(self.config.pull_before_close_s * 1e9, self.config.timer_ms * 1e6))
-        delay = int(self.config.open_delay_s * 1e9)
+        window, delay = self._close_window_ns, self._open_delay_ns
         for open_ns, close_ns in self.sessions:
             if open_ns <= now_ns < close_ns:
                 return now_ns < open_ns + delay or now_ns + window >= close_ns
@@ -562,11 +570,9 @@ class CentralBook(ParticipantBase):
         v = self.view
         assert v is not None
         q = self.positions.contracts
-        g_abs = np.abs(q * th.gamma)
-        live = th.live & (q != 0.0)
-        wsum = float(g_abs[live].sum())
-        t_book = float((g_abs[live] * th.tau[live]).sum() / wsum) if wsum > 0 else 0.0
-        vol_book = float((g_abs[live] * th.vol[live]).sum() / wsum) if wsum > 0 else 0.2
+        wsum, wt_sum, wv_sum = gamma_weights(q, th.gamma, th.tau, th.vol, th.live)
+        t_book = float(wt_sum / wsum) if wsum > 0 else 0.0
+        vol_book = float(wv_sum / wsum) if wsum > 0 else 0.2
         vanna = float(np.dot(q, th.vanna) * self.m)
         bb, ba = float(v.bid[0]) * self.unit, float(v.ask[0]) * self.unit
         state = HedgeInputs(
@@ -772,7 +778,7 @@ class CentralBook(ParticipantBase):
             self._update_risk(now_ns)
             self._risk_dirty = False
         quotes = None
-        throttle_ok = now_ns - self._last_requote_ns >= int(self.config.min_requote_ms * 1e6)
+        throttle_ok = now_ns - self._last_requote_ns >= self._min_requote_ns
         if self._dirty and (requote or throttle_ok):
             # quotes are recomputed only when an input changed: theo, book, state, fits
             quotes = self._quotes(now_ns, passive_only)
@@ -784,8 +790,7 @@ class CentralBook(ParticipantBase):
             u = self._unwind(now_ns)
             if u is not None:
                 orders.append(u)
-        on_clock = isinstance(self.config.hedger.policy, FixedIntervalConfig)
-        if risk_changed or on_clock or self.gate.state is not GateState.ACTIVE:
+        if risk_changed or self._on_clock or self.gate.state is not GateState.ACTIVE:
             h = self._hedge(now_ns)
             if h is not None:
                 orders.append(h)
@@ -830,7 +835,7 @@ class CentralBook(ParticipantBase):
         spot = self._spot()
         if spot is None:
             return None
-        if now - self._last_exposure_ns >= int(self.config.exposure_record_s * 1e9):
+        if now - self._last_exposure_ns >= self._exposure_ns:
             self._record_exposure(now)
         self._apply_limit_changes(now)
         closing = bool(self.sessions) and self._closing(now)
@@ -856,13 +861,13 @@ class CentralBook(ParticipantBase):
             self.journal.append(
                 "flow_read", ts_ns=now, **{c: read[c] for c in SCHEMAS["flow_read"] if c != "ts_ns"}
             )
-        if now - self._last_refit_ns >= int(self.config.intensity_refit_s * 1e9):
+        if now - self._last_refit_ns >= self._refit_ns:
             self.intensity_a, self.intensity_k = self.estimator.estimate()
             self._glft_terms = None
             self._last_refit_ns = now
             self._dirty = True
         out = self._cycle(now, requote=True)
-        if now - self._last_snapshot_ns >= int(self.config.snapshot_s * 1e9):
+        if now - self._last_snapshot_ns >= self._snapshot_ns:
             self.snapshot(now)
         return out
 

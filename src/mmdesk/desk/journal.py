@@ -174,6 +174,26 @@ def _is_array(value: Any) -> bool:
     return bool(np.ndim(value) > 0)
 
 
+# scalar types stored as they come and converted in bulk when a column is read (these
+# conversions cannot fail, so no error is deferred); anything else becomes an array at once
+_DEFERRED: dict[Any, tuple[type, ...]] = {
+    np.float64: (float, int, np.float64),
+    np.int64: (int, np.int64),
+    object: (str,),
+}
+_I64 = 1 << 63
+
+
+def _filled(value: Any, n: int, dtype: Any) -> np.ndarray:
+    """``n`` copies of a scalar as a column chunk (np.full's unsafe cast as the fallback)."""
+    arr = np.empty(n, dtype=dtype)
+    try:
+        arr.fill(value)
+    except ValueError:  # e.g. NaN into an integer column: np.full's unsafe cast
+        arr = np.full(n, value, dtype=dtype)
+    return arr
+
+
 class Journal:
     """Append-only tables of numpy column chunks (see the module docstring).
 
@@ -186,7 +206,8 @@ class Journal:
 
     def __init__(self, schemas: dict[str, dict[str, Any]] | None = None) -> None:
         self._schemas = schemas if schemas is not None else SCHEMAS
-        self._chunks: dict[str, dict[str, list[np.ndarray]]] = {
+        # a chunk is an array, or (scalar, rows) for a scalar of a _DEFERRED type
+        self._chunks: dict[str, dict[str, list[Any]]] = {
             t: {c: [] for c in cols} for t, cols in self._schemas.items()
         }
         self._rows: dict[str, int] = dict.fromkeys(self._schemas, 0)
@@ -220,21 +241,33 @@ class Journal:
                     raise ValueError(
                         f"journal {table}: column {name} has shape {arr.shape}, expected ({n},)"
                     )
+            elif type(v) in _DEFERRED.get(dtype, ()) and (type(v) is not int or -_I64 <= v < _I64):
+                chunks[name].append((v, n))
+                continue
             else:
-                arr = np.empty(n, dtype=dtype)
-                try:
-                    arr.fill(v)
-                except ValueError:  # e.g. NaN into an integer column: np.full's unsafe cast
-                    arr = np.full(n, v, dtype=dtype)
+                arr = _filled(v, n, dtype)
             chunks[name].append(arr)
         self._rows[table] += n
 
     def column(self, table: str, name: str) -> np.ndarray:
         """One column of a table as a numpy array."""
         chunks = self._chunks[table][name]
+        dtype = self._schemas[table][name]
         if not chunks:
-            return np.zeros(0, dtype=self._schemas[table][name])
-        return np.concatenate(chunks)
+            return np.zeros(0, dtype=dtype)
+        parts: list[np.ndarray] = []
+        run: list[Any] = []  # consecutive one-row scalars, converted in one call
+        for c in chunks:
+            if type(c) is tuple and c[1] == 1:
+                run.append(c[0])
+                continue
+            if run:
+                parts.append(np.array(run, dtype=dtype))
+                run = []
+            parts.append(_filled(c[0], c[1], dtype) if type(c) is tuple else c)
+        if run:
+            parts.append(np.array(run, dtype=dtype))
+        return np.concatenate(parts)
 
     def frame(self, table: str) -> pl.DataFrame:
         """A table as a polars DataFrame (text columns as strings)."""

@@ -1,6 +1,6 @@
-"""The central book's per-requote array glue, one numba pass each (same values as numpy's).
+"""The central book's per-cycle array glue, one numba pass each (same values as numpy's).
 
-A requote runs a few thousand times a day; on a ~100-option chain its dozens
+A requote or a hedge check runs thousands of times a day; on a ~100-option chain its dozens
 of small numpy calls cost more than the arithmetic. These kernels do the same
 element-wise work in one pass each, with the same floating-point operations
 (products and comparisons only, so the values are numpy's bit for bit):
@@ -9,7 +9,9 @@ element-wise work in one pass each, with the same floating-point operations
   option is live, its expiry fitted and the side priced) and the legs' prices
   in currency;
 - :func:`record_legs`: the sent legs (prices and sizes remembered as the
-  book's resting quotes) and the rows of the ``orders`` journal they make.
+  book's resting quotes) and the rows of the ``orders`` journal they make;
+- :func:`gamma_weights`: the |gamma|-weighted sums the hedger's book-level
+  maturity and vol come from (numpy's pairwise sums, :mod:`mmdesk.desk.np_exact`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from mmdesk.desk.np_exact import pairwise_sum
 from mmdesk.typing import BoolArray, Float64Array, Int64Array
 
 
@@ -121,3 +124,42 @@ def record_legs_python(
 
 
 record_legs = numba.njit(cache=True)(record_legs_python)
+
+
+def gamma_weights_python(
+    q: Float64Array, gamma: Float64Array, tau: Float64Array, vol: Float64Array, live: BoolArray
+) -> tuple[float, float, float]:
+    """``Σ w``, ``Σ w·τ`` and ``Σ w·σ`` over held live options, ``w = |q · gamma|``.
+
+    Parameters
+    ----------
+    q : ndarray of float
+        Contracts held per option.
+    gamma : ndarray of float
+        Gamma per share of each option.
+    tau, vol : ndarray of float
+        Time to expiry (years) and annualised vol of each option.
+    live : ndarray of bool
+        Options not expired.
+
+    Returns
+    -------
+    tuple of float
+        The three sums, each ``np.sum`` of the selected products (same floats).
+    """
+    n = q.shape[0]
+    w = np.empty(n)
+    wt = np.empty(n)
+    wv = np.empty(n)
+    m = 0
+    for i in range(n):
+        if live[i] and q[i] != 0.0:
+            g = abs(q[i] * gamma[i])
+            w[m] = g
+            wt[m] = g * tau[i]
+            wv[m] = g * vol[i]
+            m += 1
+    return pairwise_sum(w[:m]), pairwise_sum(wt[:m]), pairwise_sum(wv[:m])
+
+
+gamma_weights = numba.njit(cache=True)(gamma_weights_python)
