@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from mmdesk.desk.requote import (
+    exposure_rows,
+    exposure_rows_python,
     gamma_weights,
     gamma_weights_python,
     quote_wants,
@@ -80,3 +82,23 @@ def test_gamma_weights_kernel_and_twin_are_numpys_masked_sums(rng: np.random.Gen
         want = (g_abs[sel].sum(), (g_abs[sel] * tau[sel]).sum(), (g_abs[sel] * vol[sel]).sum())
         for fn in (gamma_weights_python, gamma_weights):
             assert fn(q, gamma, tau, vol, live) == want
+
+
+def test_exposure_rows_are_bids_then_offers_with_their_distance_from_theo(
+    rng: np.random.Generator,
+) -> None:
+    n = 120
+    bucket = rng.integers(0, 9, n)
+    theo = np.where(rng.random(n) < 0.05, np.nan, rng.uniform(0.1, 5.0, n))
+    sent_bid, sent_ask = rng.integers(1, 600, n), rng.integers(1, 600, n)
+    sent_bq = np.where(rng.random(n) < 0.6, rng.integers(1, 9, n), 0)
+    sent_aq = np.where(rng.random(n) < 0.6, rng.integers(1, 9, n), 0)
+    on_b, on_a = sent_bq > 0, sent_aq > 0
+    want_rows = np.concatenate([bucket[on_b], bucket[on_a]])
+    dist = np.concatenate([theo[on_b] - sent_bid[on_b] * 0.01, sent_ask[on_a] * 0.01 - theo[on_a]])
+    want_dist = np.maximum(dist, 0.0)
+    for fn in (exposure_rows_python, exposure_rows):
+        rows, d = np.empty(2 * n, dtype=np.int64), np.empty(2 * n)
+        m = fn(bucket, theo, sent_bid, sent_ask, sent_bq, sent_aq, 0.01, rows, d)
+        assert np.array_equal(rows[:m], want_rows)
+        assert np.array_equal(d[:m], want_dist, equal_nan=True)

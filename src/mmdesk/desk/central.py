@@ -50,7 +50,7 @@ from mmdesk.desk.quoter import (
     rfq_prices,
     tick_size,
 )
-from mmdesk.desk.requote import gamma_weights, quote_wants, record_legs
+from mmdesk.desk.requote import exposure_rows, gamma_weights, quote_wants, record_legs
 from mmdesk.desk.settlement_hedge import settlement_hedge_delta, vanishing_delta
 from mmdesk.desk.theo import TheoEngine, TheoState
 from mmdesk.flow.agents.tags import TAG_DESK
@@ -177,6 +177,8 @@ class CentralBook(ParticipantBase):
         self.bucket = np.zeros(self.n, dtype=np.int64)
         self._priced_theo: TheoState | None = None
         self._glft_terms: tuple[Float64Array, Float64Array] | None = None
+        # each option's fill intensity (A, k), taken with the GLFT terms
+        self._option_intensity: tuple[Float64Array, Float64Array] = (np.zeros(0), np.zeros(0))
         self._run_down_for: tuple[TheoState, LimitsConfig] | None = None
         self._run_down = np.zeros(self.n, dtype=bool)
         self._front = 0
@@ -391,6 +393,11 @@ class CentralBook(ParticipantBase):
                 float(v.bid_qty[0]), float(v.ask_qty[0]), self.config.quoter.imbalance_coefficient
             )
         widen = self.gate.limits.reducing_widen if self.gate.state is GateState.REDUCING else 1.0
+        if self._glft_terms is None:  # changes with the intensity refit and the buckets only
+            self._option_intensity = (self.intensity_a[self.bucket], self.intensity_k[self.bucket])
+            ia, ik = self._option_intensity
+            self._glft_terms = glft_quote_terms(self.config.quoter, ik, ia, self.m)
+        ia, ik = self._option_intensity
         x = QuoteInputs(
             theo=th.theo,
             delta=th.delta,
@@ -405,8 +412,8 @@ class CentralBook(ParticipantBase):
             spot_vol=float(eng.fallback_vol[front]),
             volvol=eng.volvol,
             vol_uncertainty=eng.vol_uncertainty,
-            intensity_a=self.intensity_a[self.bucket],
-            intensity_k=self.intensity_k[self.bucket],
+            intensity_a=ia,
+            intensity_k=ik,
             signal=signal,
             widen=widen,
             lean=self.flow.lean,
@@ -420,10 +427,6 @@ class CentralBook(ParticipantBase):
             ),
             hedge_cost=self._hedge_cost_per_share(th.spot),
         )
-        if self._glft_terms is None:  # changes with the intensity refit and the buckets only
-            self._glft_terms = glft_quote_terms(
-                self.config.quoter, x.intensity_k, x.intensity_a, self.m
-            )
         self.pricing = price_quotes(x, self.config.quoter, self.opt_ticks, self._glft_terms)
         return self.pricing
 
@@ -891,16 +894,13 @@ class CentralBook(ParticipantBase):
         self._last_exposure_ns = now_ns
         if th is None or secs <= 0.0:
             return
-        on_b = self.sent_bq > 0
-        on_a = self.sent_aq > 0
-        buckets = np.concatenate([self.bucket[on_b], self.bucket[on_a]])
-        dist = np.concatenate(
-            [
-                th.theo[on_b] - self.sent_bid[on_b] * self.unit,
-                self.sent_ask[on_a] * self.unit - th.theo[on_a],
-            ]
-        )
-        self.estimator.record_exposure(buckets, np.maximum(dist, 0.0), secs)
+        rows = np.empty(2 * self.n, dtype=np.int64)
+        dist = np.empty(2 * self.n)
+        m = exposure_rows(
+            self.bucket, th.theo, self.sent_bid, self.sent_ask, self.sent_bq, self.sent_aq,
+            self.unit, rows, dist,
+        )  # fmt: skip
+        self.estimator.record_exposure(rows[:m], dist[:m], secs)
 
     def on_fill(self, fills: npt.NDArray[np.void]) -> Commands | None:
         """Book own fills, update the fill-intensity data, then requote and hedge at once."""

@@ -10,6 +10,8 @@ element-wise work in one pass each, with the same floating-point operations
   in currency;
 - :func:`record_legs`: the sent legs (prices and sizes remembered as the
   book's resting quotes) and the rows of the ``orders`` journal they make;
+- :func:`exposure_rows`: the intensity bucket and distance from theo of every
+  resting quote (bids, then offers), the fill-intensity estimator's input;
 - :func:`gamma_weights`: the |gamma|-weighted sums the hedger's book-level
   maturity and vol come from (numpy's pairwise sums, :mod:`mmdesk.desk.np_exact`).
 """
@@ -19,7 +21,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from mmdesk.desk.np_exact import pairwise_sum
+from mmdesk.desk.np_exact import max_nan, pairwise_sum
 from mmdesk.typing import BoolArray, Float64Array, Int64Array
 
 
@@ -163,3 +165,38 @@ def gamma_weights_python(
 
 
 gamma_weights = numba.njit(cache=True)(gamma_weights_python)
+
+
+def exposure_rows_python(
+    bucket: Int64Array,
+    theo: Float64Array,
+    sent_bid: Int64Array,
+    sent_ask: Int64Array,
+    sent_bq: Int64Array,
+    sent_aq: Int64Array,
+    unit: float,
+    rows: Int64Array,
+    distance: Float64Array,
+) -> int:
+    """Bucket and distance from theo (currency, ≥ 0; NaN kept) of each resting quote.
+
+    Bids (``sent_bq > 0``) in option order, then offers (``sent_aq > 0``): a bid's
+    distance is ``max(theo − bid × unit, 0)``, an offer's ``max(ask × unit − theo, 0)``.
+    Writes the first ``m`` entries of ``rows`` and ``distance`` (length ≥ 2n) and
+    returns ``m``.
+    """
+    m = 0
+    for i in range(theo.shape[0]):
+        if sent_bq[i] > 0:
+            rows[m] = bucket[i]
+            distance[m] = max_nan(theo[i] - np.float64(sent_bid[i]) * unit, 0.0)
+            m += 1
+    for i in range(theo.shape[0]):
+        if sent_aq[i] > 0:
+            rows[m] = bucket[i]
+            distance[m] = max_nan(np.float64(sent_ask[i]) * unit - theo[i], 0.0)
+            m += 1
+    return m
+
+
+exposure_rows = numba.njit(cache=True)(exposure_rows_python)
