@@ -16,6 +16,7 @@ from mmdesk.experiments.firm import (
     FirmArm,
     FirmConfig,
     FirmRun,
+    PropKind,
     analyse_firm,
     decision_grid,
     simulate_firm,
@@ -32,7 +33,7 @@ CENTRAL = CentralBookConfig(hedger=HedgerConfig(policy=FixedBandConfig(half_widt
 # The prop desk samples the central book every second: option flow answering the skew
 # offsets a crossed delta within ~10 s, so the lean is read one second after each decision.
 DESK = PropDeskConfig(decision_s=60.0, snapshot_ms=1_000)
-CFG = FirmConfig(days=2, session_s=900, desk=DESK, central=CENTRAL)
+CFG = FirmConfig(days=2, session_s=900, prop=PropKind.DIRECTIONAL, desk=DESK, central=CENTRAL)
 SEED = 2
 
 
@@ -169,7 +170,6 @@ def test_central_delta_stays_inside_its_hard_limit_with_prop_books(
 
 
 def test_the_volatility_prop_crosses_straddles_of_its_expiry_at_one_price() -> None:
-    from mmdesk.experiments.firm import PropKind
 
     cfg = CFG.model_copy(update={"prop": PropKind.VOLATILITY, "session_s": 1_800})
     run = simulate_firm(SEED, FirmArm.CROSSING, cfg)

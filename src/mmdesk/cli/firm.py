@@ -90,16 +90,18 @@ def print_report(summary: dict[str, Any], console: Console) -> None:
             title="Transmission net of the market: corr(prop signal, central short factor − a's), "
             "per decision window"
         )
-        for c in ("arm", "per seed", "pooled", "95% interval", "windows"):
+        for c in ("arm", "per seed", "pooled", "95% interval", "windows", "venue fills vs central"):
             t.add_column(c, justify="right")
         for arm, tr in trans.items():
             ci = tr["ci"]
+            share = arms.get(arm, {}).get("venue_share_with_central", math.nan)
             t.add_row(
                 _ARM_NAMES.get(arm, arm),
                 " ".join(_f(p["corr"], "+.2f") for p in tr["per_seed"]),
                 _f(tr["pooled"], "+.3f"),
                 f"{ci[0]:+.3f} .. {ci[1]:+.3f}" if ci is not None else "-",
                 str(tr["n"]),
+                _f(share, ".0%"),
             )
         console.print(t)
     t = Table(title="(b) vs (c): the prop book's execution cost and the firm (currency per run)")
@@ -152,8 +154,8 @@ def firm(
     ] = 23_400,
     prop: Annotated[
         PropKind,
-        typer.Option("--prop", help="Informed prop: directional (underlying) or volatility."),
-    ] = PropKind.DIRECTIONAL,
+        typer.Option("--prop", help="Informed prop: volatility (options) or directional."),
+    ] = PropKind.VOLATILITY,
     quality: Annotated[
         float, typer.Option("--quality", help="Informed signal's correlation with the move.")
     ] = 0.3,

@@ -3,9 +3,10 @@
 Four arms over the same seeds (same market, same fair-value path):
 
 - ``a``: the central market-making book alone;
-- ``b``: + an informed prop book trading by internal crossing — directional (the
-  underlying) or, with ``FirmConfig.prop = volatility``, a volatility book
-  (ATM straddles of one expiry on a view of the realised vol to expiry);
+- ``b``: + an informed prop book trading by internal crossing — by default
+  (``FirmConfig.prop = volatility``) a volatility book (ATM straddles of one
+  expiry on a view of the realised vol to expiry), or a directional book (the
+  underlying);
 - ``c``: the same prop book (same signal draws) trading directly on the venue
   (IOC orders under its own owner id and tag: spread, fees, impact);
 - ``d``: + an uninformed prop book (ρ = 0) trading by internal crossing.
@@ -87,7 +88,12 @@ class FirmConfig(BaseModel):
 
     days: int = Field(3, ge=1, description="trading days per run")
     session_s: int = Field(23_400, gt=0, description="session length, seconds")
-    prop: PropKind = PropKind.DIRECTIONAL
+    prop: PropKind = Field(
+        PropKind.VOLATILITY,
+        description="the informed prop of arms b and c: the volatility book trades options, "
+        "where the venue is costly and the central book makes the market; the directional "
+        "book trades the underlying (docs/firm.md for both)",
+    )
     directional: DirectionalConfig = DirectionalConfig(quality=0.3, size=1_000.0, min_trade=100.0)
     volatility: VolatilityConfig = VolatilityConfig(
         expiry=1,
@@ -261,6 +267,18 @@ def _prop_costs(prop: PropDesk, multiplier: float) -> dict[str, float]:
     }
 
 
+def _share_with_central(central: CentralBook, prop: PropDesk) -> float:
+    """Share of a venue-route prop book's contracts and shares the central book took
+    on the venue (its fills against the prop's tag); NaN without venue fills."""
+    if prop.config.route is not PropRoute.VENUE or not prop.journal.rows("fills"):
+        return math.nan
+    mine = float(prop.journal.frame("fills")["qty"].sum())
+    theirs = central.journal.frame("fills").filter(
+        (pl.col("tag") == prop.tags[0]) & pl.col("kind").is_in(["quote", "rfq"])
+    )
+    return float(theirs["qty"].sum()) / mine if mine > 0 else math.nan
+
+
 def _corr(x: Float64Array, y: Float64Array) -> float:
     ok = np.isfinite(x) & np.isfinite(y)
     if ok.sum() < 3 or np.std(x[ok]) == 0.0 or np.std(y[ok]) == 0.0:
@@ -296,15 +314,28 @@ def window_means(
         return np.where(count > 0, total / count, np.nan)
 
 
-def central_short(run: FirmRun) -> Float64Array:
-    """The central book's short position in the prop's factor, per decision window.
+class Factor(StrEnum):
+    """The risk factor a prop book trades, on which its transmission is read."""
 
-    Minus the traded expiry's vega (volatility prop; ``expiry_greeks``) or minus
-    the book delta (directional; ``snapshots``), averaged over each window of
-    :func:`decision_grid` — journaled in every arm, the central book alone included.
+    DELTA = "delta"  #: the underlying (directional books, the uninformed control)
+    VEGA = "vega"  #: the traded expiry's vega (the volatility book)
+
+
+def prop_factor(config: FirmConfig, arm: FirmArm) -> Factor:
+    """The factor ``arm``'s prop book trades (the uninformed control is directional)."""
+    vol = config.prop is PropKind.VOLATILITY and arm is not FirmArm.UNINFORMED
+    return Factor.VEGA if vol else Factor.DELTA
+
+
+def central_short(run: FirmRun, factor: Factor) -> Float64Array:
+    """The central book's short position in ``factor``, per decision window.
+
+    Minus the traded expiry's vega (``expiry_greeks``) or minus the book delta
+    (``snapshots``), averaged over each window of :func:`decision_grid` —
+    journaled in every arm, the central book alone included.
     """
     cfg, central = run.config, run.output.desk
-    if cfg.prop is PropKind.VOLATILITY:
+    if factor is Factor.VEGA:
         eg = central.journal.frame("expiry_greeks").filter(
             pl.col("expiry") == cfg.volatility.expiry
         )
@@ -422,7 +453,8 @@ def analyse_firm(run: FirmRun, seed: int, arm: FirmArm) -> dict[str, Any]:
     res: dict[str, Any] = {
         "seed": seed,
         "arm": arm.value,
-        "central_short_grid": central_short(run).tolist(),
+        "factor": prop_factor(run.config, arm).value,
+        "central_short_grid": {f.value: central_short(run, f).tolist() for f in Factor},
         "wall_s": out.result.wall_s,
         "cpu_s": out.result.cpu_s,
         "central_pnl": c_final,
@@ -479,6 +511,7 @@ def analyse_firm(run: FirmRun, seed: int, arm: FirmArm) -> dict[str, Any]:
                 "signal_grid": _on_grid(grid, t_dec, sig).tolist(),
                 "decisions": int(sig.size),
                 "denials": int(p.journal.rows("denials")),
+                "venue_share_with_central": _share_with_central(central, p),
             }
         )
     else:
@@ -523,9 +556,10 @@ def transmission(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """How much of each prop arm's signal reached the central book, net of the market.
 
     Per seed, the prop arm's decision signals against the change its presence made
-    to the central book's short factor position — the arm's ``central_short_grid``
-    minus arm a's on the same seed and decision windows (same market draws) — so
-    what the central book would have held anyway cancels. Pooled over the seeds,
+    to the central book's short position in the factor the arm's prop trades
+    (:func:`prop_factor`) — the arm's ``central_short_grid`` minus arm a's on the
+    same seed and decision windows (same market draws) — so what the central
+    book would have held anyway cancels. Pooled over the seeds,
     with a 95% interval (Fisher z, n − 3 degrees of freedom).
 
     Returns
@@ -542,7 +576,9 @@ def transmission(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             if a is None or x is None or "signal_grid" not in x:
                 continue
             sig = np.asarray(x["signal_grid"], dtype=np.float64)
-            shift = np.asarray(x["central_short_grid"]) - np.asarray(a["central_short_grid"])
+            f = x["factor"]  # arm a journals both factors
+            short_x, short_a = x["central_short_grid"][f], a["central_short_grid"][f]
+            shift = np.asarray(short_x) - np.asarray(short_a)
             per_seed.append({"seed": seed, "corr": _corr(sig, shift)})
             xs.append(sig)
             ys.append(shift)
@@ -561,6 +597,13 @@ def transmission(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "n": n,
         }
     return out
+
+
+def _finite_mean(values: Sequence[float]) -> float:
+    """Mean of the finite values, NaN if there are none."""
+    x = np.asarray(values, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    return float(x.mean()) if x.size else math.nan
 
 
 def _pooled(rows: Sequence[dict[str, Any]], key: str) -> dict[str, float]:
@@ -622,6 +665,9 @@ def summarise(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "prop_turnover": float(np.mean([r["prop_cost"]["turnover"] for r in rs]))
             if "prop_cost" in rs[0]
             else 0.0,
+            "venue_share_with_central": _finite_mean(
+                [r.get("venue_share_with_central", math.nan) for r in rs]
+            ),
             "cpu_s": float(np.sum([r["cpu_s"] for r in rs])),
             "wall_s": float(np.sum([r["wall_s"] for r in rs])),
         }
