@@ -17,6 +17,7 @@ from mmdesk.flow.classifier import (
     classify_tags,
     kmeans,
     nearest,
+    toxicity_of,
 )
 
 
@@ -56,17 +57,60 @@ def test_unseen_groups_sit_at_the_prior() -> None:
     assert st["toxicity"][0] == -0.5 and not st["smart"][0]
 
 
-def test_tags_are_labelled_smart_when_the_desk_loses_to_them() -> None:
-    rng = np.random.default_rng(3)
-    tags = np.repeat([100, 101, 200, 300], 400)
-    true_tox = np.where(tags >= 200, 2.0, -1.0)  # currency per contract taken from the desk
+def _flow(
+    rng: np.random.Generator, info: dict[int, float], spread: dict[int, float], n: int
+) -> tuple[pl.DataFrame, np.ndarray]:
+    """n fills per tag: each tag pays ``spread[tag]`` per contract to the desk at the fill
+    (the edge) and its trades are followed by a move of ``info[tag]`` per contract against
+    the desk, plus noise of sd 6 per contract. Returns the markout table and the hedged
+    markouts (currency, desk side, edge included)."""
+    tags = np.repeat(np.array(list(info)), n)
     qty = rng.integers(1, 10, tags.size).astype(np.float64)
-    hedged = -(true_tox + 6.0 * rng.standard_normal(tags.size)) * qty
-    table = pl.DataFrame({"tag": tags, "qty": qty})
+    edge = np.array([spread[t] for t in tags]) * qty
+    move = -(np.array([info[t] for t in tags]) + 6.0 * rng.standard_normal(tags.size)) * qty
+    return pl.DataFrame({"tag": tags, "qty": qty, "edge": edge}), edge + move
+
+
+def test_tags_are_labelled_smart_when_their_trades_predict_the_move_against_the_desk() -> None:
+    rng = np.random.default_rng(3)
+    table, hedged = _flow(rng, {100: 0.0, 101: 0.0, 200: 3.0, 300: 3.0}, dict.fromkeys(
+        (100, 101, 200, 300), 1.0), 400)  # fmt: skip
     st = classify_tags(table, hedged)
     assert st["tag"].to_list() == [100, 101, 200, 300]
     assert st["smart"].to_list() == [False, False, True, True]
     assert (st["confidence"] > 0.9).all()
+
+
+def test_an_informed_tag_paying_a_wide_spread_is_smart_and_noise_paying_it_is_dumb() -> None:
+    # both pay 5 a contract, more than the informed tag's 3 of information: the desk
+    # makes money on both, but only the informed tag's trades predict the move
+    rng = np.random.default_rng(6)
+    table, hedged = _flow(rng, {100: 0.0, 200: 3.0}, {100: 5.0, 200: 5.0}, 300)
+    assert (hedged[table["tag"].to_numpy() == 200].sum()) > 0.0  # profitable for the desk
+    st = classify_tags(table, hedged)
+    assert st["smart"].to_list() == [False, True]
+    assert (st["confidence"] > 0.9).all()
+    assert np.allclose(toxicity_of(table, hedged), -(hedged - table["edge"]) / table["qty"])
+
+
+def test_a_tag_is_judged_against_the_rest_of_the_flow_not_against_zero() -> None:
+    # every fill is followed by a small move against the desk (the desk is hit when its
+    # theo is off): noise tags with 0.5 of it are dumb next to informed tags with 3
+    rng = np.random.default_rng(7)
+    info = {100: 0.5, 101: 0.5, 102: 0.5, 103: 0.5, 200: 3.0, 201: 3.0}
+    table, hedged = _flow(rng, info, dict.fromkeys(info, 2.0), 300)
+    st = classify_tags(table, hedged)
+    assert st["smart"].to_list() == [False] * 4 + [True] * 2
+    assert (st["toxicity"].to_numpy()[:4] > 0.0).all()  # yet positive toxicity
+    bench = st["benchmark"].to_numpy()
+    assert bench[0] == pytest.approx(float(np.mean(toxicity_of(table, hedged)[300:])))
+
+
+def test_a_lone_counterparty_is_judged_against_zero() -> None:
+    m = ToxicityModel()
+    m.update(np.full(500, 9), np.full(500, 1.0) + np.random.default_rng(8).standard_normal(500))
+    st = m.state()
+    assert st["benchmark"][0] == 0.0 and st["smart"][0] and st["confidence"][0] > 0.99
 
 
 def test_kmeans_finds_separated_blobs() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from mmdesk.flow.classifier import adverse_toxicity
 from mmdesk.flow.leaning import LeaningConfig
 from mmdesk.flow.reader import FlowReader, FlowReaderConfig
 
@@ -65,8 +66,29 @@ def test_the_running_hedge_removes_the_underlyings_move_step_by_step() -> None:
     r.update(20 * S, np.array([2.5, 1.5]), np.array([0.5, 0.5]), LIVE, 101.0)
     r.update(200 * S, np.array([2.5, 1.5]), np.array([0.5, 0.5]), LIVE, 101.0)
     tox = dict(zip(r.state()["tag"].to_list(), r.state()["mean_obs"].to_list(), strict=True))
-    assert abs(tox[SMART] - (-0.02 * 100.0)) < 1e-9  # it paid the desk 0.02 a share
-    assert abs(tox[DUMB] - (-0.05 * 100.0)) < 1e-9
+    # no information left once hedged: the spread each paid (0.02, 0.05) is not toxicity
+    assert abs(tox[SMART]) < 1e-9 and abs(tox[DUMB]) < 1e-9
+
+
+def test_an_informed_tag_paying_a_wide_spread_is_read_smart_as_the_classifier_would() -> None:
+    r = _reader()
+    ts = np.arange(40, dtype=np.int64) * S
+    one = np.ones(40)
+    # the informed tag pays 0.50 a share over theo 2.00; the option is then re-marked
+    # up 0.30 only: the desk made money on it, but its buying predicted the move
+    r.record(ts, 0 * ts, -one, 10 * one, 2.50 * one, SMART + 0 * ts,
+             2.0 * one, 0.5 * one, 0.2 * one, 100.0)  # fmt: skip
+    r.record(ts, 0 * ts + 1, one, 10 * one, 0.50 * one, DUMB + 0 * ts,
+             1.0 * one, 0.5 * one, 0.2 * one, 100.0)  # fmt: skip
+    _walk(r, [2.1, 2.2, 2.3], [100.0] * 3, until_s=200)
+    st = r.state()
+    tox = dict(zip(st["tag"].to_list(), st["mean_obs"].to_list(), strict=True))
+    markout = np.array([-(2.3 - 2.5) * 10 * 100.0])  # desk sold: −(theo_close − price)
+    edge = np.array([-(2.0 - 2.5) * 10 * 100.0])
+    assert abs(tox[SMART] - adverse_toxicity(markout, edge, np.array([10.0]))[0]) < 1e-9
+    assert abs(tox[SMART] - 30.0) < 1e-9 and abs(tox[DUMB]) < 1e-9
+    p = r.p_smart(np.array([SMART, DUMB]))
+    assert p[0] > 0.99 and p[1] < 0.01
 
 
 def test_an_expired_option_stops_moving_the_markout() -> None:
@@ -76,7 +98,7 @@ def test_an_expired_option_stops_moving_the_markout() -> None:
     r.update(10 * S, np.array([9.0, 1.0]), np.array([0.5, 0.5]), dead, 130.0)
     r.update(200 * S, np.array([9.0, 1.0]), np.array([0.5, 0.5]), dead, 130.0)
     tox = dict(zip(r.state()["tag"].to_list(), r.state()["mean_obs"].to_list(), strict=True))
-    assert abs(tox[SMART] - (-0.02 * 100.0)) < 1e-9
+    assert abs(tox[SMART]) < 1e-9
 
 
 def test_lean_widens_what_smart_flow_bought_skews_up_and_rfqs_tighten_for_the_dumb_tag() -> None:

@@ -1,18 +1,33 @@
 """Who is smart? Online toxicity per counterparty tag, and per feature cluster when tags are hidden.
 
-**Toxicity** of a fill is what the counterparty took from the desk per contract:
-``−markout / qty`` with the desk's delta-hedged markout
-(:func:`mmdesk.flow.markouts.hedged_markouts`, spread included). Smart flow
-has positive toxicity (the desk loses to it after the spread), dumb flow
-negative (it pays the spread and takes nothing back).
+**Toxicity** of a fill is the information in it, not the spread it paid: the
+adverse selection the desk suffered, per contract,
+
+    toxicity = −(hedged markout − edge) / qty          (currency per contract)
+
+with the desk's delta-hedged markout (:func:`mmdesk.flow.markouts.hedged_markouts`,
+or the desk's running version in :mod:`mmdesk.flow.reader`) and ``edge`` the
+spread the desk earned at the fill against its theo. It is the classic
+decomposition effective spread = realised spread + price impact: the markout
+measured from the theo at the fill, not from the price. A counterparty that
+pays a wide spread but whose trades predict the move (direction or vol) against
+the desk is informed; a counterparty that pays the same spread and predicts
+nothing is not (:func:`adverse_toxicity`).
+
+**Smart is relative to the rest of the flow.** Flow that picks the best price
+among several makers imposes some adverse selection on whoever is best even when
+it knows nothing (the desk is best when its theo is off, and its theo is later
+re-marked). So a group is judged against the *benchmark*: the mean toxicity of
+every other group's fills (leave-one-out; 0 when there is no other flow).
 
 **Per tag** (:class:`ToxicityModel`): a normal–normal Bayesian estimate of each
-group's mean toxicity μ. Prior μ ~ N(``prior_mean``, ``prior_sd``²);
+group's mean toxicity μ. Prior μ ~ N(benchmark + ``prior_mean``, ``prior_sd``²);
 observations x_j ~ N(μ, σ²) with σ the pooled per-fill sd (estimated from all
 fills, shrunk toward ``obs_sd_prior``). With n fills and mean x̄ the posterior
-is N(m, s²) with 1/s² = 1/prior_sd² + n/σ², m = s² (prior_mean/prior_sd² + n x̄/σ²):
+is N(m, s²) with 1/s² = 1/prior_sd² + n/σ², m = s² (prior mean/prior_sd² + n x̄/σ²):
 the estimate starts at the prior and moves to the data as trades accumulate.
-The label is *smart* when m > 0, with confidence P(label right) = Φ(|m|/s).
+The label is *smart* when m > benchmark, with P(smart) = Φ((m − b)/√(s² + σ²/n_b))
+(n_b fills behind the benchmark b) and confidence max(P, 1 − P).
 
 **Tags hidden** (:class:`FeatureClassifier`): each fill is described by
 features (log size, desk side, moneyness, |moneyness|, log tenor, call/put,
@@ -55,7 +70,7 @@ class ToxicityConfig(BaseModel):
     Attributes
     ----------
     prior_mean
-        Prior mean toxicity (0: no view).
+        Prior mean of a group's toxicity above the benchmark (0: no view).
     prior_sd
         Prior sd of a group's mean toxicity (> 0): how far groups may differ.
     obs_sd_prior
@@ -113,24 +128,47 @@ class ToxicityModel:
                 dof += n - 1
         return float(np.sqrt(ss / dof)) if dof > 0 else cfg.obs_sd_prior
 
+    def benchmark(self, groups: Sequence[int]) -> tuple[Float64Array, Float64Array]:
+        """Leave-one-out benchmark of each group: ``(mean toxicity of every other group's
+        fills, their number)`` (currency per contract; 0 and 0 when there are none)."""
+        n = np.array([self._n.get(k, 0.0) for k in groups])
+        s = np.array([self._sum.get(k, 0.0) for k in groups])
+        n_other = sum(self._n.values()) - n
+        s_other = sum(self._sum.values()) - s
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(n_other > 0, s_other / np.maximum(n_other, 1.0), 0.0)
+        return mean, n_other
+
     def posterior(
         self, groups: Sequence[int] | None = None
     ) -> tuple[list[int], Float64Array, Float64Array, Float64Array, Float64Array, Float64Array]:
         """Posterior per group as arrays: ``(groups, fills, sums, toxicity, toxicity_sd,
         p_smart)`` (sorted groups; currency per contract; the numbers :meth:`state` shows)."""
+        keys, n, s, mean, sd, p, _ = self._posterior(groups)
+        return keys, n, s, mean, sd, p
+
+    def _posterior(
+        self, groups: Sequence[int] | None = None
+    ) -> tuple[
+        list[int], Float64Array, Float64Array, Float64Array, Float64Array, Float64Array,
+        Float64Array,
+    ]:  # fmt: skip
         cfg = self.config
         keys = sorted(set(self._n) | set(groups or ()))
         n = np.array([self._n.get(k, 0.0) for k in keys])
         s = np.array([self._sum.get(k, 0.0) for k in keys])
+        bench, n_bench = self.benchmark(keys)
         sig2 = self.obs_sd() ** 2
         prec = 1.0 / cfg.prior_sd**2 + n / sig2
-        mean = (cfg.prior_mean / cfg.prior_sd**2 + s / sig2) / prec
+        mean = ((bench + cfg.prior_mean) / cfg.prior_sd**2 + s / sig2) / prec
         sd = 1.0 / np.sqrt(prec)
-        return keys, n, s, mean, sd, ndtr(mean / sd)
+        bench_var = np.where(n_bench > 0, sig2 / np.maximum(n_bench, 1.0), 0.0)
+        p = ndtr((mean - bench) / np.sqrt(sd**2 + bench_var))
+        return keys, n, s, mean, sd, p, bench
 
     def columns(self, groups: Sequence[int] | None = None) -> dict[str, np.ndarray]:
         """:meth:`state`'s columns as numpy arrays (no DataFrame: the desk's hot path)."""
-        keys, n, s, mean, sd, p = self.posterior(groups)
+        keys, n, s, mean, sd, p, bench = self._posterior(groups)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean_obs = np.where(n > 0, s / np.maximum(n, 1.0), np.nan)
         return {
@@ -140,19 +178,43 @@ class ToxicityModel:
             "toxicity": mean,
             "toxicity_sd": sd,
             "p_smart": p,
-            "smart": mean > 0.0,
+            "smart": p > 0.5,
             "confidence": np.maximum(p, 1.0 - p),
+            "benchmark": bench,
         }
 
     def state(self, groups: Sequence[int] | None = None) -> pl.DataFrame:
         """Posterior per group: ``group, fills, mean_obs, toxicity, toxicity_sd, p_smart,
-        smart, confidence`` (currency per contract; groups never seen sit at the prior)."""
+        smart, confidence, benchmark`` (currency per contract; groups never seen sit at the
+        prior)."""
         return pl.DataFrame(self.columns(groups))
 
 
+def adverse_toxicity(markout: Float64Array, edge: Float64Array, qty: Float64Array) -> Float64Array:
+    """Toxicity per fill: −(markout − edge) / contracts, currency per contract.
+
+    The adverse selection in a fill (module docstring): the desk's (hedged)
+    markout with the spread it earned at the fill taken out, from the
+    counterparty's side. The one definition the post-trade classifier and the
+    desk's online read (:class:`mmdesk.flow.reader.FlowReader`) share.
+
+    Parameters
+    ----------
+    markout : ndarray
+        The desk's markout of each fill, currency (desk side, edge included).
+    edge : ndarray
+        side · (theo − price) · qty · multiplier at the fill, currency.
+    qty : ndarray
+        Contracts (> 0).
+    """
+    m = np.asarray(markout, dtype=np.float64)
+    return np.asarray(-(m - np.asarray(edge, dtype=np.float64)) / np.asarray(qty, np.float64))
+
+
 def toxicity_of(table: pl.DataFrame, hedged: Float64Array) -> Float64Array:
-    """Toxicity per fill: −hedged markout / contracts (currency per contract)."""
-    return np.asarray(-np.asarray(hedged, dtype=np.float64) / table["qty"].to_numpy())
+    """Toxicity of each fill of a markout table from its hedged markouts (see
+    :func:`adverse_toxicity`)."""
+    return adverse_toxicity(hedged, table["edge"].to_numpy(), table["qty"].to_numpy())
 
 
 def classify_tags(

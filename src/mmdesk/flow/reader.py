@@ -13,9 +13,11 @@ vol re-marks are in it), starting from the edge at the fill,
 ``side · qty · m · (theo_fill − price)``; an option past its expiry stops
 moving. Every ``refresh_s`` seconds the per-tag
 :class:`~mmdesk.flow.classifier.ToxicityModel` is rebuilt from the fills at
-least ``min_age_s`` old (toxicity = −markout / qty, currency per contract):
-informed flow shows up as the underlying moves its way, vol-informed flow as
-the hedged option's gamma and vol P&L accrue. The lean follows
+least ``min_age_s`` old, with the classifier's toxicity
+(:func:`~mmdesk.flow.classifier.adverse_toxicity`: −(markout − edge) / qty,
+currency per contract, the spread earned taken out) and its leave-one-out
+benchmark: informed flow shows up as the underlying moves its way, vol-informed
+flow as the hedged option's gamma and vol P&L accrue, whatever spread they paid. The lean follows
 :mod:`mmdesk.flow.leaning`: on the lit quotes from the recent fills weighted by
 their tag's current ``p_smart`` (widening per option, skew in the delta and
 per-expiry vega factors; :func:`~mmdesk.flow.leaning.option_adjustments`),
@@ -30,12 +32,14 @@ import numpy as np
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
-from mmdesk.flow.classifier import ToxicityConfig, ToxicityModel
+from mmdesk.flow.classifier import ToxicityConfig, ToxicityModel, adverse_toxicity
 from mmdesk.flow.leaning import LeaningConfig, OptionLean, option_adjustments, tag_adjustments
 from mmdesk.typing import BoolArray, Float64Array, Int64Array
 
 _INT_FIELDS = ("ts_ns", "option", "tag")
-_FLOAT_FIELDS = ("side", "qty", "delta", "vega", "markout", "theo_prev", "delta_prev", "spot_prev")
+_FLOAT_FIELDS = (
+    "side", "qty", "delta", "vega", "edge", "markout", "theo_prev", "delta_prev", "spot_prev"
+)  # fmt: skip
 
 
 class FlowReaderConfig(BaseModel):
@@ -141,6 +145,7 @@ class FlowReader:
             "qty": qty_f,
             "delta": np.asarray(delta, dtype=np.float64),
             "vega": np.asarray(vega, dtype=np.float64),
+            "edge": edge,
             "markout": edge,
             "theo_prev": theo_f,
             "delta_prev": np.asarray(delta, dtype=np.float64),
@@ -180,7 +185,7 @@ class FlowReader:
         f = self._fills
         aged = f["ts_ns"] <= np.int64(now_ns) - np.int64(round(cfg.min_age_s * 1e9))
         model = ToxicityModel(cfg.toxicity)
-        model.update(f["tag"][aged], -f["markout"][aged] / f["qty"][aged])
+        model.update(f["tag"][aged], adverse_toxicity(f["markout"], f["edge"], f["qty"])[aged])
         self._read = model.columns()
         self._state = None
         self._p_by_tag = dict(
