@@ -74,7 +74,9 @@ def flow(
     console.print(
         "[dim]gross = Σ|component| (edge, fees, greeks, re-marks, hedge cost, settlement); "
         "edge/gains = spread capture over the sum of the positive components; tags judged: "
-        "informed and vol-informed must be smart, noise and institutional dumb; online = the "
+        "informed and vol-informed must be smart, noise and institutional dumb, by toxicity = "
+        "−(hedged markout − edge)/qty (the adverse selection, spread excluded) against the "
+        "rest of the flow; online = the "
         "desk's own read at its last refresh (running hedged markouts at its theo), post-trade "
         "= markouts to the close on the journal's tape.[/]"
     )
