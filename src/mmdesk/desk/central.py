@@ -395,8 +395,9 @@ class CentralBook(ParticipantBase):
         widen = self.gate.limits.reducing_widen if self.gate.state is GateState.REDUCING else 1.0
         if self._glft_terms is None:  # changes with the intensity refit and the buckets only
             self._option_intensity = (self.intensity_a[self.bucket], self.intensity_k[self.bucket])
-            ia, ik = self._option_intensity
-            self._glft_terms = glft_quote_terms(self.config.quoter, ik, ia, self.m)
+            self._glft_terms = glft_quote_terms(
+                self.config.quoter, self._option_intensity[1], self._option_intensity[0], self.m
+            )
         ia, ik = self._option_intensity
         x = QuoteInputs(
             theo=th.theo,

@@ -645,17 +645,15 @@ def summarise(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "delta_abs_mean": float(np.mean([r["central_delta_abs_mean"] for r in rs])),
             "delta_abs_max": float(np.max([r["central_delta_abs_max"] for r in rs])),
             "shares_hedged": float(np.mean([r["central_shares_hedged"] for r in rs])),
-            "corr_signal_skew": float(np.nanmean([r.get("corr_signal_skew", np.nan) for r in rs]))
-            if arm != FirmArm.CENTRAL.value
-            else math.nan,
-            "corr_signal_lean": float(np.nanmean([r.get("corr_signal_lean", np.nan) for r in rs]))
-            if arm != FirmArm.CENTRAL.value
-            else math.nan,
-            "corr_signal_skew_change": float(
-                np.nanmean([r.get("corr_signal_skew_change", np.nan) for r in rs])
-            )
-            if arm != FirmArm.CENTRAL.value
-            else math.nan,
+            **{
+                key: _finite_mean([r.get(key, math.nan) for r in rs])
+                for key in (
+                    "corr_signal_skew",
+                    "corr_signal_lean",
+                    "corr_signal_skew_change",
+                    "venue_share_with_central",
+                )
+            },
             "prop_cost": float(np.mean([r["prop_cost"]["spread_impact"] for r in rs]))
             if "prop_cost" in rs[0]
             else 0.0,
@@ -665,9 +663,6 @@ def summarise(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "prop_turnover": float(np.mean([r["prop_cost"]["turnover"] for r in rs]))
             if "prop_cost" in rs[0]
             else 0.0,
-            "venue_share_with_central": _finite_mean(
-                [r.get("venue_share_with_central", math.nan) for r in rs]
-            ),
             "cpu_s": float(np.sum([r["cpu_s"] for r in rs])),
             "wall_s": float(np.sum([r["wall_s"] for r in rs])),
         }
