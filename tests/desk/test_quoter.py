@@ -266,6 +266,20 @@ def test_smart_flow_lean_widens_and_shifts_the_quotes_the_way_smart_flow_pushed(
     np.testing.assert_allclose(leaned.reservation - base.reservation, shift, atol=1e-12)
 
 
+def test_one_sided_lean_moves_only_the_ask_out_when_smart_flow_bought() -> None:
+    x = _inputs()
+    n = x.theo.size
+    base = price_quotes(x, CFG, TICKS)
+    # ask out by 0.04, bid untouched: mean 0.02 on the half-spread, half the difference on
+    # the reservation
+    lean = OptionLean(np.full(n, 0.02), np.ones(n), 0.0, np.zeros(2), np.full(n, 0.02))
+    leaned = price_quotes(QuoteInputs(**{**x.__dict__, "lean": lean}), CFG, TICKS)
+    ask = leaned.reservation + leaned.half_spread - (base.reservation + base.half_spread)
+    bid = leaned.reservation - leaned.half_spread - (base.reservation - base.half_spread)
+    np.testing.assert_allclose(ask, 0.04, atol=1e-12)
+    np.testing.assert_allclose(bid, 0.0, atol=1e-12)
+
+
 def test_dumb_flow_lean_tightens_but_never_below_the_edge_floor() -> None:
     x = _inputs()
     n = x.theo.size

@@ -101,12 +101,18 @@ def test_an_expired_option_stops_moving_the_markout() -> None:
     assert abs(tox[SMART]) < 1e-9
 
 
-def test_lean_widens_what_smart_flow_bought_skews_up_and_rfqs_tighten_for_the_dumb_tag() -> None:
+def test_lean_moves_out_the_ask_smart_flow_lifted_and_rfqs_tighten_for_the_dumb_tag() -> None:
     r = _reader()
     _trade(r, 40)
     _walk(r, [2.1, 2.2, 2.3], [100.0], until_s=200)
-    assert r.lean.widen_px[0] > 0.0 and r.lean.widen_px[1] == 0.0
-    assert r.lean.spot_shift > 0.0 and r.lean.vol_shift[0] > 0.0  # smart flow bought calls
+    # both options are calls of expiry 0 (one cell): smart flow lifted the offer, dumb flow
+    # hit the bid and is not toxic, so only the ask moves out
+    assert r.lean.side_px is not None
+    ask = r.lean.widen_px + r.lean.side_px
+    bid = r.lean.widen_px - r.lean.side_px
+    assert np.all(ask > 0.0)
+    np.testing.assert_allclose(bid, 0.0, atol=1e-15)
+    assert r.lean.spot_shift == 0.0  # no factor skew by default
     widen, mult = r.tag_lean(SMART)
     assert widen > 0.0 and mult == 1.0
     widen, mult = r.tag_lean(DUMB)
@@ -120,4 +126,5 @@ def test_leaning_switched_off_keeps_reading_but_quotes_stay_neutral() -> None:
     assert r.p_smart(np.array([SMART]))[0] > 0.99
     assert np.all(r.lean.widen_px == 0.0) and r.lean.spot_shift == 0.0
     assert np.all(r.lean.vol_shift == 0.0) and np.all(r.lean.spread_mult == 1.0)
+    assert r.lean.side_px is None
     assert r.tag_lean(SMART) == (0.0, 1.0)

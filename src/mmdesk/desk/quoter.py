@@ -303,7 +303,12 @@ def price_quotes(
         np.asarray(x.vol_uncertainty, f64), cfg.vol_uncertainty_mult,
         cfg.edge_floor_ticks, cfg.max_half_spread_fraction, tick, out,
     )  # fmt: skip
-    return Pricing(reservation=out[0], half_spread=out[1], skew=out[2], glft_c=out[3], tick=tick)
+    reservation = out[0]
+    if x.lean is not None and lean.side_px is not None:  # the lean's one-sided widening
+        reservation = reservation + np.asarray(lean.side_px, f64)
+    return Pricing(
+        reservation=reservation, half_spread=out[1], skew=out[2], glft_c=out[3], tick=tick
+    )
 
 
 def price_quotes_python(

@@ -18,9 +18,9 @@ least ``min_age_s`` old, with the classifier's toxicity
 currency per contract, the spread earned taken out) and its leave-one-out
 benchmark: informed flow shows up as the underlying moves its way, vol-informed
 flow as the hedged option's gamma and vol P&L accrue, whatever spread they paid. The lean follows
-:mod:`mmdesk.flow.leaning`: on the lit quotes from the recent fills weighted by
-their tag's current ``p_smart`` (widening per option, skew in the delta and
-per-expiry vega factors; :func:`~mmdesk.flow.leaning.option_adjustments`),
+:mod:`mmdesk.flow.leaning`: on the lit quotes from the recent fills and their tag's current expected
+excess toxicity (Glosten–Milgrom widening of the side smart flow took, per
+expiry × sign of delta; :func:`~mmdesk.flow.leaning.option_adjustments`),
 per requester tag for RFQ answers (:func:`~mmdesk.flow.leaning.tag_adjustments`).
 A disabled :class:`~mmdesk.flow.leaning.LeaningConfig` still reads the flow
 but every adjustment is neutral.
@@ -33,7 +33,13 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
 from mmdesk.flow.classifier import ToxicityConfig, ToxicityModel, adverse_toxicity
-from mmdesk.flow.leaning import LeaningConfig, OptionLean, option_adjustments, tag_adjustments
+from mmdesk.flow.leaning import (
+    LeaningConfig,
+    OptionLean,
+    expected_excess,
+    option_adjustments,
+    tag_adjustments,
+)
 from mmdesk.typing import BoolArray, Float64Array, Int64Array
 
 _INT_FIELDS = ("ts_ns", "option", "tag")
@@ -191,7 +197,7 @@ class FlowReader:
         self._p_by_tag = dict(
             zip(self._read["group"].tolist(), self._read["p_smart"].tolist(), strict=True)
         )
-        self.lean = self._option_lean(now_ns)
+        self.lean = self._option_lean(now_ns, delta)
         return True
 
     @staticmethod
@@ -215,19 +221,34 @@ class FlowReader:
         """Current probability that each tag is smart (0.5 for a tag not yet read)."""
         return np.array([self._p_by_tag.get(int(t), 0.5) for t in np.asarray(tags)], np.float64)
 
-    def _option_lean(self, now_ns: int) -> OptionLean:
+    def _option_lean(self, now_ns: int, delta: Float64Array) -> OptionLean:
+        if not self.config.leaning.enabled:
+            return OptionLean.neutral(self.n_options, self.n_expiries)
         f = self._fills
         tags, inverse = np.unique(f["tag"], return_inverse=True)
+        excess_by = dict(
+            zip(
+                self._read["group"].tolist(),
+                expected_excess(
+                    self._read["toxicity"], self._read["benchmark"], self._read["p_smart"]
+                ).tolist(),
+                strict=True,
+            )
+        )
+        excess = np.array([excess_by.get(int(t), 0.0) for t in tags], np.float64)
+        # cells: expiry × sign of delta (calls and puts, the way directional flow picks them)
+        cell = 2 * self.expiry + (np.asarray(delta) > 0.0)
         return option_adjustments(
             f["option"],
             f["ts_ns"],
             f["side"].astype(np.int64),
             f["qty"],
             self.p_smart(tags)[inverse],
+            excess[inverse],
             f["delta"],
             f["vega"],
             self.expiry[f["option"]],
-            self.n_options,
+            cell.astype(np.int64),
             self.n_expiries,
             self.multiplier,
             now_ns,
