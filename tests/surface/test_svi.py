@@ -110,6 +110,43 @@ def test_adc_fit_and_durrleman_twins_agree(rng: np.random.Generator) -> None:
     assert _min_durrleman_python(*EQUITY, kg) == pytest.approx(_min_durrleman(*EQUITY, kg))
 
 
+def test_band_iteration_that_cycles_stops_at_the_best_point_visited(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # captured from a default-day refit: a tiny sigma (y ~ 10^3) puts the
+    # violation sets of successive exact QPs into a cycle
+    y = np.array([1484.2901016, 2151.67838496, 2815.73803461, 139.39297201, 813.53964646])
+    target = np.array([1.01776484, 0.98947341, 1.0, 1.02023273, 0.9820639])
+    wt = np.array([1.0, 0.83015474, 0.5495198, 0.7174397, 0.94964248])
+    lo = np.array([0.94478401, 0.90238893, 0.81856559, 0.88337994, 0.95658938])
+    hi = np.array([1.09340311, 1.0789275, 1.17750413, 1.16011276, 1.00783298])
+    G, h = _constraints(1.0, 0.00098206)
+    h[3] = h[4] = -0.13956981
+    visited: list[float] = []
+
+    def recording_qp(*args: np.ndarray) -> int:
+        status: int = _qp_active_set(*args)
+        xq = args[4]
+        w = xq[0] + xq[1] * y + xq[2] * np.sqrt(y * y + 1.0)
+        band = np.maximum(w - hi, 0.0) ** 2 + np.maximum(lo - w, 0.0) ** 2
+        visited.append(float(np.sum(wt * (w - target) ** 2 + 100 * wt * band)))
+        return status
+
+    monkeypatch.setattr("mmdesk.surface.svi._qp_active_set", recording_qp)
+    x = np.zeros(3)
+    obj = _fit_adc_python(y, target, wt, lo, hi, 100 * wt, G, h, x)
+    assert 2 < len(visited) < 30  # stopped when a violation set came back
+    assert obj == pytest.approx(min(visited), rel=1e-12)
+    w = x[0] + x[1] * y + x[2] * np.sqrt(y * y + 1.0)
+    assert obj == pytest.approx(
+        np.sum(wt * (w - target) ** 2)
+        + np.sum(100 * wt * (np.maximum(w - hi, 0.0) ** 2 + np.maximum(lo - w, 0.0) ** 2)),
+        rel=1e-12,
+    )
+    x_kernel = np.zeros(3)
+    assert _fit_adc(y, target, wt, lo, hi, 100 * wt, G, h, x_kernel) == pytest.approx(obj)
+
+
 # ------------------------------------------------------------------ calibration
 
 

@@ -277,15 +277,22 @@ def _fit_adc_python(
 
     Objective: ``Σ wt (w − target)² + Σ pen · dist(w, [lo, hi])²`` with ``w = a + d y +
     c sqrt(y² + 1)``, subject to ``G (a, d, c) ≥ h``. The set of band violations is
-    found by fixed-point iteration (each step an exact QP); writes into ``x``.
+    found by fixed-point iteration (each step an exact QP); writes into ``x``. The
+    iteration can cycle between violation sets (a point on its band's edge): when a
+    set comes back, or after 30 steps, the best point visited is kept.
     """
     n = y.shape[0]
+    max_steps = 30
     state = np.zeros(n, dtype=np.int8)
+    seen = np.zeros((max_steps + 1, n), dtype=np.int8)  # violation sets visited
+    best_x = np.empty(3)
+    best = np.inf
+    converged = False
     H = np.empty((3, 3))
     g = np.empty(3)
     phi = np.empty(3)
     obj = np.inf
-    for _ in range(30):
+    for step in range(max_steps):
         for i in range(3):
             g[i] = 0.0
             for j in range(3):
@@ -326,7 +333,27 @@ def _fit_adc_python(
                 changed = True
                 state[p] = new
         if not changed:
+            converged = True
             break
+        if obj < best:
+            best = obj
+            best_x[0], best_x[1], best_x[2] = x[0], x[1], x[2]
+        cycle = False
+        for s in range(step + 1):
+            same = True
+            for p in range(n):
+                if seen[s, p] != state[p]:
+                    same = False
+                    break
+            if same:
+                cycle = True
+                break
+        if cycle:
+            break
+        seen[step + 1, :] = state
+    if not converged and best < obj:
+        x[0], x[1], x[2] = best_x[0], best_x[1], best_x[2]
+        obj = best
     return obj
 
 
