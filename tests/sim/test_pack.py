@@ -10,6 +10,10 @@ from mmdesk.sim._pack import (
     pack_message_python,
     private_rows,
     private_rows_python,
+    scan_batch,
+    scan_batch_python,
+    take_rows,
+    take_rows_python,
 )
 from mmdesk.venue.commands import COMMAND_DTYPE, CommandKind
 from mmdesk.venue.participant import TIF_DAY, TIF_FOK, TIF_IOC, make_orders, make_quotes
@@ -83,6 +87,49 @@ def test_private_rows_are_the_participants_own_fills_and_updates(
             for f, u in got:
                 assert f.tolist() == (np.flatnonzero(own & fill).tolist() if wf else [])
                 assert u.tolist() == (np.flatnonzero(own & ~fill).tolist() if wu else [])
+
+
+def test_scan_batch_kernel_agrees_with_its_twin_and_with_numpy_selections(
+    rng: np.random.Generator,
+) -> None:
+    pidx, _ = _owners()
+    rows = empty_events(300)
+    rows["owner"] = rng.choice([-1, 4, 5, 7, 9, 12, 40], 300)
+    kinds = [EventKind.ACK, EventKind.FILL | EventKind.MAKER, EventKind.TOP, EventKind.CANCEL,
+             EventKind.TRADE, EventKind.SETTLE]  # fmt: skip
+    rows["flags"] = rng.choice([int(k) for k in kinds], 300)
+    rows["instrument"] = rng.integers(0, 6, 300)
+    rows["price"] = rng.integers(1, 1000, 300)
+    rows["side"] = rng.choice([-1, 1], 300)
+    rows["qty"] = rng.integers(1, 50, 300)
+    rows["ts_exchange"] = np.arange(300)
+    mode = np.array([0, 0, 1, 3, 2, 0], dtype=np.int64)  # participant 2 fills, 3 both, 4 updates
+    last = rng.integers(-1, 100, 6)
+    keep = int(EventKind.FILL | EventKind.TRADE | EventKind.SETTLE)
+    got = [fn(rows, keep, pidx, mode, last) for fn in (scan_batch, scan_batch_python)]
+    for a, b in zip(got[0], got[1], strict=True):
+        np.testing.assert_array_equal(a, b)
+    present, kept, tr, und_ts, und_q, new_last, dest, counts = got[0]
+    assert present == int(np.bitwise_or.reduce(rows["flags"]))
+    np.testing.assert_array_equal(kept, rows[(rows["flags"] & keep) != 0])
+    is_tr = (rows["flags"] & int(EventKind.TRADE)) != 0
+    np.testing.assert_array_equal(tr, rows[is_tr])
+    und = tr["instrument"] == 0
+    assert und_ts.tolist() == tr["ts_exchange"][und].tolist()
+    assert und_q.tolist() == (tr["side"][und].astype(np.int64) * tr["qty"][und]).tolist()
+    ref_last = last.copy()
+    ref_last[tr["instrument"]] = tr["price"]
+    assert new_last.tolist() == ref_last.tolist()
+    for k, (wf, wu) in {2: (True, False), 3: (True, True), 4: (False, True)}.items():
+        fi, ui = private_rows(rows["owner"], rows["flags"], pidx, k, wf, wu)
+        for code, idx in ((2 * k, fi), (2 * k + 1, ui)):
+            assert counts[code] == idx.shape[0]
+            for fn in (take_rows, take_rows_python):
+                np.testing.assert_array_equal(fn(rows, dest, code, idx.shape[0]), rows[idx])
+    assert counts.sum() == (dest >= 0).sum()
+    # no trade: the last-trade prices are left alone (empty result)
+    quiet = rows[~is_tr]
+    assert scan_batch(quiet, 0, pidx, mode, last)[5].shape == (0,)
 
 
 def test_a_view_built_from_columns_equals_the_constructed_one_and_stays_frozen() -> None:

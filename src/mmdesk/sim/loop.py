@@ -40,7 +40,7 @@ from mmdesk.flow.agents.noise import NoiseAgents
 from mmdesk.flow.agents.tags import TAG_DESK
 from mmdesk.flow.agents.vol_informed import VolInformedAgents
 from mmdesk.market.events import EVENT_DTYPE, EventKind
-from mmdesk.sim._pack import pack_message, private_rows, rows_with
+from mmdesk.sim._pack import pack_message, private_rows, rows_with, scan_batch, take_rows
 from mmdesk.sim.clock import SimClock, TradingCalendar
 from mmdesk.sim.config import ScenarioConfig
 from mmdesk.sim.fair_value import simulate_session_paths
@@ -322,6 +322,9 @@ class SimulationLoop:
         self._push_md = [bool(getattr(p, "market_data_push", False)) for p in self.participants]
         self._wants_trades = [callable(getattr(p, "on_trades", None)) for p in self.participants]
         self._any_private = any(self._wants_fills) or any(self._wants_updates)
+        # per participant: 1 wants its fills, 2 its other order updates (scan_batch)
+        wants = zip(self._wants_fills, self._wants_updates, strict=True)
+        self._private_mode = np.array([int(f) | 2 * int(u) for f, u in wants], dtype=np.int64)
         # the participants each kind of venue output goes to (loops below run per batch)
         self._private_ks = [
             k
@@ -449,22 +452,31 @@ class SimulationLoop:
                 self._run_rfqs(t, k, cmds.rfqs)
 
     def _after_engine(self, t: int, ev: EventArray) -> None:
-        present = int(np.bitwise_or.reduce(ev["flags"]))  # every kind in the batch, one pass
-        self._record(ev, present)
-        if present & _TRADE:
-            tr = rows_with(ev, _TRADE)
-            und = tr["instrument"] == 0
-            if und.any():
-                self.impact.apply(
-                    tr["ts_exchange"][und], tr["side"][und].astype(np.int64) * tr["qty"][und]
-                )
+        keep = self._keep
+        present, kept, tr, und_ts, und_q, new_last, dest, counts = scan_batch(
+            ev, _KEEP_FLAGS if keep == "fills" else 0, self._owner_pidx, self._private_mode,
+            self._last_trade,
+        )  # fmt: skip
+        # what _record does, with the kept rows already selected
+        self._hasher.update((ev if ev.flags.c_contiguous else ev.copy()).data)
+        self._n_events += ev.shape[0]
+        if keep == "all":
+            self._journal.append(ev)
+        elif kept.shape[0]:
+            self._journal.append(kept)
+        if und_ts.shape[0]:
+            self.impact.apply(und_ts, und_q)
         if present & _FILL:
             self.oi.apply_fills(ev)  # reads the option FILL rows only
         if self._any_private:
-            self._deliver_private(t, ev)
+            for k in self._private_ks:
+                nf, nu = int(counts[2 * k]), int(counts[2 * k + 1])
+                if nf or nu:
+                    f = take_rows(ev, dest, 2 * k, nf) if nf else np.empty(0, EVENT_DTYPE)
+                    u = take_rows(ev, dest, 2 * k + 1, nu) if nu else np.empty(0, EVENT_DTYPE)
+                    self._push(self._links[k].arrival("ack", t), _REACT, 0, (k, f, u))
         if present & _TRADE:
-            self._last_trade = self._last_trade.copy()
-            self._last_trade[tr["instrument"]] = tr["price"]  # later rows win
+            self._last_trade = new_last
             for k in self._trades_ks:
                 self._push(self._links[k].arrival("md", t), _REACT, 2, (k, tr))
         if present & (_TOP | _FILL):
