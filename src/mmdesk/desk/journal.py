@@ -182,6 +182,8 @@ _DEFERRED: dict[Any, tuple[type, ...]] = {
     object: (str,),
 }
 _I64 = 1 << 63
+#: Python scalar types (never arrays): no numpy call is needed to recognise them
+_PLAIN = frozenset({int, float, str, bool})
 
 
 def _filled(value: Any, n: int, dtype: Any) -> np.ndarray:
@@ -211,6 +213,11 @@ class Journal:
             t: {c: [] for c in cols} for t, cols in self._schemas.items()
         }
         self._rows: dict[str, int] = dict.fromkeys(self._schemas, 0)
+        # per table: (column, dtype, its np.dtype, the scalar types stored as they come)
+        self._plans = {
+            t: tuple((c, d, np.dtype(d), _DEFERRED.get(d, ())) for c, d in cols.items())
+            for t, cols in self._schemas.items()
+        }
 
     def rows(self, table: str) -> int:
         """Rows appended so far to ``table``."""
@@ -229,23 +236,36 @@ class Journal:
             missing = sorted(set(schema) - set(columns))
             extra = sorted(set(columns) - set(schema))
             raise ValueError(f"journal {table}: missing columns {missing}, unknown {extra}")
-        # hot path (every quote, fill and snapshot): no np.ndim/np.full on plain scalars
-        arrays = {k for k, v in columns.items() if _is_array(v)}
-        n = max((np.size(columns[k]) for k in arrays), default=1)
+        # hot path (every quote, fill and snapshot): plain scalars and 1-d arrays of the
+        # column's dtype are recognised by their exact type, without a numpy call
+        n = -1
+        for v in columns.values():
+            t = type(v)
+            if t is np.ndarray:
+                if v.ndim and v.size > n:
+                    n = v.size
+            elif t not in _PLAIN and _is_array(v):
+                n = max(n, int(np.size(v)))
+        if n < 0:  # no array: one row
+            n = 1
         chunks = self._chunks[table]
-        for name, dtype in schema.items():
+        for name, dtype, exact, deferred in self._plans[table]:
             v = columns[name]
-            if name in arrays:
-                arr = np.asarray(v, dtype=dtype)
-                if arr.shape != (n,):
-                    raise ValueError(
-                        f"journal {table}: column {name} has shape {arr.shape}, expected ({n},)"
-                    )
-            elif type(v) in _DEFERRED.get(dtype, ()) and (type(v) is not int or -_I64 <= v < _I64):
+            t = type(v)
+            if t is np.ndarray and v.ndim:
+                arr = v if v.dtype is exact else np.asarray(v, dtype=dtype)
+            elif t in deferred and (t is not int or -_I64 <= v < _I64):
                 chunks[name].append((v, n))
                 continue
+            elif t in _PLAIN or not _is_array(v):
+                chunks[name].append(_filled(v, n, dtype))
+                continue
             else:
-                arr = _filled(v, n, dtype)
+                arr = np.asarray(v, dtype=dtype)
+            if arr.ndim != 1 or arr.shape[0] != n:
+                raise ValueError(
+                    f"journal {table}: column {name} has shape {arr.shape}, expected ({n},)"
+                )
             chunks[name].append(arr)
         self._rows[table] += n
 

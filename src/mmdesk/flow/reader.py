@@ -101,6 +101,9 @@ class FlowReader:
         self._p_by_tag: dict[int, float] = {}
         self._last_mark_ns: int | None = None
         self._last_refresh_ns: int | None = None
+        # the cadences in ns, once (update runs at every timer tick)
+        self._mark_ns = round(config.mark_s * 1e9)
+        self._refresh_ns = round(config.refresh_s * 1e9)
         self.lean = OptionLean.neutral(self.n_options, self.n_expiries)
 
     def record(
@@ -181,12 +184,14 @@ class FlowReader:
         bool
             True when the per-tag read and the lean were rebuilt.
         """
-        cfg = self.config
-        if self._due(self._last_mark_ns, now_ns, cfg.mark_s):
+        last = self._last_mark_ns
+        if last is None or now_ns - last >= self._mark_ns:
             self._mark(theo, delta, live, spot)
             self._last_mark_ns = now_ns
-        if not self._due(self._last_refresh_ns, now_ns, cfg.refresh_s):
+        last = self._last_refresh_ns
+        if last is not None and now_ns - last < self._refresh_ns:
             return False
+        cfg = self.config
         self._last_refresh_ns = now_ns
         f = self._fills
         aged = f["ts_ns"] <= np.int64(now_ns) - np.int64(round(cfg.min_age_s * 1e9))
@@ -199,10 +204,6 @@ class FlowReader:
         )
         self.lean = self._option_lean(now_ns, delta)
         return True
-
-    @staticmethod
-    def _due(last: int | None, now_ns: int, period_s: float) -> bool:
-        return last is None or now_ns - last >= round(period_s * 1e9)
 
     def _mark(self, theo: Float64Array, delta: Float64Array, live: BoolArray, spot: float) -> None:
         f = self._fills
