@@ -38,19 +38,19 @@ from mmdesk.desk.intensity_fit import IntensityEstimator
 from mmdesk.desk.journal import SCHEMAS, Journal
 from mmdesk.desk.pin import pin_widening_ticks
 from mmdesk.desk.quote_legs import quote_legs
+from mmdesk.desk.quote_pass import quote_pass
 from mmdesk.desk.quoter import (
     N_MONEYNESS_BUCKETS,
     Pricing,
     QuoteInputs,
     glft_quote_terms,
-    grid_quotes,
     imbalance_signal,
     intensity_bucket,
     price_quotes,
     rfq_prices,
     tick_size,
 )
-from mmdesk.desk.requote import exposure_rows, gamma_weights, quote_wants, record_legs
+from mmdesk.desk.requote import exposure_rows, gamma_weights, record_legs
 from mmdesk.desk.settlement_hedge import settlement_hedge_delta, vanishing_delta
 from mmdesk.desk.theo import TheoEngine, TheoState
 from mmdesk.flow.agents.tags import TAG_DESK
@@ -181,6 +181,7 @@ class CentralBook(ParticipantBase):
         self._option_intensity: tuple[Float64Array, Float64Array] = (np.zeros(0), np.zeros(0))
         self._run_down_for: tuple[TheoState, LimitsConfig] | None = None
         self._run_down = np.zeros(self.n, dtype=bool)
+        self._any_run_down = False
         self._front = 0
         self.flow = FlowReader(cfg.flow, lst.expiry_index, self.m)
         self.sessions = info.sessions_ns
@@ -266,6 +267,13 @@ class CentralBook(ParticipantBase):
         bid = np.where((self.sent_bq > 0) & (bid == self.sent_bid), -1, bid)
         ask = np.where((self.sent_aq > 0) & (ask == self.sent_ask), -1, ask)
         return bid, ask
+
+    @staticmethod
+    def _as_i64(a: Int64Array) -> Int64Array:
+        """``a`` as contiguous int64 (the view's columns already are: no copy then)."""
+        if a.dtype == np.int64 and a.flags.c_contiguous:
+            return a
+        return np.ascontiguousarray(a, dtype=np.int64)
 
     def _market_at(self, instruments: Int64Array) -> dict[str, Int64Array]:
         """The visible best bid/ask (units, −1 if none) of ``instruments``, for the journal."""
@@ -444,54 +452,62 @@ class CentralBook(ParticipantBase):
         th = self.theo
         assert th is not None and self.book is not None and self.risk is not None
         n = self.n
-        if self.gate.state is GateState.HALTED or self._closed:
-            bid = ask = np.zeros(n, dtype=np.int64)
-            cap_b = cap_a = tick = np.zeros(n)
-        else:
-            pricing = self._price()
-            # clamp against the whole visible market, own resting quotes included: when the
-            # desk is alone at the top the others sit behind it, so that bound is safe
-            v = self.view
-            assert v is not None
-            bid, ask, clamped = grid_quotes(
-                pricing, self.opt_ticks, v.bid[1:].astype(np.int64), v.ask[1:].astype(np.int64)
-            )
-            self.counters["clamped_sides"] += clamped
-            self._clamped_recent = clamped
-            want_b, want_a = np.empty(n), np.empty(n)
-            bid_px, ask_px = np.empty(n), np.empty(n)
-            quote_wants(
-                th.live, self.theo_engine.fitted, self.listing.expiry_index, bid, ask,
-                float(self.config.quoter.quote_size), self.unit, want_b, want_a, bid_px, ask_px,
-            )  # fmt: skip
-            # legs a plausible spot move puts through theo count in full in the sweep guard
-            spot_sd_1s = th.spot * float(self.theo_engine.fallback_vol[self._front])
-            spot_sd_1s /= float(np.sqrt(self.config.quoter.trading_seconds_per_year))
-            fill_share = self.gate.sweep_shares(th.theo, th.delta, bid_px, ask_px, spot_sd_1s)
-            # expiring soon: quoted only to close (changes with the theo's clock and the limits)
-            if self._run_down_for != (th, self.gate.limits):
-                self._run_down_for = (th, self.gate.limits)
-                self._run_down = self.gate.run_down(th.tau)
-            run_down = self._run_down
-            cap_b, cap_a = self.gate.quote_sizes(
-                self.book, self.risk, want_b, want_a, fill_share, run_down
-            )
-            tick = pricing.tick
-        # the collar (no quote further from theo than the gate allows), the passive-only
-        # rule after a fill, and the legs that changed: see mmdesk.desk.quote_legs
         lim = self.gate.limits
         bid_new = np.empty(n, dtype=np.int64)
         ask_new = np.empty(n, dtype=np.int64)
         bq = np.empty(n, dtype=np.int64)
         aq = np.empty(n, dtype=np.int64)
         changed = np.empty(n, dtype=np.bool_)
-        self.counters["collar_pulled_sides"] += quote_legs(
-            bid, ask, np.ascontiguousarray(cap_b, dtype=np.float64),
-            np.ascontiguousarray(cap_a, dtype=np.float64), th.theo, tick, self.unit,
-            float(lim.collar_ticks), float(lim.collar_fraction), passive_only,
-            self.sent_bid, self.sent_ask, self.sent_bq, self.sent_aq,
-            bid_new, ask_new, bq, aq, changed,
-        )  # fmt: skip
+        if self.gate.state is GateState.HALTED or self._closed:
+            zero_u = np.zeros(n, dtype=np.int64)
+            zero = np.zeros(n)
+            # the collar, the passive-only rule and the legs that changed:
+            # see mmdesk.desk.quote_legs
+            self.counters["collar_pulled_sides"] += quote_legs(
+                zero_u, zero_u, zero, zero, th.theo, zero, self.unit,
+                float(lim.collar_ticks), float(lim.collar_fraction), passive_only,
+                self.sent_bid, self.sent_ask, self.sent_bq, self.sent_aq,
+                bid_new, ask_new, bq, aq, changed,
+            )  # fmt: skip
+        else:
+            pricing = self._price()
+            # grid (clamped against the whole visible market, own resting quotes included:
+            # when the desk is alone at the top the others sit behind it, so that bound is
+            # safe), wanted sizes, the gate's sizes (headroom and sweep guard), the collar,
+            # the passive-only rule and the legs that changed: mmdesk.desk.quote_pass
+            v = self.view
+            assert v is not None
+            # legs a plausible spot move puts through theo count in full in the sweep guard
+            spot_sd_1s = th.spot * float(self.theo_engine.fallback_vol[self._front])
+            spot_sd_1s /= float(np.sqrt(self.config.quoter.trading_seconds_per_year))
+            move = lim.sweep_move_sd * spot_sd_1s * float(np.sqrt(lim.sweep_horizon_s))
+            # expiring soon: quoted only to close (changes with the theo's clock and the limits)
+            if self._run_down_for != (th, lim):
+                self._run_down_for = (th, lim)
+                self._run_down = self.gate.run_down(th.tau)
+                self._any_run_down = bool(self._run_down.any())
+            book, risk, ticks = self.book, self.risk, self.opt_ticks
+            strike_q, quoting, hard = self.gate.sizing_inputs(risk)
+            clamped, pulled = quote_pass(
+                pricing.reservation, pricing.half_spread, pricing.tick,
+                ticks.unit, ticks.starts, ticks.steps, ticks.nbands,
+                self._as_i64(v.bid[1:]), self._as_i64(v.ask[1:]),
+                th.live, self.theo_engine.fitted, self.listing.expiry_index,
+                float(self.config.quoter.quote_size), self.unit, th.theo, th.delta,
+                move, float(lim.sweep_share), self._run_down, self._any_run_down,
+                np.array([book.delta, book.gamma, book.vega, book.notional]),
+                book.expiry_vega, book.expiry_gamma, book.expiry_contracts,
+                book.strike_contracts, book.position,
+                risk.delta, risk.gamma, risk.vega, risk.notional, risk.expiry,
+                risk.strike_cell, strike_q, quoting, hard,
+                self.gate.state is GateState.REDUCING,
+                float(lim.collar_ticks), float(lim.collar_fraction), passive_only,
+                self.sent_bid, self.sent_ask, self.sent_bq, self.sent_aq,
+                bid_new, ask_new, bq, aq, changed,
+            )  # fmt: skip
+            self.counters["clamped_sides"] += clamped
+            self._clamped_recent = clamped
+            self.counters["collar_pulled_sides"] += pulled
         bid, ask = bid_new, ask_new
         legs = np.flatnonzero(changed)
         if legs.size == 0:

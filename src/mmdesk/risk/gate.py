@@ -30,6 +30,7 @@ import numpy as np
 from mmdesk.risk.headroom import (
     BookExposure,
     ContractRisk,
+    packed_limits,
     quote_headroom,
     sweep_fill_share,
     sweep_scale,
@@ -298,6 +299,23 @@ class RiskGate:
             np.minimum(ask_size, max_ask),
             self.limits.sweep_share,
             *(fill_share if fill_share is not None else (None, None)),
+        )
+
+    def sizing_inputs(self, risk: ContractRisk) -> tuple[Float64Array, Float64Array, Float64Array]:
+        """What :meth:`quote_sizes` sizes ``risk`` against, for a caller doing it in one kernel.
+
+        Returns
+        -------
+        strike_limit : ndarray
+            Each option's strike-cell limit × ``breach_fraction`` (contracts).
+        quoting, hard : ndarray
+            The quoting and hard limits packed
+            (:func:`mmdesk.risk.headroom.packed_limits`).
+        """
+        return (
+            self._scaled_risk(risk).strike_limit,
+            packed_limits(self.quoting_limits),
+            packed_limits(self._limits),
         )
 
     def run_down(self, tau: Float64Array) -> BoolArray:

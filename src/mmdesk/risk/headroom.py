@@ -156,6 +156,15 @@ def _packed_limits(limits: LimitsConfig) -> Float64Array:
     return arr
 
 
+def packed_limits(limits: LimitsConfig) -> Float64Array:
+    """The limits as the kernels take them (read-only, cached per limits object).
+
+    (delta, gamma, vega, notional, expiry_vega, expiry_gamma, expiry_contracts,
+    option_position) in their units (:class:`mmdesk.risk.limits.LimitsConfig`).
+    """
+    return _packed_limits(limits)
+
+
 def _pack_limits(limits: LimitsConfig) -> Float64Array:
     return np.array(
         [
