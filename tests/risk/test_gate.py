@@ -252,3 +252,48 @@ def test_options_in_their_last_minutes_are_quoted_only_to_close_positions() -> N
 def test_a_run_down_window_of_zero_minutes_is_off() -> None:
     gate = RiskGate(LimitsConfig(run_down_minutes=0.0))
     assert not gate.run_down(np.array([0.0, 1e-9, 1.0])).any()
+
+
+def test_utilisation_of_the_books_arrays_in_one_kernel_is_each_limits_worst_share(
+    rng: np.random.Generator,
+) -> None:
+    from mmdesk.risk.gate import bucket_shares, bucket_shares_python, utilisation
+    from mmdesk.risk.headroom import packed_limits
+
+    limits = LimitsConfig()
+    for n_exp, n_cells in ((1, 3), (4, 40), (5, 60)):
+        book = BookExposure(
+            delta=float(rng.normal(0, 500)),
+            gamma=float(rng.normal(0, 50)),
+            vega=float(rng.normal(0, 5_000)),
+            notional=float(abs(rng.normal(0, 1e6))),
+            expiry_vega=rng.normal(0, 3_000, n_exp),
+            expiry_gamma=rng.normal(0, 300, n_exp),
+            expiry_contracts=np.abs(rng.normal(0, 200, n_exp)),
+            strike_contracts=np.abs(rng.normal(0, 50, n_cells)),
+            position=np.round(rng.normal(0, 20, 2 * n_cells)),
+        )
+        strike_limit = rng.uniform(50.0, 200.0, n_cells)
+        want = [
+            float((np.abs(book.expiry_vega) / limits.expiry_vega).max()),
+            float((np.abs(book.expiry_gamma) / limits.expiry_gamma).max()),
+            float((np.abs(book.expiry_contracts) / limits.expiry_contracts).max()),
+            float((np.abs(book.strike_contracts) / strike_limit).max()),
+            float((np.abs(book.position) / limits.option_position).max()),
+        ]
+        for fn in (bucket_shares, bucket_shares_python):
+            out = np.empty(5)
+            fn(
+                book.expiry_vega, book.expiry_gamma, book.expiry_contracts,
+                book.strike_contracts, book.position, packed_limits(limits), strike_limit, out,
+            )  # fmt: skip
+            assert out.tolist() == want
+        use = utilisation(book, limits, strike_limit)
+        names = ("expiry_vega", "expiry_gamma", "expiry_contracts", "strike_contracts")
+        assert [use[k] for k in (*names, "option_position")] == want
+        # arrays the kernel does not take (lists) give the same shares through numpy
+        as_lists = BookExposure(
+            **{k: getattr(book, k) for k in ("delta", "gamma", "vega", "notional", "position")},
+            **{k: list(getattr(book, k)) for k in names},
+        )
+        assert utilisation(as_lists, limits, strike_limit) == use

@@ -127,20 +127,67 @@ def _worst(values: Float64Array, limit: float | Float64Array) -> float:
     return float(worst_share(vals, np.ascontiguousarray(lim)))
 
 
+def bucket_shares_python(
+    expiry_vega: Float64Array,
+    expiry_gamma: Float64Array,
+    expiry_contracts: Float64Array,
+    strike_contracts: Float64Array,
+    position: Float64Array,
+    limits: Float64Array,
+    strike_limit: Float64Array,
+    out: Float64Array,
+) -> None:
+    """The worst share of each bucketed limit, :func:`worst_share` of each, into ``out``.
+
+    ``limits`` is packed (:func:`mmdesk.risk.headroom.packed_limits`); ``strike_limit``
+    holds one limit per strike cell or a single one. ``out`` gets expiry vega,
+    expiry gamma, expiry contracts, strike contracts and option position, in that order.
+    """
+    out[0] = worst_share(expiry_vega, limits[4:5])
+    out[1] = worst_share(expiry_gamma, limits[5:6])
+    out[2] = worst_share(expiry_contracts, limits[6:7])
+    out[3] = worst_share(strike_contracts, strike_limit)
+    out[4] = worst_share(position, limits[7:8])
+
+
+bucket_shares = numba.njit(cache=True)(bucket_shares_python)
+
+
+def _flat_f64(a: object) -> bool:
+    return type(a) is np.ndarray and a.dtype == np.float64 and a.ndim == 1 and a.flags.c_contiguous
+
+
 def utilisation(
     book: BookExposure, limits: LimitsConfig, strike_limit: Float64Array
 ) -> dict[str, float]:
     """Share of each limit in use (|exposure| / limit; the worst bucket for bucketed ones)."""
+    names = (book.expiry_vega, book.expiry_gamma, book.expiry_contracts, book.position)
+    sc = book.strike_contracts
+    if (
+        all(_flat_f64(a) for a in names)
+        and _flat_f64(sc)
+        and _flat_f64(strike_limit)
+        and strike_limit.shape[0] in (1, sc.shape[0])
+    ):  # the book's own arrays (Positions.exposure): one kernel call
+        out = np.empty(5)
+        bucket_shares(*names[:3], sc, names[3], packed_limits(limits), strike_limit, out)
+        ev, eg, ec, st, op = out.tolist()
+    else:
+        ev = _worst(book.expiry_vega, limits.expiry_vega)
+        eg = _worst(book.expiry_gamma, limits.expiry_gamma)
+        ec = _worst(book.expiry_contracts, limits.expiry_contracts)
+        st = _worst(book.strike_contracts, strike_limit)
+        op = _worst(book.position, limits.option_position)
     return {
         "delta": abs(book.delta) / limits.delta,
         "gamma": abs(book.gamma) / limits.gamma,
         "vega": abs(book.vega) / limits.vega,
         "notional": book.notional / limits.notional,
-        "expiry_vega": _worst(book.expiry_vega, limits.expiry_vega),
-        "expiry_gamma": _worst(book.expiry_gamma, limits.expiry_gamma),
-        "expiry_contracts": _worst(book.expiry_contracts, limits.expiry_contracts),
-        "strike_contracts": _worst(book.strike_contracts, strike_limit),
-        "option_position": _worst(book.position, limits.option_position),
+        "expiry_vega": ev,
+        "expiry_gamma": eg,
+        "expiry_contracts": ec,
+        "strike_contracts": st,
+        "option_position": op,
     }
 
 
