@@ -9,6 +9,8 @@ from mmdesk.desk.requote import (
     exposure_rows_python,
     gamma_weights,
     gamma_weights_python,
+    new_buckets,
+    new_buckets_python,
     quote_wants,
     quote_wants_python,
     record_legs,
@@ -102,3 +104,24 @@ def test_exposure_rows_are_bids_then_offers_with_their_distance_from_theo(
         m = fn(bucket, theo, sent_bid, sent_ask, sent_bq, sent_aq, 0.01, rows, d)
         assert np.array_equal(rows[:m], want_rows)
         assert np.array_equal(d[:m], want_dist, equal_nan=True)
+
+
+def test_new_buckets_are_the_quoters_buckets_and_say_whether_any_changed(
+    rng: np.random.Generator,
+) -> None:
+    from mmdesk.desk.quoter import intensity_bucket
+
+    n = 150
+    expiry = rng.integers(0, 4, n)
+    tau = rng.uniform(0.001, 0.5, n)
+    vol = rng.uniform(0.1, 0.6, n)
+    for _ in range(10):
+        k = rng.normal(0.0, 0.15, n)
+        want = intensity_bucket(expiry, k, vol, tau)
+        nudged = want.copy()
+        nudged[rng.integers(0, n)] += 1
+        for old, changed in ((want.copy(), False), (nudged, True), (np.zeros(3, np.int64), True)):
+            for fn in (new_buckets, new_buckets_python):
+                out = np.empty(n, dtype=np.int64)
+                assert fn(expiry, k, vol, tau, old, out) is changed
+                np.testing.assert_array_equal(out, want)

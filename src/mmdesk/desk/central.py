@@ -24,6 +24,7 @@ own fills and settlements, and the static :class:`~mmdesk.venue.participant.Venu
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable
 
@@ -45,12 +46,11 @@ from mmdesk.desk.quoter import (
     QuoteInputs,
     glft_quote_terms,
     imbalance_signal,
-    intensity_bucket,
     price_quotes,
     rfq_prices,
     tick_size,
 )
-from mmdesk.desk.requote import exposure_rows, gamma_weights, record_legs
+from mmdesk.desk.requote import exposure_rows, gamma_weights, new_buckets, record_legs
 from mmdesk.desk.settlement_hedge import settlement_hedge_delta, vanishing_delta
 from mmdesk.desk.theo import TheoEngine, TheoState
 from mmdesk.flow.agents.tags import TAG_DESK
@@ -176,6 +176,14 @@ class CentralBook(ParticipantBase):
         self.sent_aq = np.zeros(self.n, dtype=np.int64)
         self.bucket = np.zeros(self.n, dtype=np.int64)
         self._priced_theo: TheoState | None = None
+        self._live_theo_for: TheoState | None = None
+        self._live_theo_arr = np.zeros(self.n)
+        # expiries as Python ints, and whether they are sorted (the front by bisection)
+        self._expiries = [int(e) for e in lst.expiries_ns]
+        self._expiries_sorted = self._expiries == sorted(self._expiries)
+        self._expiry_range = np.arange(self.layout.n_expiries, dtype=np.int32)
+        self._expiry_range.flags.writeable = False  # journaled by reference at every snapshot
+        self._settle_window_ns = int(cfg.hedger.settlement_window_s * 1e9)
         self._glft_terms: tuple[Float64Array, Float64Array] | None = None
         # each option's fill intensity (A, k), taken with the GLFT terms
         self._option_intensity: tuple[Float64Array, Float64Array] = (np.zeros(0), np.zeros(0))
@@ -244,10 +252,8 @@ class CentralBook(ParticipantBase):
         lim = self.gate.limits
         # the tighter limit is applied pin_lead_days early: the book is brought under it
         # (sized against it, REDUCING and unwinding above it) before it binds
-        window = tuple(
-            float(int(e) - now_ns) / _NS_PER_DAY <= lim.pin_window_days + lim.pin_lead_days
-            for e in self.listing.expiries_ns
-        )
+        days = lim.pin_window_days + lim.pin_lead_days
+        window = tuple(float(e - now_ns) / _NS_PER_DAY <= days for e in self._expiries)
         # changes only when an expiry enters its pin window (or the limits are replaced)
         if self._strike_limit_for is not lim or self._strike_limit_window != window:
             near = min(lim.strike_contracts, lim.strike_contracts_near_expiry)
@@ -287,8 +293,17 @@ class CentralBook(ParticipantBase):
         """Mark-to-theo value of the book (currency): cash + shares·S + Σ q·m·theo."""
         if self.theo is None:
             return self.positions.cash
-        theo = np.where(self.theo.live, self.theo.theo, 0.0)
-        return self.positions.value(theo, self.theo.spot)
+        return self.positions.value(self._live_theo(), self.theo.spot)
+
+    def _live_theo(self) -> Float64Array:
+        """The theo with 0 for expired options (once per theo; read-only)."""
+        th = self.theo
+        assert th is not None
+        if self._live_theo_for is not th:
+            arr = np.where(th.live, th.theo, 0.0)
+            arr.flags.writeable = False
+            self._live_theo_for, self._live_theo_arr = th, arr
+        return self._live_theo_arr
 
     # ------------------------------------------------------------------ cycle parts
     def _reprice(self, now_ns: int, force: bool = False) -> bool:
@@ -308,6 +323,8 @@ class CentralBook(ParticipantBase):
         ``overnight_gamma_minutes`` of a close followed by another session the larger of
         it and the gamma at the next open's time to expiry (same spot and vols; options
         expiring before that open count 0 there)."""
+        if len(self.sessions) < 2:  # no close followed by another session
+            return th.gamma
         window = np.int64(self.gate.limits.overnight_gamma_minutes * 60e9)
         now = np.int64(now_ns)
         for (_, close_ns), (next_open, _) in zip(self.sessions, self.sessions[1:], strict=False):
@@ -387,12 +404,11 @@ class CentralBook(ParticipantBase):
         k = th.log_moneyness
         if self._priced_theo is not th:  # what depends on the theo alone: once per reprice
             self._priced_theo = th
-            bucket = intensity_bucket(self.listing.expiry_index, k, th.vol, th.tau)
-            if not np.array_equal(bucket, self.bucket):
+            bucket = np.empty(self.n, dtype=np.int64)
+            if new_buckets(self.listing.expiry_index, k, th.vol, th.tau, self.bucket, bucket):
                 self._glft_terms = None
             self.bucket = bucket
-            live_exp = np.flatnonzero(self.listing.expiries_ns > np.int64(th.ts_ns))
-            self._front = int(live_exp[0]) if live_exp.size else 0
+            self._front = self._front_expiry(th.ts_ns)
         front = self._front
         v = self.view
         signal = 0.0
@@ -433,11 +449,20 @@ class CentralBook(ParticipantBase):
                 th.tau * 365.0,
                 self.m,
                 self.config.quoter.pin,
+                n_cells=self.layout.n_strike_cells,
             ),
             hedge_cost=self._hedge_cost_per_share(th.spot),
         )
         self.pricing = price_quotes(x, self.config.quoter, self.opt_ticks, self._glft_terms)
         return self.pricing
+
+    def _front_expiry(self, now_ns: int) -> int:
+        """Index of the first expiry after ``now_ns`` (0 if none is left)."""
+        if self._expiries_sorted:
+            i = bisect.bisect_right(self._expiries, int(now_ns))
+            return i if i < len(self._expiries) else 0
+        live_exp = np.flatnonzero(self.listing.expiries_ns > np.int64(now_ns))
+        return int(live_exp[0]) if live_exp.size else 0
 
     def _hedge_cost_per_share(self, spot: float) -> float:
         """What hedging one share of delta costs now (currency per share; inf without a market)."""
@@ -564,9 +589,8 @@ class CentralBook(ParticipantBase):
         hold after the settlement, as far as the gate lets it carry the difference
         (:mod:`mmdesk.desk.settlement_hedge`), shares."""
         cfg = self.config.hedger
-        window = np.int64(cfg.settlement_window_s * 1e9)
-        ahead = self.listing.expiries_ns - np.int64(now_ns)
-        if not ((ahead > 0) & (ahead <= window)).any():
+        window = np.int64(self._settle_window_ns)
+        if not any(0 < e - now_ns <= self._settle_window_ns for e in self._expiries):
             return book_delta
         th = self.theo
         assert th is not None
@@ -1237,7 +1261,7 @@ class CentralBook(ParticipantBase):
         value = self.value()
         pos = self.positions
         use = self.gate.last_utilisation
-        opt_value = float(np.dot(pos.contracts, np.where(th.live, th.theo, 0.0)) * self.m)
+        opt_value = float(np.dot(pos.contracts, self._live_theo()) * self.m)
         self.journal.append(
             "snapshots",
             ts_ns=now_ns,
@@ -1256,15 +1280,14 @@ class CentralBook(ParticipantBase):
             gross_contracts=float(np.abs(pos.contracts).sum()),
             max_utilisation=max(use.values()) if use else 0.0,
             state=self.gate.state.name,
-            quoted_sides=int((self.sent_bq > 0).sum() + (self.sent_aq > 0).sum()),
+            quoted_sides=np.count_nonzero(self.sent_bq > 0) + np.count_nonzero(self.sent_aq > 0),
             clamped_sides=self.counters["clamped_sides"],
             unwind_spent=self._unwind_spent,
         )
-        n_exp = self.layout.n_expiries
         self.journal.append(
             "expiry_greeks",
             ts_ns=now_ns,
-            expiry=np.arange(n_exp, dtype=np.int32),
+            expiry=self._expiry_range,
             vega=book.expiry_vega,
             gamma=book.expiry_gamma,
             contracts=book.expiry_contracts,

@@ -114,17 +114,21 @@ class DeltaHedger:
         cfg = self.config
         if state.now_ns - self.last_sent_ns < int(cfg.cooldown_ms * 1e6):
             return None
-        inputs = HedgeInputs(
-            now_ns=state.now_ns,
-            spot=state.spot,
-            delta=state.delta,
-            gamma=state.gamma,
-            vanna=state.vanna,
-            vol=state.vol,
-            t=state.t,
-            rate=state.rate,
-            cost=state.cost,
-            last_hedge_ns=self.last_hedge_ns,
+        inputs = (
+            state
+            if state.last_hedge_ns == self.last_hedge_ns
+            else HedgeInputs(
+                now_ns=state.now_ns,
+                spot=state.spot,
+                delta=state.delta,
+                gamma=state.gamma,
+                vanna=state.vanna,
+                vol=state.vol,
+                t=state.t,
+                rate=state.rate,
+                cost=state.cost,
+                last_hedge_ns=self.last_hedge_ns,
+            )
         )
         target = float(cfg.policy.hedge_quantity(inputs))
         shares = round(target)

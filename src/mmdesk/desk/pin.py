@@ -53,6 +53,7 @@ def pin_widening_ticks(
     days_to_expiry: Float64Array,
     multiplier: float,
     config: PinWideningConfig,
+    n_cells: int | None = None,
 ) -> Float64Array:
     """Extra half-spread per option, in ticks of its price level (module docstring).
 
@@ -70,6 +71,8 @@ def pin_widening_ticks(
         Shares per contract.
     config : PinWideningConfig
         Window, cap and threshold.
+    n_cells : int, optional
+        Number of cells (``strike_cell.max() + 1``) when the caller knows it.
 
     Returns
     -------
@@ -78,7 +81,8 @@ def pin_widening_ticks(
     """
     cell = np.ascontiguousarray(strike_cell, dtype=np.int64)
     out = np.empty(cell.shape[0])
-    n_cells = int(cell.max()) + 1 if cell.size else 0
+    if n_cells is None:
+        n_cells = int(cell.max()) + 1 if cell.size else 0
     pin_widening_kernel(
         cell, np.ascontiguousarray(contracts, dtype=np.float64),
         np.ascontiguousarray(gamma, dtype=np.float64),

@@ -12,6 +12,7 @@ element-wise work in one pass each, with the same floating-point operations
   book's resting quotes) and the rows of the ``orders`` journal they make;
 - :func:`exposure_rows`: the intensity bucket and distance from theo of every
   resting quote (bids, then offers), the fill-intensity estimator's input;
+- :func:`new_buckets`: every option's fill-intensity bucket and whether any changed;
 - :func:`gamma_weights`: the |gamma|-weighted sums the hedger's book-level
   maturity and vol come from (numpy's pairwise sums, :mod:`mmdesk.desk.np_exact`).
 """
@@ -22,6 +23,7 @@ import numba
 import numpy as np
 
 from mmdesk.desk.np_exact import max_nan, pairwise_sum
+from mmdesk.desk.quoter import intensity_bucket_kernel
 from mmdesk.typing import BoolArray, Float64Array, Int64Array
 
 
@@ -200,3 +202,28 @@ def exposure_rows_python(
 
 
 exposure_rows = numba.njit(cache=True)(exposure_rows_python)
+
+
+def new_buckets_python(
+    expiry: Int64Array,
+    log_moneyness: Float64Array,
+    vol: Float64Array,
+    tau: Float64Array,
+    old: Int64Array,
+    out: Int64Array,
+) -> bool:
+    """Each option's fill-intensity bucket into ``out``; True if it differs from ``old``.
+
+    The buckets of :func:`mmdesk.desk.quoter.intensity_bucket` (expiry index,
+    ln(K/F), annualised vol, τ in years) and ``not np.array_equal(out, old)``.
+    """
+    intensity_bucket_kernel(expiry, log_moneyness, vol, tau, out)
+    if old.shape[0] != out.shape[0]:
+        return True
+    for i in range(out.shape[0]):
+        if out[i] != old[i]:
+            return True
+    return False
+
+
+new_buckets = numba.njit(cache=True)(new_buckets_python)

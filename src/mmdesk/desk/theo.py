@@ -280,12 +280,17 @@ class TheoEngine:
         div_yield: float,
     ) -> None:
         self.config = config
+        # the cadences in ns, once (asked at every timer tick)
+        self._recalibrate_ns = int(config.recalibrate_s * 1e9)
+        self._level_update_ns = int(config.level_update_s * 1e9)
         self.strike = np.ascontiguousarray(strike, dtype=np.float64)
         self.expiry_ns = np.asarray(expiry_ns, dtype=np.int64)
         self.expiry = np.asarray(expiry_index, dtype=np.int64)
         self.is_call = np.ascontiguousarray(is_call, dtype=bool)
         self.rate = float(rate)
         self.div_yield = float(div_yield)
+        self._rate_col = np.full(self.strike.shape[0], self.rate)
+        self._div_col = np.full(self.strike.shape[0], self.div_yield)
         n_exp = int(self.expiry.max()) + 1 if self.expiry.size else 0
         self.n_expiries = n_exp
         #: raw SVI (a, b, ρ, m, σ) per expiry, NaN until fitted
@@ -332,7 +337,14 @@ class TheoEngine:
         if not (np.isfinite(spot) and spot > 0.0):
             raise ValueError(f"TheoEngine.reprice: spot={spot!r} must be finite and > 0")
         vol, tau, k = self._vols(now_ns, spot)
-        g = _flat_greeks(spot, self.strike, tau, vol, self.rate, self.div_yield, self.is_call)
+        n = self.strike.shape[0]
+        rows = np.empty((N_GREEK_ROWS, n))
+        # _flat_greeks over the whole chain, the constant rate and yield columns made once
+        bs_greeks_kernel(
+            np.full(n, float(spot)), self.strike, tau, vol, self._rate_col, self._div_col,
+            self.is_call, rows,
+        )  # fmt: skip
+        g = Greeks(*rows)
         return TheoState(
             ts_ns=int(now_ns),
             spot=float(spot),
@@ -352,7 +364,7 @@ class TheoEngine:
     def due(self, now_ns: int) -> bool:
         """Is a calibration due at ``now_ns``?"""
         last = self.last_calibration_ns
-        return last is None or now_ns - last >= int(self.config.recalibrate_s * 1e9)
+        return last is None or now_ns - last >= self._recalibrate_ns
 
     def calibrate(
         self,
@@ -553,7 +565,7 @@ class TheoEngine:
     def level_due(self, now_ns: int) -> bool:
         """Is an update of the vol levels due at ``now_ns``?"""
         last = self.last_level_ns
-        return last is None or now_ns - last >= int(self.config.level_update_s * 1e9)
+        return last is None or now_ns - last >= self._level_update_ns
 
     def track_level(
         self,
