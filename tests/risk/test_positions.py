@@ -78,3 +78,44 @@ def test_bucket_sums_kernel_and_twin_match_numpy_bincount(rng: np.random.Generat
         fn(q, vega, gamma, expiry, cell, *out)
         for got, ref in zip(out, want, strict=True):
             assert np.array_equal(got, ref)
+
+
+def test_risk_and_exposure_in_one_pass_equal_contract_risk_then_exposure(
+    rng: np.random.Generator,
+) -> None:
+    from mmdesk.risk.positions import risk_rows, risk_rows_python
+
+    n_exp, n_strikes = 3, 7
+    expiry_ns = np.repeat(np.arange(1, n_exp + 1) * 30 * DAY, 2 * n_strikes)
+    strike = np.tile(np.repeat(np.linspace(90.0, 110.0, n_strikes), 2), n_exp)
+    lay = ChainLayout.from_arrays(expiry_ns, strike, multiplier=100.0)
+    n = expiry_ns.size
+    for _ in range(5):
+        book = Positions(lay)
+        book.contracts[:] = np.where(rng.random(n) < 0.4, rng.integers(-20, 21, n), 0)
+        book.shares = float(rng.integers(-500, 500))
+        delta, gamma, vega = rng.uniform(-1, 1, n), rng.uniform(0, 0.1, n), rng.uniform(0, 30, n)
+        spot = float(rng.uniform(90, 110))
+        limit = rng.uniform(50, 500, lay.n_strike_cells)
+        risk, exp = book.risk_and_exposure(delta, gamma, vega, spot, limit)
+        ref_risk = book.contract_risk(delta, gamma, vega, spot, limit)
+        ref = book.exposure(ref_risk, spot)
+        for name in ("delta", "gamma", "vega", "notional", "expiry", "strike_cell", "strike_limit"):
+            np.testing.assert_array_equal(getattr(risk, name), getattr(ref_risk, name))
+        for name in ("delta", "gamma", "vega", "notional"):
+            assert getattr(exp, name) == getattr(ref, name)
+        for name in ("expiry_vega", "expiry_gamma", "expiry_contracts", "strike_contracts"):
+            np.testing.assert_array_equal(getattr(exp, name), getattr(ref, name))
+        np.testing.assert_array_equal(exp.position, book.contracts)
+        assert exp.position is not book.contracts
+        kernel, twin = (
+            [np.empty(n) for _ in range(6)]
+            + [np.zeros(n_exp) for _ in range(3)]
+            + [np.zeros(lay.n_strike_cells)]
+            for _ in range(2)
+        )
+        args = (book.contracts, delta, gamma, vega, 100.0, spot, limit, lay.expiry, lay.strike_cell)
+        risk_rows(*args, *kernel)
+        risk_rows_python(*args, *twin)
+        for a, b in zip(kernel, twin, strict=True):
+            np.testing.assert_array_equal(a, b)

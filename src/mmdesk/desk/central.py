@@ -343,8 +343,9 @@ class CentralBook(ParticipantBase):
         strike_limit = self._strike_limits(now_ns)
         self.strike_limit_cells = strike_limit
         gamma = self._overnight_gamma(now_ns, th)
-        self.risk = self.positions.contract_risk(th.delta, gamma, th.vega, th.spot, strike_limit)
-        self.book = self.positions.exposure(self.risk, th.spot)
+        self.risk, self.book = self.positions.risk_and_exposure(
+            th.delta, gamma, th.vega, th.spot, strike_limit
+        )
         self._roll_day(now_ns)
         value = self.value()
         self._peak_value = max(self._peak_value, value)
@@ -881,7 +882,8 @@ class CentralBook(ParticipantBase):
             return None
         if now - self._last_exposure_ns >= self._exposure_ns:
             self._record_exposure(now)
-        self._apply_limit_changes(now)
+        if self._next_limit_change < len(self.config.limit_changes):
+            self._apply_limit_changes(now)
         closing = bool(self.sessions) and self._closing(now)
         if closing != self._closed:  # pull every quote before the close, quote again at the open
             self._closed = closing
@@ -1029,12 +1031,15 @@ class CentralBook(ParticipantBase):
         self._mark(now)
         return out
 
-    def _mark(self, now_ns: int) -> None:
-        """Journal the theo inputs of every held option (for recomputing greeks from fills)."""
+    def _mark(self, now_ns: int, held: Int64Array | None = None) -> None:
+        """Journal the theo inputs of every held option (for recomputing greeks from fills).
+
+        ``held``: the held options' indices when the caller has them."""
         th = self.theo
         if th is None:
             return
-        held = np.flatnonzero(self.positions.contracts != 0.0)
+        if held is None:
+            held = np.flatnonzero(self.positions.contracts != 0.0)
         if held.size == 0:  # one row with option −1: the book holds no option at this mark
             self.journal.append("marks", ts_ns=now_ns, spot_px=th.spot, option=-1, vol=np.nan)
             return
@@ -1303,7 +1308,7 @@ class CentralBook(ParticipantBase):
                 option=held.astype(np.int32),
                 contracts=pos.contracts[held],
             )
-        self._mark(now_ns)
+        self._mark(now_ns, held)
 
     def finish(self, now_ns: int) -> None:
         """Take a final snapshot (end of the run)."""

@@ -40,6 +40,7 @@ from mmdesk.flow.leaning import (
     option_adjustments,
     tag_adjustments,
 )
+from mmdesk.flow.online_marks import advance_markouts
 from mmdesk.typing import BoolArray, Float64Array, Int64Array
 
 _INT_FIELDS = ("ts_ns", "option", "tag")
@@ -209,14 +210,13 @@ class FlowReader:
         f = self._fills
         if f["option"].size == 0:
             return
-        o = f["option"]
-        on = live[o]
-        th = np.where(on, theo[o], f["theo_prev"])
-        de = np.where(on, delta[o], f["delta_prev"])
-        s_now = np.where(on, spot, f["spot_prev"])
-        step = (th - f["theo_prev"]) - f["delta_prev"] * (s_now - f["spot_prev"])
-        f["markout"] = f["markout"] + f["side"] * f["qty"] * self.multiplier * step
-        f["theo_prev"], f["delta_prev"], f["spot_prev"] = th, de, s_now
+        n = f["option"].shape[0]
+        out = [np.empty(n) for _ in range(4)]  # new arrays, as numpy's expressions made them
+        advance_markouts(
+            f["option"], f["side"], f["qty"], self.multiplier, live, theo, delta, float(spot),
+            f["markout"], f["theo_prev"], f["delta_prev"], f["spot_prev"], *out,
+        )  # fmt: skip
+        f["markout"], f["theo_prev"], f["delta_prev"], f["spot_prev"] = out
 
     def p_smart(self, tags: Int64Array) -> Float64Array:
         """Current probability that each tag is smart (0.5 for a tag not yet read)."""

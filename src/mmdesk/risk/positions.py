@@ -126,6 +126,50 @@ class Positions:
             strike_limit=strike_limit[self.layout.strike_cell],
         )
 
+    def risk_and_exposure(
+        self,
+        delta: Float64Array,
+        gamma: Float64Array,
+        vega: Float64Array,
+        spot: float,
+        strike_limit: Float64Array,
+    ) -> tuple[ContractRisk, BookExposure]:
+        """:meth:`contract_risk` and :meth:`exposure` of it, with one kernel pass (the same
+        values); arguments as in :meth:`contract_risk` (contiguous float64 arrays)."""
+        lay = self.layout
+        q = self.contracts
+        n = q.shape[0]
+        # separate arrays, as contract_risk makes them (np.dot sees the same memory layout)
+        rows = [np.empty(n) for _ in range(6)]
+        ev, eg, ec = np.zeros(lay.n_expiries), np.zeros(lay.n_expiries), np.zeros(lay.n_expiries)
+        sc = np.zeros(lay.n_strike_cells)
+        risk_rows(
+            q, delta, gamma, vega, lay.multiplier, float(spot), strike_limit, lay.expiry,
+            lay.strike_cell, rows[0], rows[1], rows[2], rows[3], rows[4], rows[5],
+            ev, eg, ec, sc,
+        )  # fmt: skip
+        risk = ContractRisk(
+            delta=rows[0],
+            gamma=rows[1],
+            vega=rows[2],
+            notional=rows[3],
+            expiry=lay.expiry,
+            strike_cell=lay.strike_cell,
+            strike_limit=rows[4],
+        )
+        book = BookExposure(
+            delta=float(np.dot(q, risk.delta) + self.shares),
+            gamma=float(np.dot(q, risk.gamma)),
+            vega=float(np.dot(q, risk.vega)),
+            notional=float(rows[5].sum() * lay.multiplier * spot + abs(self.shares) * spot),
+            expiry_vega=ev,
+            expiry_gamma=eg,
+            expiry_contracts=ec,
+            strike_contracts=sc,
+            position=q.copy(),
+        )
+        return risk, book
+
     def exposure(self, risk: ContractRisk, spot: float) -> BookExposure:
         """Aggregate the book's exposures per name, expiry and strike cell."""
         lay = self.layout
@@ -145,6 +189,47 @@ class Positions:
             strike_contracts=sc,
             position=q.copy(),
         )
+
+
+def risk_rows_python(
+    q: Float64Array,
+    delta: Float64Array,
+    gamma: Float64Array,
+    vega: Float64Array,
+    multiplier: float,
+    spot: float,
+    strike_limit_cells: Float64Array,
+    expiry: np.ndarray,
+    strike_cell: np.ndarray,
+    r_delta: Float64Array,
+    r_gamma: Float64Array,
+    r_vega: Float64Array,
+    r_notional: Float64Array,
+    r_strike_limit: Float64Array,
+    gross: Float64Array,
+    expiry_vega: Float64Array,
+    expiry_gamma: Float64Array,
+    expiry_contracts: Float64Array,
+    strike_contracts: Float64Array,
+) -> None:
+    """:meth:`Positions.contract_risk`'s rows and :func:`bucket_sums` in one pass.
+
+    Per option: greeks per contract (per-share ``delta``, ``gamma``, ``vega`` ×
+    ``multiplier``), the notional one contract adds (``multiplier · spot``,
+    currency) and its strike cell's limit; then the bucket sums of the zeroed
+    per-expiry and per-cell outputs as :func:`bucket_sums` adds them.
+    """
+    notional = multiplier * spot
+    for i in range(q.shape[0]):
+        r_delta[i] = delta[i] * multiplier
+        r_gamma[i] = gamma[i] * multiplier
+        r_vega[i] = vega[i] * multiplier
+        r_notional[i] = notional
+        r_strike_limit[i] = strike_limit_cells[strike_cell[i]]
+    bucket_sums(
+        q, r_vega, r_gamma, expiry, strike_cell, gross,
+        expiry_vega, expiry_gamma, expiry_contracts, strike_contracts,
+    )  # fmt: skip
 
 
 def bucket_sums_python(
@@ -177,3 +262,6 @@ def bucket_sums_python(
 
 
 bucket_sums = numba.njit(cache=True)(bucket_sums_python)
+
+
+risk_rows = numba.njit(cache=True)(risk_rows_python)
