@@ -4,7 +4,8 @@ The acceptance test of the risk gate must not trust the desk's own counters.
 This module rebuilds the book from the journal's ``fills`` (every own fill,
 hedges and settlements included, at the venue's timestamp), revalues every
 held option at each ``marks`` row with Black–Scholes–Merton from the journaled
-theo inputs (spot and vol; the vol of an option missing from a mark is its
+theo inputs (spot and vol; gamma on an option's expiry date by the limits'
+delta ladder, :mod:`mmdesk.risk.expiry_gamma`; the vol of an option missing from a mark is its
 last journaled vol), aggregates the exposures exactly as the risk engine
 defines them and reports the utilisation of every hard limit at every mark.
 
@@ -20,6 +21,7 @@ import numpy as np
 import polars as pl
 
 from mmdesk.pricing import bs_greeks
+from mmdesk.risk.expiry_gamma import limit_gamma
 from mmdesk.risk.gate import utilisation
 from mmdesk.risk.limits import LimitsConfig
 from mmdesk.risk.positions import ChainLayout, Positions
@@ -127,7 +129,11 @@ def audit_journal(
             tau = np.maximum((expiry_ns[held] - ts) * 1e-9, 60.0) / (_NS_PER_YEAR * 1e-9)
             vol = np.where(np.isfinite(last_vol[held]), last_vol[held], 0.2)
             g = bs_greeks(spot, strike[held], tau, vol, rate, div_yield, is_call[held])
-            delta[held], gamma[held], vega[held] = g.delta, g.gamma, g.vega
+            delta[held], vega[held] = g.delta, g.vega
+            gamma[held] = limit_gamma(
+                g.gamma, ts, expiry_ns[held], spot, strike[held], vol, rate, div_yield,
+                is_call[held], limits.expiry_gamma_move,
+            )  # fmt: skip
         days = (expiries - ts).astype(np.float64) / _NS_PER_DAY
         near = min(limits.strike_contracts, limits.strike_contracts_near_expiry)
         per_exp = np.where(days <= limits.pin_window_days, near, limits.strike_contracts)

@@ -58,6 +58,7 @@ from mmdesk.flow.reader import FlowReader
 from mmdesk.hedging import FixedIntervalConfig, HedgeInputs
 from mmdesk.market.events import EventKind
 from mmdesk.pricing import bs_greeks
+from mmdesk.risk.expiry_gamma import limit_gamma
 from mmdesk.risk.gate import GateState, RiskGate, RiskReason
 from mmdesk.risk.headroom import BookExposure, ContractRisk, quote_reach
 from mmdesk.risk.limits import LimitsConfig
@@ -318,33 +319,51 @@ class CentralBook(ParticipantBase):
             self._risk_dirty = True
         return True
 
-    def _overnight_gamma(self, now_ns: int, th: TheoState) -> Float64Array:
-        """Per-share gamma the limits see: the theo's, or within
-        ``overnight_gamma_minutes`` of a close followed by another session the larger of
-        it and the gamma at the next open's time to expiry (same spot and vols; options
-        expiring before that open count 0 there)."""
+    def _limit_greeks(self, now_ns: int, th: TheoState) -> tuple[Float64Array, Float64Array]:
+        """Per-share gamma and vega the limits see.
+
+        Gamma: the theo's, with options on their expiry date measured by the
+        ``expiry_gamma_move`` ladder (:mod:`mmdesk.risk.expiry_gamma`). Within
+        ``overnight_gamma_minutes`` of a close followed by another session: gamma is
+        the larger of that and the same measure at the next open's time to expiry
+        (same spot and vols; options expiring before that open count 0 there), and
+        gamma and vega are divided by ``1 − overnight_headroom`` — the night's limits
+        keep that share free for the opening gap.
+        """
+        lst, info, limits = self.listing, self.info, self.gate.limits
+        move = limits.expiry_gamma_move
+
+        def at(ts_ns: int, gamma: Float64Array) -> Float64Array:
+            return limit_gamma(
+                gamma, ts_ns, lst.expiry_ns, th.spot, lst.strike, th.vol, info.rate,
+                info.div_yield, lst.is_call, move,
+            )  # fmt: skip
+
+        now_gamma = at(now_ns, th.gamma)
         if len(self.sessions) < 2:  # no close followed by another session
-            return th.gamma
-        window = np.int64(self.gate.limits.overnight_gamma_minutes * 60e9)
+            return now_gamma, th.vega
+        window = np.int64(limits.overnight_gamma_minutes * 60e9)
         now = np.int64(now_ns)
         for (_, close_ns), (next_open, _) in zip(self.sessions, self.sessions[1:], strict=False):
             if close_ns - window <= now < close_ns:
-                lst, info = self.listing, self.info
                 tau = lst.tau(int(next_open))
                 ahead = bs_greeks(
                     th.spot, lst.strike, tau, th.vol, info.rate, info.div_yield, lst.is_call
                 ).gamma
-                return np.maximum(th.gamma, np.where(lst.live(int(next_open)), ahead, 0.0))
-        return th.gamma
+                ahead = at(int(next_open), ahead)
+                gamma = np.maximum(now_gamma, np.where(lst.live(int(next_open)), ahead, 0.0))
+                keep = 1.0 - limits.overnight_headroom
+                return gamma / keep, th.vega / keep
+        return now_gamma, th.vega
 
     def _update_risk(self, now_ns: int) -> None:
         th = self.theo
         assert th is not None
         strike_limit = self._strike_limits(now_ns)
         self.strike_limit_cells = strike_limit
-        gamma = self._overnight_gamma(now_ns, th)
+        gamma, vega = self._limit_greeks(now_ns, th)
         self.risk, self.book = self.positions.risk_and_exposure(
-            th.delta, gamma, th.vega, th.spot, strike_limit
+            th.delta, gamma, vega, th.spot, strike_limit
         )
         self._roll_day(now_ns)
         value = self.value()

@@ -59,6 +59,22 @@ class LimitsConfig(BaseModel):
         "expiry) is measured at the larger of now and the next open's time to expiry: the "
         "front expiry's gamma jumps overnight while the market is shut (0 = off)",
     )
+    overnight_headroom: float = Field(
+        0.15,
+        ge=0.0,
+        lt=1.0,
+        description="share of the gamma and vega limits kept free over a night for the opening "
+        "gap: from overnight_gamma_minutes before a close followed by another session the "
+        "limits see gamma and vega divided by (1 − overnight_headroom) (0 = off)",
+    )
+    expiry_gamma_move: float = Field(
+        0.01,
+        ge=0.0,
+        lt=1.0,
+        description="on an option's expiry date its gamma in the limits is a delta ladder's, "
+        "(Δ(S(1+m)) − Δ(S(1−m)))/(2mS) with this m: analytic gamma has no bound at the strike "
+        "as τ → 0 (mmdesk.risk.expiry_gamma; 0 = analytic gamma)",
+    )
     # loss
     daily_loss: float = Field(250_000.0, gt=0.0, description="loss since the day's open, currency")
     drawdown: float = Field(500_000.0, gt=0.0, description="loss from the run's P&L peak, currency")
