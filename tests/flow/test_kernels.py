@@ -65,6 +65,50 @@ def test_maker_quote_kernel_agrees_with_its_twin(rng: np.random.Generator) -> No
         assert not aq[:, ~live].any() and not bq[:, ~live].any()
 
 
+def test_maker_requote_kernel_is_the_quote_kernel_then_the_rows_and_agrees_with_its_twin(
+    rng: np.random.Generator,
+) -> None:
+    from mmdesk.flow.agents._kernels import (
+        mm_quote_rows,
+        mm_quotes,
+        mm_requote,
+        mm_requote_python,
+    )
+    from mmdesk.venue.config import DEFAULT_OPTION_TICKS
+    from mmdesk.venue.participant import QUOTE_DTYPE
+    from mmdesk.venue.ticks import TickTable
+
+    ticks = TickTable(DEFAULT_OPTION_TICKS)
+    m, n = 3, 50
+    theo = rng.uniform(0.001, 8.0, (m, n))
+    vega = rng.uniform(0.0, 20.0, (m, n))
+    raw_bid = ticks.round_down(rng.integers(1, 600, m * n)).reshape(m, n)
+    sent_bid = np.where(rng.random((m, n)) < 0.5, raw_bid, 0)
+    sent_ask = np.where(sent_bid > 0, ticks.round_up(sent_bid.ravel() + 7).reshape(m, n), 0)
+    sent_q = np.where(sent_bid > 0, 20, 0)
+    tops = rng.integers(-1, 900, (n + 1, 4))  # the loop's views are strided columns of tops
+    view_bid, view_ask = tops[:, 0], tops[:, 2]
+    live = rng.random(n) < 0.9
+    ids = np.array([4, 5, 6], dtype=np.int64)
+    inst = np.arange(1, n + 1, dtype=np.int64)
+    grid = (ticks.starts, ticks.steps, ticks.nbands)
+    template = np.zeros(0, dtype=QUOTE_DTYPE)
+    for full in (False, True):
+        args = (theo, vega, sent_bid, sent_ask, sent_q, sent_q, view_bid, view_ask, live,
+                0.01, 0.02, 0.005, 0.01, 0.5, 20, full, *grid)  # fmt: skip
+        got = [fn(*args, ids, inst, template) for fn in (mm_requote, mm_requote_python)]
+        for a, b in zip(*got, strict=True):
+            np.testing.assert_array_equal(a, b)
+        o = [np.zeros((m, n), np.int64) for _ in range(4)] + [np.zeros((m, n), np.bool_)]
+        book = (sent_bid, sent_ask, sent_q, sent_q, view_bid[1:].copy(), view_ask[1:].copy())
+        mm_quotes(theo, vega, *book, live, 0.01, 0.02, 0.005, 0.01, 0.5, 20, full, *grid, *o)
+        rows = np.zeros(int(o[4].sum()), dtype=QUOTE_DTYPE)
+        mm_quote_rows(o[4], ids, inst, o[0], o[2], o[1], o[3], rows)
+        for a, b in zip(got[0], [*o[:4], rows], strict=True):
+            np.testing.assert_array_equal(a, b)
+        assert got[0][4].shape[0] == (m * n if full else int(o[4].sum()))
+
+
 def test_maker_quote_rows_are_the_legs_to_send_maker_by_maker(
     rng: np.random.Generator,
 ) -> None:

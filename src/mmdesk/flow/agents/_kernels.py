@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 import numba
+import numpy as np
 
 from mmdesk.typing import BoolArray, Float64Array, Int64Array
 from mmdesk.venue.ticks import round_down, round_up
@@ -275,6 +276,67 @@ def mm_quote_rows_python(
 
 
 mm_quote_rows = numba.njit(cache=True)(mm_quote_rows_python)
+
+
+def mm_requote_python(
+    theo: Float64Array,
+    vega: Float64Array,
+    sent_bid: Int64Array,
+    sent_ask: Int64Array,
+    sent_bid_qty: Int64Array,
+    sent_ask_qty: Int64Array,
+    view_bid: Int64Array,
+    view_ask: Int64Array,
+    live: BoolArray,
+    unit: float,
+    min_half_spread: float,
+    half_spread_vol: float,
+    half_spread_frac: float,
+    requote_frac: float,
+    quote_size: int,
+    full: bool,
+    starts: Int64Array,
+    steps: Int64Array,
+    nbands: int,
+    owner_ids: Int64Array,
+    instrument: Int64Array,
+    template: Any,
+) -> tuple[Int64Array, Int64Array, Int64Array, Int64Array, Any]:
+    """:func:`mm_quotes` then :func:`mm_quote_rows` in one call: the new quotes and the legs.
+
+    ``view_bid``, ``view_ask`` are the book's (n_options + 1,) columns (instrument 0,
+    the underlying, first; -1 = empty side); ``template`` an empty QUOTE_DTYPE array
+    (its dtype is the rows'). The other parameters are those of the two kernels.
+
+    Returns
+    -------
+    bid, ask, bid_qty, ask_qty
+        (n_makers, n_options) the quotes now standing (prices in integer units).
+    rows
+        QUOTE_DTYPE rows of the legs to send, maker by maker then option by option.
+    """
+    m, n = theo.shape
+    bid = np.empty((m, n), dtype=np.int64)
+    ask = np.empty((m, n), dtype=np.int64)
+    bid_qty = np.empty((m, n), dtype=np.int64)
+    ask_qty = np.empty((m, n), dtype=np.int64)
+    send = np.empty((m, n), dtype=np.bool_)
+    mm_quotes(
+        theo, vega, sent_bid, sent_ask, sent_bid_qty, sent_ask_qty, view_bid[1:], view_ask[1:],
+        live, unit, min_half_spread, half_spread_vol, half_spread_frac, requote_frac, quote_size,
+        full, starts, steps, nbands, bid, ask, bid_qty, ask_qty, send,
+    )  # fmt: skip
+    k = 0
+    for j in range(m):
+        for i in range(n):
+            if send[j, i]:
+                k += 1
+    rows = np.empty(k, template.dtype)  # every field is written
+    mm_quote_rows(send, owner_ids, instrument, bid, bid_qty, ask, ask_qty, rows)
+    return bid, ask, bid_qty, ask_qty, rows
+
+
+mm_requote = numba.njit(cache=True)(mm_requote_python)
 
 
 def tau_live_python(

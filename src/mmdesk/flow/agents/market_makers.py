@@ -35,7 +35,7 @@ import math
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from mmdesk.flow.agents._kernels import mm_quote_rows, mm_quotes, mm_theo
+from mmdesk.flow.agents._kernels import mm_requote, mm_theo
 from mmdesk.flow.agents.base import AgentContext
 from mmdesk.flow.agents.tags import AgentKind, tags_for
 from mmdesk.typing import Float64Array
@@ -117,7 +117,8 @@ class MarketMakers(ParticipantBase):
         self.last_spot = math.nan
         self._last_full_ns = -1
         self._ids = np.asarray(self.participant_ids, dtype=np.int64)
-        self._no_view = np.full(n, -1, dtype=np.int64)
+        self._no_view = np.full(n + 1, -1, dtype=np.int64)  # instrument 0 and the options
+        self._quote_template = np.zeros(0, dtype=QUOTE_DTYPE)
         zeros = np.zeros((m, n), dtype=np.int64)
         self._sent_bid, self._sent_ask, self._sent_bq, self._sent_aq = zeros, zeros, zeros, zeros
 
@@ -173,8 +174,10 @@ class MarketMakers(ParticipantBase):
 
     def _spot(self, now_ns: int) -> float:
         view = self.view
-        if view is not None and view.bid[0] > 0 and view.ask[0] > 0:
-            return 0.5 * (view.bid[0] + view.ask[0]) * view.price_unit
+        if view is not None:
+            mid = view.mid_at(0)  # the same float as from the numpy scalars, NaN if a side is empty
+            if mid == mid:
+                return mid
         return self.ctx.oracle.fair_value(now_ns)
 
     def on_timer(self, now_ns: int) -> Commands | None:
@@ -187,32 +190,25 @@ class MarketMakers(ParticipantBase):
         self._observe(now_ns, spot)
         self._refresh_noise(now_ns)
         theo, vega = self.theo(now_ns, spot)
-        m, n = theo.shape
         full = self._last_full_ns < 0 or now_ns - self._last_full_ns >= cfg.full_refresh_s * 1e9
         if full:
             self._last_full_ns = now_ns
-        if self.view is not None:  # options are instruments 1..n
-            view_bid, view_ask = self.view.bid[1:].copy(), self.view.ask[1:].copy()
+        view = self.view
+        if view is not None:  # options are instruments 1..n
+            view_bid, view_ask = view.bid, view.ask
         else:
             view_bid = view_ask = self._no_view
         ticks = ctx.option_ticks
-        bid = np.empty((m, n), dtype=np.int64)
-        ask = np.empty((m, n), dtype=np.int64)
-        bid_qty = np.empty((m, n), dtype=np.int64)
-        ask_qty = np.empty((m, n), dtype=np.int64)
-        send2 = np.empty((m, n), dtype=np.bool_)
-        mm_quotes(
+        bid, ask, bid_qty, ask_qty, quotes = mm_requote(
             theo, vega, self._sent_bid, self._sent_ask, self._sent_bq, self._sent_aq,
             view_bid, view_ask, ctx.tau_live(now_ns)[1], ctx.price_unit, cfg.min_half_spread,
             cfg.half_spread_vol, cfg.half_spread_frac, cfg.requote_frac, cfg.quote_size, full,
-            ticks.starts, ticks.steps, ticks.nbands, bid, ask, bid_qty, ask_qty, send2,
+            ticks.starts, ticks.steps, ticks.nbands, self._ids, ctx.listing.instrument,
+            self._quote_template,
         )  # fmt: skip
         self._sent_bid, self._sent_ask, self._sent_bq, self._sent_aq = bid, ask, bid_qty, ask_qty
-        n_send = int(np.count_nonzero(send2))
-        if n_send == 0:
+        if quotes.shape[0] == 0:
             return None
-        quotes = np.zeros(n_send, dtype=QUOTE_DTYPE)
-        mm_quote_rows(send2, self._ids, ctx.listing.instrument, bid, bid_qty, ask, ask_qty, quotes)
         return Commands(quotes=quotes)
 
     def on_rfq(self, request: RfqRequest) -> list[RfqAnswer]:
