@@ -58,7 +58,7 @@ from mmdesk.flow.reader import FlowReader
 from mmdesk.hedging import FixedIntervalConfig, HedgeInputs
 from mmdesk.market.events import EventKind
 from mmdesk.pricing import bs_greeks
-from mmdesk.risk.expiry_gamma import limit_gamma
+from mmdesk.risk.expiry_gamma import limit_gamma, on_expiry_date
 from mmdesk.risk.gate import GateState, RiskGate, RiskReason
 from mmdesk.risk.headroom import BookExposure, ContractRisk, quote_reach
 from mmdesk.risk.limits import LimitsConfig
@@ -225,6 +225,7 @@ class CentralBook(ParticipantBase):
         self._reprice_ns = int(cfg.reprice_s * 1e9)
         self._close_window_ns = int(max(cfg.pull_before_close_s * 1e9, cfg.timer_ms * 1e6))
         self._open_delay_ns = int(cfg.open_delay_s * 1e9)
+        self._expiry_date_for: tuple[int, bool] = (-1, False)  # (calendar day, any expiry on it)
         self._on_clock = isinstance(cfg.hedger.policy, FixedIntervalConfig)
         self._started = True
 
@@ -339,7 +340,10 @@ class CentralBook(ParticipantBase):
                 info.div_yield, lst.is_call, move,
             )  # fmt: skip
 
-        now_gamma = at(now_ns, th.gamma)
+        day = now_ns // _NS_PER_DAY
+        if self._expiry_date_for[0] != day:  # does any option expire on this calendar day?
+            self._expiry_date_for = (day, bool(on_expiry_date(now_ns, lst.expiry_ns).any()))
+        now_gamma = at(now_ns, th.gamma) if self._expiry_date_for[1] else th.gamma
         if len(self.sessions) < 2:  # no close followed by another session
             return now_gamma, th.vega
         window = np.int64(limits.overnight_gamma_minutes * 60e9)
