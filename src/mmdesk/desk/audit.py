@@ -138,6 +138,8 @@ def audit_journal(
         near = min(limits.strike_contracts, limits.strike_contracts_near_expiry)
         per_exp = np.where(days <= limits.pin_window_days, near, limits.strike_contracts)
         strike_limit = np.asarray(per_exp[cell_expiry], dtype=np.float64)
+        # the readable numpy aggregation, not the desk's kernel (risk_and_exposure,
+        # checked against it in tests/risk/test_positions.py): the judge's own path
         risk = pos.contract_risk(delta, gamma, vega, spot, strike_limit)
         book = pos.exposure(risk, spot)
         use = utilisation(book, limits, strike_limit)

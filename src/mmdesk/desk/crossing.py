@@ -318,10 +318,9 @@ class BookLedger:
 
     def risk(self, marks: CrossMarks) -> tuple[ContractRisk, BookExposure]:
         """Per-contract risk and aggregated exposures of the book at ``marks``."""
-        risk = self.positions.contract_risk(
+        return self.positions.risk_and_exposure(
             marks.delta, marks.gamma, marks.vega, marks.spot, marks.strike_limit
         )
-        return risk, self.positions.exposure(risk, marks.spot)
 
     def check(
         self, ts_ns: int, instrument: int, qty: float, price: float, mid: float, marks: CrossMarks
