@@ -394,6 +394,19 @@ class CentralBook(ParticipantBase):
                 self._peak_value = self._day_open_value
             self._unwind_spent = 0.0
 
+    def _sweep_share(self, now_ns: int) -> float:
+        """The sweep guard's share of a leg out of a plausible move's reach.
+
+        ``sweep_share``, except in the first ``opening_sweep_s`` of a session that
+        follows a night: then 1, every quote sized as if all of them fill at once.
+        """
+        lim = self.gate.limits
+        window = np.int64(lim.opening_sweep_s * 1e9)
+        for open_ns, _close in self.sessions[1:]:
+            if open_ns <= now_ns < open_ns + window:
+                return 1.0
+        return float(lim.sweep_share)
+
     def _closing(self, now_ns: int) -> bool:
         """True outside the sessions, in the opening delay and the last ``pull_before_close_s``.
 
@@ -543,7 +556,7 @@ class CentralBook(ParticipantBase):
                 self._as_i64(v.bid[1:]), self._as_i64(v.ask[1:]),
                 th.live, self.theo_engine.fitted, self.listing.expiry_index,
                 float(self.config.quoter.quote_size), self.unit, th.theo, th.delta,
-                move, float(lim.sweep_share), self._run_down, self._any_run_down,
+                move, self._sweep_share(now_ns), self._run_down, self._any_run_down,
                 np.array([book.delta, book.gamma, book.vega, book.notional]),
                 book.expiry_vega, book.expiry_gamma, book.expiry_contracts,
                 book.strike_contracts, book.position,

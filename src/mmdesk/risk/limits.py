@@ -59,6 +59,14 @@ class LimitsConfig(BaseModel):
         "expiry) is measured at the larger of now and the next open's time to expiry: the "
         "front expiry's gamma jumps overnight while the market is shut (0 = off)",
     )
+    opening_sweep_s: float = Field(
+        60.0,
+        ge=0.0,
+        description="seconds after the open of a session that follows a night (the desk's "
+        "opening delay included) during which every resting quote is sized as if all of them "
+        "filled at once (sweep share 1): the first quotes after a gap rest on a theo the gap "
+        "may have left stale, and the market takes all of them together (0 = off)",
+    )
     overnight_headroom: float = Field(
         0.15,
         ge=0.0,
