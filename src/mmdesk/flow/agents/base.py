@@ -8,12 +8,14 @@ The desk never gets an oracle.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from mmdesk.flow.agents._draws import half_z2, masked_weights
 from mmdesk.flow.agents._kernels import order_rows, tau_live
 from mmdesk.typing import BoolArray, Float64Array, Int64Array
 from mmdesk.venue.listing import Listing
@@ -79,6 +81,9 @@ class AgentContext:
     _at: list[Any] = field(
         default_factory=lambda: [None, None, None, None, {}], init=False, repr=False, compare=False
     )
+    _lm: list[Any] = field(
+        default_factory=lambda: [math.nan, None], init=False, repr=False, compare=False
+    )
 
     def tau_live(self, now_ns: int) -> tuple[Float64Array, BoolArray, Float64Array]:
         """``listing.tau(now_ns)`` (years), ``listing.live(now_ns)`` and ``sqrt(tau)``.
@@ -118,6 +123,42 @@ class AgentContext:
             self.listing.strike, spot, tau, vol, width_sd, tau_scale_years, live,
             sqrt_tau=sqrt_tau, expiry_weight=w_exp,
         )  # fmt: skip
+
+    def log_moneyness(self, spot: float) -> Float64Array:
+        """``np.log(listing.strike / spot)`` (read-only; kept while ``spot`` is unchanged)."""
+        lm = self._lm
+        if lm[0] != spot:
+            out = np.log(self.listing.strike / spot)
+            out.flags.writeable = False
+            lm[:] = [spot, out]
+        arr: Float64Array = lm[1]
+        return arr
+
+    def raw_choice_weights(
+        self,
+        now_ns: int,
+        spot: float,
+        vol: float,
+        width_sd: float,
+        tau_scale_years: float,
+        live: BoolArray,
+    ) -> tuple[Float64Array, float]:
+        """:meth:`choice_weights` before the normalisation: ``(w, s)`` with ``w / s`` the
+        same floats (``s`` is 1.0 when no live series has a positive weight)."""
+        tau, _, sqrt_tau = self.tau_live(now_ns)
+        expiry: dict[float, Float64Array] = self._at[4]
+        w_exp = expiry.get(tau_scale_years)
+        if w_exp is None:
+            if tau_scale_years != 0.0:
+                w_exp = expiry[tau_scale_years] = _expiry_weight(tau, tau_scale_years)
+            else:  # times 1.0 is exact
+                w_exp = expiry[0.0] = np.ones(tau.shape[0])
+        e = np.exp(half_z2(self.log_moneyness(spot), width_sd * vol, sqrt_tau))
+        w = masked_weights(e, w_exp, live)
+        s = float(w.sum())
+        if not s > 0.0:
+            return np.where(live, 1.0, 0.0) / max(int(live.sum()), 1), 1.0
+        return w, s
 
 
 def poisson_counts(

@@ -19,12 +19,14 @@ import math
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from mmdesk.flow.agents._draws import informed_orders
 from mmdesk.flow.agents.base import ioc_orders, poisson_counts, weighted_choice
 from mmdesk.flow.agents.group import TimedAgentGroup
 from mmdesk.flow.agents.tags import AgentKind
-from mmdesk.venue.participant import Commands
+from mmdesk.venue.participant import ORDER_DTYPE, Commands
 
 _NS_PER_S = 1_000_000_000
+_NO_ORDERS = np.zeros(0, dtype=ORDER_DTYPE)
 
 
 class InformedConfig(BaseModel):
@@ -78,6 +80,46 @@ class InformedAgents(TimedAgentGroup):
 
     def on_timer(self, now_ns: int) -> Commands | None:
         """Trade this period's arrivals whose signal is strong enough."""
+        cfg, view, rng = self.config, self.view, self.rng
+        if view is None or cfg.n_tags == 0:
+            return None
+        oracle = self.ctx.oracle
+        counts = poisson_counts(
+            rng, cfg.rate_per_s, self.timer_ns / 1e9, cfg.n_tags, oracle.activity(now_ns)
+        )
+        n = sum(counts.tolist())
+        if n == 0:
+            return None
+        horizon_ns = int(cfg.horizon_s * _NS_PER_S)
+        r = oracle.future_log_return(now_ns, horizon_ns)
+        sd = self.vol_guess * math.sqrt(cfg.horizon_s / (252.0 * 23_400.0))
+        noise_sd = math.sqrt(max(1.0 / cfg.quality**2 - 1.0, 0.0)) * sd
+        z = rng.standard_normal(n)
+        owner = np.repeat(self.owner_ids, counts)
+        ctx = self.ctx
+        lst = ctx.listing
+        spot = oracle.fair_value(now_ns) if not view.bid[0] > 0 else view.mid_at(0)
+        _, live, _ = ctx.tau_live(now_ns)
+        scale = cfg.tau_scale_days / 365.0
+        w_call, s_call = ctx.raw_choice_weights(
+            now_ns, spot, self.vol_guess, cfg.width_sd, scale, live & lst.is_call
+        )
+        w_put, s_put = ctx.raw_choice_weights(
+            now_ns, spot, self.vol_guess, cfg.width_sd, scale, live & ~lst.is_call
+        )
+        u = rng.random(3 * n)  # call choice, put choice, underlying-or-option
+        size = rng.integers(1, cfg.max_size + 1, size=n)
+        orders = informed_orders(
+            w_call, s_call, w_put, s_put, r, noise_sd, cfg.threshold_sd * sd, z, u, size, owner,
+            lst.instrument, view.bid, view.ask, cfg.underlying_share, cfg.underlying_lot,
+            _NO_ORDERS,
+        )  # fmt: skip
+        if orders.shape[0] == 0:
+            return None
+        return Commands(orders=orders)
+
+    def on_timer_numpy(self, now_ns: int) -> Commands | None:
+        """The readable numpy version of :meth:`on_timer` (same draws, same rows)."""
         cfg, view, rng = self.config, self.view, self.rng
         if view is None or cfg.n_tags == 0:
             return None

@@ -16,11 +16,14 @@ import math
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from mmdesk.flow.agents._draws import noise_orders
 from mmdesk.flow.agents.base import ioc_orders, poisson_counts, weighted_choice
 from mmdesk.flow.agents.group import TimedAgentGroup
 from mmdesk.flow.agents.tags import AgentKind
 from mmdesk.typing import Int64Array
-from mmdesk.venue.participant import Commands, MarketView
+from mmdesk.venue.participant import ORDER_DTYPE, Commands, MarketView
+
+_NO_ORDERS = np.zeros(0, dtype=ORDER_DTYPE)
 
 
 class NoiseConfig(BaseModel):
@@ -77,13 +80,31 @@ class NoiseAgents(TimedAgentGroup):
             cfg.n_tags,
             self.ctx.oracle.activity(now_ns),
         )
-        n = int(counts.sum())
+        n = sum(counts.tolist())
         if n == 0:
             return None
         owner = np.repeat(self.owner_ids, counts)
         return Commands(orders=self._orders(now_ns, view, owner, n))
 
     def _orders(self, now_ns: int, view: MarketView, owner: Int64Array, n: int) -> np.ndarray:
+        """The arrivals as IOC rows at the touch (the draws of :meth:`_orders_numpy`)."""
+        cfg, ctx, rng = self.config, self.ctx, self.rng
+        spot = view.mid_at(0)
+        if not math.isfinite(spot):
+            spot = ctx.oracle.fair_value(now_ns)
+        _, live, _ = ctx.tau_live(now_ns)
+        w, s = ctx.raw_choice_weights(
+            now_ns, spot, self.vol_guess, cfg.width_sd, cfg.tau_scale_days / 365.0, live
+        )
+        u = rng.random(3 * n)  # underlying-or-option, option choice, side
+        size = rng.integers(1, cfg.max_size + 1, size=n)
+        return noise_orders(
+            w, s, u, size, owner, ctx.listing.instrument, view.bid, view.ask,
+            cfg.underlying_share, cfg.underlying_lot, _NO_ORDERS,
+        )  # fmt: skip
+
+    def _orders_numpy(self, now_ns: int, view: MarketView, owner: Int64Array, n: int) -> np.ndarray:
+        """The readable numpy version of :meth:`_orders` (same draws, same rows)."""
         cfg, lst, rng = self.config, self.ctx.listing, self.rng
         spot = view.mid_at(0)
         if not math.isfinite(spot):
