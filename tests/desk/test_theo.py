@@ -139,6 +139,25 @@ def test_chain_vol_kernel_is_svi_vol_plus_level_and_agrees_with_its_twin(
     assert np.array_equal(kernel, want)
 
 
+def test_time_to_expiry_is_floored_years_and_the_kernel_agrees_with_its_twin(
+    rng: np.random.Generator,
+) -> None:
+    from mmdesk.desk.theo import years_to_expiry, years_to_expiry_python
+
+    now = 1_767_605_400_000_000_000
+    expiry_ns = now + rng.integers(-86_400 * 10**9, 400 * 86_400 * 10**9, 500)
+    expiry_ns[:3] = (now, now + 1, now - 1)  # expired or expiring: the floor
+    year_s = 365.0 * 86_400.0
+    want = np.maximum((expiry_ns - now).astype(np.float64) * 1e-9, 60.0) / year_s
+    twin = np.empty(500)
+    kernel = np.empty(500)
+    years_to_expiry_python(expiry_ns, now, 60.0, year_s, twin)
+    years_to_expiry(expiry_ns, now, 60.0, year_s, kernel)
+    assert np.array_equal(twin, want)
+    assert np.array_equal(kernel, want)
+    assert np.all(kernel[:3] == 60.0 / year_s)
+
+
 def _calibrated() -> TheoEngine:
     eng = _engine(max_fit_vol_move=0.05)
     vol, bid, ask = _market(0)

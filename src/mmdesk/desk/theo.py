@@ -50,7 +50,9 @@ from mmdesk.pricing.implied_vol import implied_vol_kernel
 from mmdesk.surface.svi import calibrate_svi
 from mmdesk.typing import BoolArray, Float64Array, Int64Array
 
-_NS_PER_YEAR = 365.0 * 86_400.0 * 1e9
+#: IVReason.OK as the kernel writes it (comparing an array with the enum member costs µs)
+_IV_OK = np.int8(IVReason.OK)
+_YEAR_S = 365.0 * 86_400.0 * 1e9 * 1e-9  # ACT/365 seconds per year (as ns per year · 1e-9)
 
 
 class TheoConfig(BaseModel):
@@ -256,6 +258,21 @@ def chain_vol_python(
 chain_vol = numba.njit(cache=True)(chain_vol_python)
 
 
+def years_to_expiry_python(
+    expiry_ns: Int64Array, now_ns: int, floor_s: float, year_s: float, out: Float64Array
+) -> None:
+    """Time to expiry per option in years, floored at ``floor_s`` seconds (into ``out``).
+
+    The same arithmetic as ``np.maximum((expiry_ns − now_ns) · 1e-9, floor_s) / year_s``
+    (``expiry_ns``, ``now_ns`` in ns; ``year_s`` seconds per year) in one pass.
+    """
+    for i in range(expiry_ns.shape[0]):
+        out[i] = max_nan(float(expiry_ns[i] - now_ns) * 1e-9, floor_s) / year_s
+
+
+years_to_expiry = numba.njit(cache=True)(years_to_expiry_python)
+
+
 class TheoEngine:
     """The desk's surface (per-expiry SVI) and the chain's theos and greeks.
 
@@ -283,8 +300,9 @@ class TheoEngine:
         # the cadences in ns, once (asked at every timer tick)
         self._recalibrate_ns = int(config.recalibrate_s * 1e9)
         self._level_update_ns = int(config.level_update_s * 1e9)
+        self._tau_floor_s = float(config.tau_floor_s)
         self.strike = np.ascontiguousarray(strike, dtype=np.float64)
-        self.expiry_ns = np.asarray(expiry_ns, dtype=np.int64)
+        self.expiry_ns = np.ascontiguousarray(expiry_ns, dtype=np.int64)
         self.expiry = np.asarray(expiry_index, dtype=np.int64)
         self.is_call = np.ascontiguousarray(is_call, dtype=bool)
         self.rate = float(rate)
@@ -316,8 +334,9 @@ class TheoEngine:
     # ------------------------------------------------------------------ valuation
     def tau(self, now_ns: int) -> Float64Array:
         """Time to expiry per option, years (floored at ``tau_floor_s``)."""
-        secs = (self.expiry_ns - np.int64(now_ns)).astype(np.float64) * 1e-9
-        return np.maximum(secs, self.config.tau_floor_s) / (_NS_PER_YEAR * 1e-9)
+        out = np.empty(self.expiry_ns.shape[0])
+        years_to_expiry(self.expiry_ns, now_ns, self._tau_floor_s, _YEAR_S, out)
+        return out
 
     def vols(self, now_ns: int, spot: float) -> tuple[Float64Array, Float64Array]:
         """(vol, τ) of every option at ``spot`` and ``now_ns`` from the current surface."""
@@ -548,7 +567,7 @@ class TheoEngine:
             iv_ask = _flat_implied_vol(ask[idx], *args)[0]
         else:
             iv_bid = iv_ask = iv_mid
-        good = (why == IVReason.OK) & np.isfinite(iv_mid)
+        good = (why == _IV_OK) & np.isfinite(iv_mid)
         vega = np.zeros(idx.size)
         vega[good] = _flat_greeks(
             spot,
