@@ -132,7 +132,7 @@ def test_band_iteration_that_cycles_stops_at_the_best_point_visited(
         visited.append(float(np.sum(wt * (w - target) ** 2 + 100 * wt * band)))
         return status
 
-    monkeypatch.setattr("mmdesk.surface.svi._qp_active_set", recording_qp)
+    monkeypatch.setattr("mmdesk.surface.svi_inner._qp_active_set", recording_qp)
     x = np.zeros(3)
     obj = _fit_adc_python(y, target, wt, lo, hi, 100 * wt, G, h, x)
     assert 2 < len(visited) < 30  # stopped when a violation set came back
