@@ -10,10 +10,15 @@ from mmdesk.sim._pack import (
     pack_message_python,
     private_rows,
     private_rows_python,
+    rows_with,
     scan_batch,
     scan_batch_python,
+    scan_into,
+    scan_into_python,
     take_rows,
     take_rows_python,
+    trade_rows,
+    trade_rows_python,
 )
 from mmdesk.venue.commands import COMMAND_DTYPE, CommandKind
 from mmdesk.venue.participant import TIF_DAY, TIF_FOK, TIF_IOC, make_orders, make_quotes
@@ -130,6 +135,39 @@ def test_scan_batch_kernel_agrees_with_its_twin_and_with_numpy_selections(
     # no trade: the last-trade prices are left alone (empty result)
     quiet = rows[~is_tr]
     assert scan_batch(quiet, 0, pidx, mode, last)[5].shape == (0,)
+
+
+def test_scan_into_then_the_arrays_on_demand_is_scan_batch(rng: np.random.Generator) -> None:
+    pidx, _ = _owners()
+    mode = np.array([0, 0, 1, 3, 2, 0], dtype=np.int64)
+    keep = int(EventKind.FILL | EventKind.TRADE | EventKind.SETTLE)
+    kinds = [int(k) for k in (EventKind.ACK, EventKind.FILL, EventKind.TOP, EventKind.TRADE)]
+    for n in (0, 1, 40, 300):
+        rows = empty_events(n)
+        rows["owner"] = rng.choice([-1, 4, 5, 7, 9, 12, 40], n)
+        rows["flags"] = rng.choice(kinds, n)
+        rows["instrument"] = rng.integers(0, 6, n)
+        rows["price"] = rng.integers(1, 1000, n)
+        rows["side"] = rng.choice([-1, 1], n)
+        rows["qty"] = rng.integers(1, 50, n)
+        last = rng.integers(-1, 100, 6)
+        present, kept, tr, und_ts, und_q, new_last, dest, counts = scan_batch(
+            rows, keep, pidx, mode, last
+        )
+        for scan in (scan_into, scan_into_python):
+            dest2 = np.full(n + 7, 99, dtype=np.int64)  # longer than the batch, dirty
+            counts2 = np.full(counts.shape, 5, dtype=np.int64)
+            info = np.zeros(3, dtype=np.int64)
+            assert scan(rows, keep, pidx, mode, dest2, counts2, info) == present
+            np.testing.assert_array_equal(dest2[:n], dest)
+            np.testing.assert_array_equal(counts2, counts)
+            assert info.tolist() == [kept.shape[0], tr.shape[0], und_ts.shape[0]]
+        np.testing.assert_array_equal(rows_with(rows, keep), kept)
+        if tr.shape[0]:
+            for fn in (trade_rows, trade_rows_python):
+                got = fn(rows, tr.shape[0], und_ts.shape[0], last)
+                for a, b in zip(got, (tr, und_ts, und_q, new_last), strict=True):
+                    np.testing.assert_array_equal(a, b)
 
 
 def test_a_view_built_from_columns_equals_the_constructed_one_and_stays_frozen() -> None:

@@ -259,6 +259,85 @@ def scan_batch_python(
     return present, kept, trades, und_ts, und_signed, new_last, dest, counts
 
 
+def scan_into_python(
+    rows: Any,
+    keep_bits: int,
+    owner_pidx: Int64Array,
+    private_mode: Int64Array,
+    dest: Int64Array,
+    counts: Int64Array,
+    info: Int64Array,
+) -> int:
+    """:func:`scan_batch`'s counting pass into the caller's buffers (nothing allocated).
+
+    Writes ``dest[:n]`` and ``counts`` as :func:`scan_batch` returns them and
+    ``info[:3]`` = rows kept, TRADE rows, trades in the underlying; returns
+    ``present`` (the OR of the flags). The arrays themselves, when any, come from
+    :func:`rows_with` (kept rows) and :func:`trade_rows` (the trades): most
+    batches have neither, and every array a kernel returns costs ~1 us to box.
+    ``dest`` must hold at least ``rows.shape[0]`` entries.
+    """
+    n = rows.shape[0]
+    present = 0
+    n_keep = 0
+    n_trade = 0
+    n_und = 0
+    for c in range(counts.shape[0]):
+        counts[c] = 0
+    for j in range(n):
+        r = rows[j]
+        f = r["flags"]
+        present |= f
+        if f & keep_bits:
+            n_keep += 1
+        if f & _TRADE:
+            n_trade += 1
+            if r["instrument"] == 0:
+                n_und += 1
+        dest[j] = -1
+        o = r["owner"]
+        if 0 <= o < owner_pidx.shape[0]:
+            k = owner_pidx[o]
+            if k >= 0:
+                m = private_mode[k]
+                c = 2 * k if f & _FILL else 2 * k + 1
+                if (f & _FILL and m & 1) or ((f & _FILL) == 0 and m & 2):
+                    dest[j] = c
+                    counts[c] += 1
+    info[0] = n_keep
+    info[1] = n_trade
+    info[2] = n_und
+    return present
+
+
+def trade_rows_python(
+    rows: Any, n_trade: int, n_und: int, last: Int64Array
+) -> tuple[Any, Int64Array, Int64Array, Int64Array]:
+    """The trades of a batch with ``n_trade`` TRADE rows, ``n_und`` of them in the underlying.
+
+    Returns ``trades``, ``und_ts``, ``und_signed`` and ``new_last`` as :func:`scan_batch`.
+    """
+    trades = np.empty(n_trade, rows.dtype)
+    und_ts = np.empty(n_und, dtype=np.int64)
+    und_signed = np.empty(n_und, dtype=np.int64)
+    new_last = np.empty(last.shape[0], dtype=np.int64)
+    for i in range(last.shape[0]):
+        new_last[i] = last[i]
+    b = 0
+    u = 0
+    for j in range(rows.shape[0]):
+        if rows[j]["flags"] & _TRADE:
+            trades[b] = rows[j]
+            b += 1
+            ins = rows[j]["instrument"]
+            new_last[ins] = rows[j]["price"]
+            if ins == 0:
+                und_ts[u] = rows[j]["ts_exchange"]
+                und_signed[u] = np.int64(rows[j]["side"]) * rows[j]["qty"]
+                u += 1
+    return trades, und_ts, und_signed, new_last
+
+
 def take_rows_python(rows: Any, dest: Int64Array, code: int, n: int) -> Any:
     """A fresh array of the ``n`` rows whose ``dest`` (:func:`scan_batch`) equals ``code``."""
     out = np.empty(n, rows.dtype)
@@ -272,6 +351,8 @@ def take_rows_python(rows: Any, dest: Int64Array, code: int, n: int) -> Any:
 
 _held = numba.njit(cache=True)(_held_python)
 scan_batch = numba.njit(cache=True)(scan_batch_python)
+scan_into = numba.njit(cache=True)(scan_into_python)
+trade_rows = numba.njit(cache=True)(trade_rows_python)
 take_rows = numba.njit(cache=True)(take_rows_python)
 rows_with = numba.njit(cache=True)(rows_with_python)
 pack_message = numba.njit(cache=True)(pack_message_python)
@@ -286,6 +367,10 @@ __all__ = [
     "rows_with_python",
     "scan_batch",
     "scan_batch_python",
+    "scan_into",
+    "scan_into_python",
     "take_rows",
     "take_rows_python",
+    "trade_rows",
+    "trade_rows_python",
 ]

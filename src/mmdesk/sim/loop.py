@@ -40,7 +40,14 @@ from mmdesk.flow.agents.noise import NoiseAgents
 from mmdesk.flow.agents.tags import TAG_DESK
 from mmdesk.flow.agents.vol_informed import VolInformedAgents
 from mmdesk.market.events import EVENT_DTYPE, EventKind
-from mmdesk.sim._pack import pack_message, private_rows, rows_with, scan_batch, take_rows
+from mmdesk.sim._pack import (
+    pack_message,
+    private_rows,
+    rows_with,
+    scan_into,
+    take_rows,
+    trade_rows,
+)
 from mmdesk.sim.clock import SimClock, TradingCalendar
 from mmdesk.sim.config import ScenarioConfig
 from mmdesk.sim.fair_value import simulate_session_paths
@@ -174,6 +181,9 @@ class SimulationLoop:
     """
 
     _last_trade: Int64Array
+    _dest: Int64Array
+    _counts: Int64Array
+    _info: Int64Array
     _max_md: int
     _view_key: tuple[int, int]
     _view: MarketView | None
@@ -453,29 +463,38 @@ class SimulationLoop:
 
     def _after_engine(self, t: int, ev: EventArray) -> None:
         keep = self._keep
-        present, kept, tr, und_ts, und_q, new_last, dest, counts = scan_batch(
+        n = ev.shape[0]
+        if self._dest.shape[0] < n:
+            self._dest = np.empty(2 * n, dtype=np.int64)
+        dest, counts, info = self._dest, self._counts, self._info
+        # scan_batch in two steps: the arrays only when the batch has such rows
+        present = scan_into(
             ev, _KEEP_FLAGS if keep == "fills" else 0, self._owner_pidx, self._private_mode,
-            self._last_trade,
+            dest, counts, info,
         )  # fmt: skip
+        n_keep, n_trade, n_und = info.tolist()
         # what _record does, with the kept rows already selected
         self._hasher.update((ev if ev.flags.c_contiguous else ev.copy()).data)
-        self._n_events += ev.shape[0]
+        self._n_events += n
         if keep == "all":
             self._journal.append(ev)
-        elif kept.shape[0]:
-            self._journal.append(kept)
-        if und_ts.shape[0]:
-            self.impact.apply(und_ts, und_q)
+        elif n_keep:
+            self._journal.append(rows_with(ev, _KEEP_FLAGS))
+        if n_trade:
+            tr, und_ts, und_q, new_last = trade_rows(ev, n_trade, n_und, self._last_trade)
+            if n_und:
+                self.impact.apply(und_ts, und_q)
         if present & _FILL:
             self.oi.apply_fills(ev)  # reads the option FILL rows only
         if self._any_private:
+            cl = counts.tolist()
             for k in self._private_ks:
-                nf, nu = int(counts[2 * k]), int(counts[2 * k + 1])
+                nf, nu = cl[2 * k], cl[2 * k + 1]
                 if nf or nu:
                     f = take_rows(ev, dest, 2 * k, nf) if nf else np.empty(0, EVENT_DTYPE)
                     u = take_rows(ev, dest, 2 * k + 1, nu) if nu else np.empty(0, EVENT_DTYPE)
                     self._push(self._links[k].arrival("ack", t), _REACT, 0, (k, f, u))
-        if present & _TRADE:
+        if n_trade:
             self._last_trade = new_last
             for k in self._trades_ks:
                 self._push(self._links[k].arrival("md", t), _REACT, 2, (k, tr))
@@ -615,6 +634,9 @@ class SimulationLoop:
         self._closes = [close for _, close in self.sessions]
         self._view_key = (-1, -1)
         self._view = None
+        self._dest = np.empty(1024, dtype=np.int64)  # scan_into's buffers
+        self._counts = np.zeros(2 * len(self.participants), dtype=np.int64)
+        self._info = np.zeros(3, dtype=np.int64)
         self._max_md = max(
             link.cfg.market_data.mean_ns + 10 * link.cfg.market_data.floor_ns + 1
             for link in self._links
