@@ -163,7 +163,7 @@ class MarketMakers(ParticipantBase):
         cfg, ctx = self.config, self.ctx
         lst = ctx.listing
         tau, _, sqrt_tau = ctx.tau_live(now_ns)
-        x = np.log(lst.strike / spot) / sqrt_tau
+        x = ctx.log_moneyness(spot) / sqrt_tau  # np.log(strike / spot), shared with the takers
         theo = np.empty(self._eta.shape)
         vega = np.empty(self._eta.shape)
         mm_theo(
