@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import mmdesk.surface.svi as svi
 from mmdesk.surface.svi import (
     LEE_WING_BOUND,
     SVIParams,
@@ -113,15 +114,20 @@ def test_adc_fit_and_durrleman_twins_agree(rng: np.random.Generator) -> None:
 def test_band_iteration_that_cycles_stops_at_the_best_point_visited(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # captured from a default-day refit: a tiny sigma (y ~ 10^3) puts the
-    # violation sets of successive exact QPs into a cycle
-    y = np.array([1484.2901016, 2151.67838496, 2815.73803461, 139.39297201, 813.53964646])
-    target = np.array([1.01776484, 0.98947341, 1.0, 1.02023273, 0.9820639])
-    wt = np.array([1.0, 0.83015474, 0.5495198, 0.7174397, 0.94964248])
-    lo = np.array([0.94478401, 0.90238893, 0.81856559, 0.88337994, 0.95658938])
-    hi = np.array([1.09340311, 1.0789275, 1.17750413, 1.16011276, 1.00783298])
-    G, h = _constraints(1.0, 0.00098206)
-    h[3] = h[4] = -0.13956981
+    # found by a search over random 5-quote problems (bands not crossed): the
+    # violation sets of successive exact QPs come back after three steps
+    y = np.array([-51.26691419418344, -23.449818712596056, 69.74794688662469,
+                  47.309411895988184, 110.2244747620107])  # fmt: skip
+    target = np.array([0.9550248717075484, 0.999812437848512, 1.01931833505591,
+                       0.9381300529887453, 0.9747584005541362])  # fmt: skip
+    wt = np.array([0.9990218786112866, 0.8819843517775123, 0.42519229999653807,
+                   0.5425899614698697, 0.40647513280082703])  # fmt: skip
+    lo = np.array([0.9466496490541821, 0.9629994001350246, 1.0175275447618344,
+                   0.8806484151210842, 0.8641799700262388])  # fmt: skip
+    hi = np.array([0.9812692263337027, 1.0280784505841143, 1.03284834457519,
+                   0.958768544581886, 1.0982707873146274])  # fmt: skip
+    G, h = _constraints(1.0, 1e-3)
+    h[3] = h[4] = -0.3399585052420174
     visited: list[float] = []
 
     def recording_qp(*args: np.ndarray) -> int:
@@ -240,3 +246,29 @@ def test_outer_objective_twin_and_kernel_agree(rng: np.random.Generator) -> None
             args = (k, target, wt, target - 0.02, target + 0.02, 100 * wt, G, h0, h0.copy(), x)
             got.append((fn(m, sig, *args, np.empty(n), 0.05, kg, 1e3), *x))
         assert got[0] == pytest.approx(got[1], rel=1e-12)
+
+
+def test_sigma_floor_is_a_tenth_of_the_median_gap_between_distinct_quotes() -> None:
+    k = np.array([-0.02, -0.01, -0.01, 0.0, 0.01, 0.03])  # a duplicated strike, one wide gap
+    assert svi.sigma_floor(k) == pytest.approx(svi.SIGMA_FLOOR_SPACING * 0.01)
+    assert svi.SIGMA_FLOOR_SPACING == 0.1
+
+
+def test_a_kinked_smile_no_longer_fits_with_a_vanishing_sigma(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # total variance a V with its vertex on the middle quote: the unbounded optimum is
+    # sigma -> 0 (two half-lines, zero error); the floor keeps sigma resolvable
+    k = np.linspace(-0.02, 0.02, 5)
+    slope = 0.05  # b of the V (rho = 0), total variance per unit log-moneyness
+    w_mid = 0.0035 + slope * np.abs(k)
+    floor = svi.sigma_floor(k)
+    fit = calibrate_svi(k, w_mid)
+    assert fit.params.sigma >= floor
+    assert fit.params.b > 0.0 and fit.params.is_admissible()
+    # the hyperbola rounds the vertex by b * sigma: the fit may miss the V by no more
+    # than the rounding at the floor, a tenth of the V's rise over one gap
+    assert np.max(np.abs(svi_total_variance(k, fit.params) - w_mid)) <= slope * floor
+    assert fit.min_g >= 0.0
+    monkeypatch.setattr(svi, "SIGMA_FLOOR_SPACING", 0.0)  # without the floor: the kink
+    assert calibrate_svi(k, w_mid).params.sigma < floor

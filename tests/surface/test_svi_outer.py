@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import mmdesk.surface.svi as svi
+from mmdesk.surface.numpy_exp import exp_as_numpy
 from mmdesk.surface.svi import SVIParams, calibrate_svi, svi_total_variance
 from mmdesk.surface.svi_outer import (
     _fit_outer,
@@ -47,6 +48,8 @@ def _smiles(rng: np.random.Generator) -> list[tuple[tuple[Any, ...], dict[str, A
     w = svi_total_variance(k, EQUITY)
     kg = np.linspace(-0.4, 0.4, 41)
     cases.append(((k, w), {"kgrid": kg, "grid_lo": 0.9 * svi_total_variance(kg, EQUITY)}))
+    k = np.linspace(-0.02, 0.02, 5)  # a V: the search runs into the floor on sigma
+    cases.append(((k, 0.0035 + 0.05 * np.abs(k) * (1 + 0.1 * rng.standard_normal(5))), {}))
     return cases
 
 
@@ -62,7 +65,7 @@ def test_outer_kernel_twin_and_python_nelder_mead_give_the_same_fit(
     monkeypatch.setattr(svi, "_fit_outer", recording)
     for args, kwargs in _smiles(rng):
         calibrate_svi(*args, **kwargs)
-    assert len(recorded) == 7
+    assert len(recorded) == 8
     for call in recorded:
         got = []
         for fit in (_fit_outer, _fit_outer_python, _fit_outer_reference):
@@ -71,3 +74,4 @@ def test_outer_kernel_twin_and_python_nelder_mead_give_the_same_fit(
             z, x = a[-1], a[11]
             got.append((final, z[0], z[1], x[0], x[1], x[2]))
         assert got[0] == got[1] == got[2]  # bit for bit, not approx
+    assert exp_as_numpy(got[0][2]) <= recorded[-1][-2]  # the V's search ends on the floor

@@ -49,6 +49,9 @@ from mmdesk.typing import Float64Array, FloatLike
 #: Roger Lee's moment bound on the wing slopes of total variance: ``b (1 + |ρ|) ≤ 2``.
 LEE_WING_BOUND = 2.0
 
+#: Lower bound on σ as a fraction of the quotes' median log-moneyness gap (:func:`sigma_floor`).
+SIGMA_FLOOR_SPACING = 0.1
+
 # Nodes of the piecewise-linear under-estimate of sqrt(1 − ρ²) used to impose the
 # minimum-variance constraint a + c sqrt(1 − ρ²) ≥ floor as linear inequalities.
 _CHORD_RHO = np.array([-1.0, -0.97, -0.9, -0.75, -0.5, 0.0, 0.5, 0.75, 0.9, 0.97, 1.0])
@@ -158,6 +161,22 @@ def _constraints(
         rows.append((1.0, slope, alpha))  # a + alpha c + slope d >= floor
         rhs.append(w_floor)
     return np.array(rows, dtype=np.float64), np.array(rhs, dtype=np.float64)
+
+
+def sigma_floor(k: FloatLike) -> float:
+    """Smallest ``σ`` the calibration may return for quotes at log-moneyness ``k``.
+
+    ``SIGMA_FLOOR_SPACING`` × the median gap between neighbouring distinct quotes
+    (log-moneyness units). ``σ`` is the width of the smile's rounded vertex; the
+    quotes sample the smile only every gap, so a vertex narrower than a fraction of
+    it is not seen by the data, only by the one quote next to the kink.
+    """
+    ku = np.unique(np.asarray(k, dtype=np.float64).ravel())
+    gaps = np.diff(ku)
+    gaps = gaps[gaps > 0.0]
+    if gaps.size == 0:
+        return 1e-8
+    return SIGMA_FLOOR_SPACING * float(np.median(gaps))
 
 
 class SVIFitResult(NamedTuple):
@@ -270,17 +289,18 @@ def calibrate_svi(
         k_all, target, wt_all = k_all[:n], target[:n], wt_all[:n]
         lo_all, hi_all, pen_all = lo_all[:n], hi_all[:n], pen_all[:n]
 
+    sig_floor = sigma_floor(kk)
     y = np.empty(k_all.shape[0])
     # coarse grid over (m, log sigma), then Nelder-Mead polish from the best node, all
     # in one kernel (mmdesk.surface.svi_outer: scipy's Nelder-Mead step for step)
     m_nodes = np.linspace(kmin, kmax, 7)
-    s_nodes = np.linspace(np.log(0.02 * width), np.log(1.5 * width), 7)
+    s_nodes = np.linspace(np.log(max(0.02 * width, sig_floor)), np.log(1.5 * width), 7)
     z = np.empty(2)
     final = _fit_outer(
         m_nodes, s_nodes, k_all, target, wt_all, lo_all, hi_all, pen_all, G, h0, h, x, y, scale,
-        kg, butterfly_penalty, z,
+        kg, butterfly_penalty, sig_floor, z,
     )  # fmt: skip
-    m, sig = float(z[0]), exp_as_numpy(float(z[1]))
+    m, sig = float(z[0]), max(exp_as_numpy(float(z[1])), sig_floor)
     a, d, c = x[0] * scale, x[1] * scale, x[2] * scale
     b = c / sig
     rho = float(np.clip(d / c, -1.0, 1.0)) if c > 0.0 else 0.0

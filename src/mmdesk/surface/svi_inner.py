@@ -9,6 +9,8 @@ programme (:func:`_fit_adc`: band fixed-point iteration, each step an exact
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 
@@ -206,6 +208,18 @@ def _fit_adc_python(
                 g[i] += tgt * phi[i]
                 for j in range(3):
                     H[i, j] += wgt * phi[i] * phi[j]
+        # equilibrate: H and g scaled by a power of two to max|H| ~ 1 (same minimiser),
+        # so the KKT solves' pivot tolerance compares like with like
+        hmax = 0.0
+        for i in range(3):
+            for j in range(3):
+                hmax = max(hmax, abs(H[i, j]))
+        _, e = math.frexp(hmax)
+        f2 = math.ldexp(1.0, -e)
+        for i in range(3):
+            g[i] *= f2
+            for j in range(3):
+                H[i, j] *= f2
         if not _qp_active_set(H, g, G, h, x):
             return np.inf
         changed = False

@@ -27,6 +27,19 @@ _FATOL = 1e-12
 _MAXITER = 400
 
 
+def _sigma_at_python(z: float, sig_floor: float) -> float:
+    """``σ = max(exp(z), sig_floor)``: numpy's exp of the search variable ``z = log σ``, floored.
+
+    Below the floor the outer objective is flat (the floor's value), so the search
+    never returns a ``σ`` the quotes cannot resolve (see :func:`mmdesk.surface.svi.sigma_floor`).
+    """
+    sig = exp_as_numpy(z)
+    return sig_floor if sig < sig_floor else sig
+
+
+_sigma_at = numba.njit(cache=True)(_sigma_at_python)
+
+
 def _after_python(a: float, b: float) -> bool:
     """True when ``a`` sorts strictly after ``b`` in ``np.argsort`` (NaN last)."""
     return a > b or (a != a and b == b)
@@ -75,6 +88,7 @@ def _fit_outer_python(
     scale: float,
     kg: Float64Array,
     butterfly_penalty: float,
+    sig_floor: float,
     z: Float64Array,
 ) -> float:
     """Grid then Nelder–Mead over ``z = (m, log σ)``; returns the final objective.
@@ -104,7 +118,7 @@ def _fit_outer_python(
     best1 = s_nodes[3]
     for m0 in m_nodes:
         for s0 in s_nodes:
-            v = _svi_objective(m0, exp_as_numpy(s0), *args)
+            v = _svi_objective(m0, _sigma_at(s0, sig_floor), *args)
             if v < best:
                 best, best0, best1 = v, m0, s0
     dm = m_nodes[1] - m_nodes[0]
@@ -116,7 +130,7 @@ def _fit_outer_python(
     sim[2, 0], sim[2, 1] = best0 + 0.0, best1 + ds
     # scipy's Nelder-Mead (mmdesk.surface.neldermead) with N = 2, operation for operation
     for i in range(3):
-        fsim[i] = _svi_objective(sim[i, 0], exp_as_numpy(sim[i, 1]), *args)
+        fsim[i] = _svi_objective(sim[i, 0], _sigma_at(sim[i, 1], sig_floor), *args)
     _sort_simplex(sim, fsim)
     _sort_simplex(sim, fsim)  # scipy sorts the first simplex twice
     iterations = 1
@@ -134,10 +148,10 @@ def _fit_outer_python(
         xbar0 = (0.0 + sim[0, 0] + sim[1, 0]) / 2
         xbar1 = (0.0 + sim[0, 1] + sim[1, 1]) / 2
         xr0, xr1 = 2 * xbar0 - w0, 2 * xbar1 - w1
-        fxr = _svi_objective(xr0, exp_as_numpy(xr1), *args)
+        fxr = _svi_objective(xr0, _sigma_at(xr1, sig_floor), *args)
         if fxr < fsim[0]:
             xe0, xe1 = 3 * xbar0 - 2 * w0, 3 * xbar1 - 2 * w1
-            fxe = _svi_objective(xe0, exp_as_numpy(xe1), *args)
+            fxe = _svi_objective(xe0, _sigma_at(xe1, sig_floor), *args)
             if fxe < fxr:
                 sim[2, 0], sim[2, 1], fsim[2] = xe0, xe1, fxe
             else:
@@ -148,14 +162,14 @@ def _fit_outer_python(
             shrink = False
             if fxr < fsim[2]:  # outside contraction
                 xc0, xc1 = 1.5 * xbar0 - 0.5 * w0, 1.5 * xbar1 - 0.5 * w1
-                fxc = _svi_objective(xc0, exp_as_numpy(xc1), *args)
+                fxc = _svi_objective(xc0, _sigma_at(xc1, sig_floor), *args)
                 if fxc <= fxr:
                     sim[2, 0], sim[2, 1], fsim[2] = xc0, xc1, fxc
                 else:
                     shrink = True
             else:  # inside contraction
                 xcc0, xcc1 = 0.5 * xbar0 + 0.5 * w0, 0.5 * xbar1 + 0.5 * w1
-                fxcc = _svi_objective(xcc0, exp_as_numpy(xcc1), *args)
+                fxcc = _svi_objective(xcc0, _sigma_at(xcc1, sig_floor), *args)
                 if fxcc < fsim[2]:
                     sim[2, 0], sim[2, 1], fsim[2] = xcc0, xcc1, fxcc
                 else:
@@ -164,7 +178,7 @@ def _fit_outer_python(
                 for i in range(1, 3):
                     sim[i, 0] = sim[0, 0] + 0.5 * (sim[i, 0] - sim[0, 0])
                     sim[i, 1] = sim[0, 1] + 0.5 * (sim[i, 1] - sim[0, 1])
-                    fsim[i] = _svi_objective(sim[i, 0], exp_as_numpy(sim[i, 1]), *args)
+                    fsim[i] = _svi_objective(sim[i, 0], _sigma_at(sim[i, 1], sig_floor), *args)
         iterations += 1
         _sort_simplex(sim, fsim)
     res_fun = fsim[0]  # np.min(fsim): NaN if any value is NaN
@@ -175,7 +189,7 @@ def _fit_outer_python(
         z[0], z[1] = sim[0, 0], sim[0, 1]
     else:
         z[0], z[1] = best0, best1
-    return _svi_objective(z[0], exp_as_numpy(z[1]), *args)
+    return _svi_objective(z[0], _sigma_at(z[1], sig_floor), *args)
 
 
 _fit_outer = numba.njit(cache=True)(_fit_outer_python)
@@ -198,12 +212,13 @@ def _fit_outer_reference(
     scale: float,
     kg: Float64Array,
     butterfly_penalty: float,
+    sig_floor: float,
     z: Float64Array,
 ) -> float:
     """:func:`_fit_outer` the readable way: the grid in Python, then :func:`nelder_mead`."""
 
     def objective(zz: Float64Array | list[float]) -> float:
-        m, sig = float(zz[0]), exp_as_numpy(float(zz[1]))
+        m, sig = float(zz[0]), _sigma_at(float(zz[1]), sig_floor)
         v = _svi_objective(
             m, sig, k_all, target, wt_all, lo_all, hi_all, pen_all, G, h0, h, x, y, scale, kg,
             butterfly_penalty,
