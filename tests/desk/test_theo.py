@@ -224,6 +224,38 @@ def test_wings_extrapolated_beyond_the_wing_ratio_reject_the_fit() -> None:
     assert relaxed.acceptable_fit(0, steep, tau, 0, SPOT, -0.02, 0.02)
 
 
+def test_a_wing_valuing_an_option_far_through_the_market_beyond_the_quotes_rejects_the_fit() -> (
+    None
+):
+    eng = _engine()
+    tau = DAYS[0] / 365.0
+    fit = np.array(SMILES[0])
+    c = _listing()
+    vol, bid, ask = _market(0)  # the market agrees with the fit everywhere
+    assert eng.acceptable_fit(0, fit, tau, 0, SPOT, -0.05, 0.05, bid, ask)
+    k = np.log(c["strike"] / (SPOT * np.exp(RATE * tau)))
+    theo = bs_price(SPOT, c["strike"], tau, vol, RATE, 0.0, c["is_call"])
+    wing = np.flatnonzero((c["expiry"] == 0) & c["is_call"] & (k > 0.1))[0]  # OTM call, beyond
+    inside = np.flatnonzero((c["expiry"] == 0) & c["is_call"] & (k > 0.0) & (k < 0.05))[0]
+    # beyond the quotes: offered at a third of the fit's value, no bid -> rejected
+    offered = ask.copy()
+    offered[wing], bid_w = theo[wing] / 3.0, bid.copy()
+    bid_w[wing] = 0.0
+    assert not eng.acceptable_fit(0, fit, tau, 0, SPOT, -0.05, 0.05, bid_w, offered)
+    # within one width of the offer (theo ≤ 2 × a one-sided offer) it stands
+    offered[wing] = theo[wing] / 1.9
+    assert eng.acceptable_fit(0, fit, tau, 0, SPOT, -0.05, 0.05, bid_w, offered)
+    # inside the quotes' range the band penalty has the say, not this check
+    offered, bid_i = ask.copy(), bid.copy()
+    offered[inside], bid_i[inside] = theo[inside] / 3.0, 0.0
+    assert eng.acceptable_fit(0, fit, tau, 0, SPOT, -0.05, 0.05, bid_i, offered)
+    # and the check is off at inf
+    relaxed = _engine(max_fit_through_market=float("inf"))
+    offered = ask.copy()
+    offered[wing] = theo[wing] / 3.0
+    assert relaxed.acceptable_fit(0, fit, tau, 0, SPOT, -0.05, 0.05, bid_w, offered)
+
+
 def test_a_rejected_fit_waits_for_the_next_scheduled_calibration() -> None:
     eng = _calibrated()
     c = _listing()

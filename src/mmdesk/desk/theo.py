@@ -95,6 +95,11 @@ class TheoConfig(BaseModel):
         Largest ratio between a listed strike's fitted vol and the fit's
         at-the-money vol (either way); SVI wings extrapolated beyond the
         quotes that exceed it reject the fit.
+    max_fit_through_market
+        A fit is rejected when it values an out-of-the-money option beyond the
+        quotes it was fitted to above the other participants' offer, or below
+        their bid, by more than this many times their width (ask − bid, or the
+        one price shown when a side is missing); ``inf`` turns the check off.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -113,6 +118,7 @@ class TheoConfig(BaseModel):
     level_weight: float = Field(0.5, gt=0.0, le=1.0)
     max_fit_vol_move: float = Field(float("inf"), gt=0.0)
     max_fit_wing_ratio: float = Field(3.0, gt=1.0)
+    max_fit_through_market: float = Field(1.0, gt=0.0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -434,7 +440,8 @@ class TheoEngine:
             if not np.all(np.isfinite(w_fit)) or np.any(w_fit <= 0.0):
                 continue
             row = np.array([p.a, p.b, p.rho, p.m, p.sigma])
-            if not self.acceptable_fit(e, row, t_e, now_ns, spot, float(k.min()), float(k.max())):
+            k_lo, k_hi = float(k.min()), float(k.max())
+            if not self.acceptable_fit(e, row, t_e, now_ns, spot, k_lo, k_hi, bid, ask):
                 self.rejected_fits[e] += 1
                 rejected += 1
                 continue
@@ -470,6 +477,8 @@ class TheoEngine:
         spot: float,
         k_lo: float,
         k_hi: float,
+        bid: Float64Array | None = None,
+        ask: Float64Array | None = None,
     ) -> bool:
         """May the raw-SVI ``params`` (fitted at ``t_fit`` years) replace expiry ``e``'s smile?
 
@@ -481,6 +490,12 @@ class TheoEngine:
         - a listed strike's vol is more than ``max_fit_wing_ratio`` times the
           fit's at-the-money vol, or less than that vol divided by it
           (extrapolated wings gone wild);
+        - with the market given, an out-of-the-money option outside the
+          quotes' range has a theo under the fit above the other participants'
+          offer, or below their bid, by more than ``max_fit_through_market``
+          times their width (ask − bid; the one price shown when a side is
+          missing): a wing the quotes did not pin down, valuing an option far
+          through a standing order;
         - once the expiry has a fit, a strike inside the quotes' range whose
           vega per share is at least ``min_vega`` moves by more than
           ``max_fit_vol_move`` from the vol the desk uses now (its level
@@ -503,6 +518,9 @@ class TheoEngine:
             Underlying mid, currency.
         k_lo, k_hi : float
             Log-moneyness range ln(K/F) of the quotes the fit used.
+        bid, ask : ndarray, optional
+            Best bid and offer of the other participants per option (currency per
+            share; ≤ 0 where there is none), as given to :meth:`calibrate`.
         """
         cfg = self.config
         sel = np.flatnonzero(self.expiry == e)
@@ -518,6 +536,26 @@ class TheoEngine:
         ratio = cfg.max_fit_wing_ratio
         if np.any(vol_new > ratio * atm) or np.any(vol_new < atm / ratio):
             return False
+        through = cfg.max_fit_through_market
+        if bid is not None and ask is not None and np.isfinite(through):
+            theo = _flat_greeks(
+                spot, self.strike[sel], tau[sel], vol_new, self.rate, self.div_yield,
+                self.is_call[sel],
+            ).price  # fmt: skip
+            # the wings the fit extrapolated (inside the quotes' range the band
+            # penalty holds the fit to the market), out of the money as the fit's
+            # quotes: in the money the others' quotes lag the underlying by a
+            # delta-one move of a spread or more
+            fwd = spot * np.exp((self.rate - self.div_yield) * tau[sel])
+            otm = np.where(self.is_call[sel], self.strike[sel] >= fwd, self.strike[sel] <= fwd)
+            wing = otm & ((k[sel] < k_lo) | (k[sel] > k_hi))
+            b_px, a_px = bid[sel], ask[sel]
+            has_b, has_a = wing & (b_px > 0.0), wing & (a_px > 0.0)
+            width = np.where(has_b & has_a, a_px - b_px, np.where(has_a, a_px, b_px))
+            if np.any(has_a & (theo > a_px + through * width)) or np.any(
+                has_b & (theo < b_px - through * width)
+            ):
+                return False
         if self.fit_count[e] == 0 or not np.isfinite(cfg.max_fit_vol_move):
             return True
         old = vol_now[sel]
