@@ -23,6 +23,7 @@ from mmdesk.flow.agents._draws import informed_orders
 from mmdesk.flow.agents.base import ioc_orders, poisson_counts, weighted_choice
 from mmdesk.flow.agents.group import TimedAgentGroup
 from mmdesk.flow.agents.tags import AgentKind
+from mmdesk.typing import Int64Array
 from mmdesk.venue.participant import ORDER_DTYPE, Commands
 
 _NS_PER_S = 1_000_000_000
@@ -78,22 +79,32 @@ class InformedAgents(TimedAgentGroup):
 
     config: InformedConfig
 
-    def on_timer(self, now_ns: int) -> Commands | None:
-        """Trade this period's arrivals whose signal is strong enough."""
-        cfg, view, rng = self.config, self.view, self.rng
-        if view is None or cfg.n_tags == 0:
+    def _arrivals(self, now_ns: int) -> tuple[Int64Array, int, float, float, float] | None:
+        """This period's arrivals per tag and their count, the fair value's log return
+        over the horizon, its standard deviation and the signal noise's (None if none)."""
+        cfg = self.config
+        if self.view is None or cfg.n_tags == 0:
             return None
         oracle = self.ctx.oracle
         counts = poisson_counts(
-            rng, cfg.rate_per_s, self.timer_ns / 1e9, cfg.n_tags, oracle.activity(now_ns)
+            self.rng, cfg.rate_per_s, self.timer_ns / 1e9, cfg.n_tags, oracle.activity(now_ns)
         )
         n = sum(counts.tolist())
         if n == 0:
             return None
-        horizon_ns = int(cfg.horizon_s * _NS_PER_S)
-        r = oracle.future_log_return(now_ns, horizon_ns)
+        r = oracle.future_log_return(now_ns, int(cfg.horizon_s * _NS_PER_S))
         sd = self.vol_guess * math.sqrt(cfg.horizon_s / (252.0 * 23_400.0))
         noise_sd = math.sqrt(max(1.0 / cfg.quality**2 - 1.0, 0.0)) * sd
+        return counts, n, r, sd, noise_sd
+
+    def on_timer(self, now_ns: int) -> Commands | None:
+        """Trade this period's arrivals whose signal is strong enough."""
+        cfg, view, rng = self.config, self.view, self.rng
+        arrivals = self._arrivals(now_ns)
+        if view is None or arrivals is None:
+            return None
+        counts, n, r, sd, noise_sd = arrivals
+        oracle = self.ctx.oracle
         z = rng.standard_normal(n)
         owner = np.repeat(self.owner_ids, counts)
         ctx = self.ctx
@@ -121,19 +132,11 @@ class InformedAgents(TimedAgentGroup):
     def on_timer_numpy(self, now_ns: int) -> Commands | None:
         """The readable numpy version of :meth:`on_timer` (same draws, same rows)."""
         cfg, view, rng = self.config, self.view, self.rng
-        if view is None or cfg.n_tags == 0:
+        arrivals = self._arrivals(now_ns)
+        if view is None or arrivals is None:
             return None
+        counts, n, r, sd, noise_sd = arrivals
         oracle = self.ctx.oracle
-        counts = poisson_counts(
-            rng, cfg.rate_per_s, self.timer_ns / 1e9, cfg.n_tags, oracle.activity(now_ns)
-        )
-        n = int(counts.sum())
-        if n == 0:
-            return None
-        horizon_ns = int(cfg.horizon_s * _NS_PER_S)
-        r = oracle.future_log_return(now_ns, horizon_ns)
-        sd = self.vol_guess * math.sqrt(cfg.horizon_s / (252.0 * 23_400.0))
-        noise_sd = math.sqrt(max(1.0 / cfg.quality**2 - 1.0, 0.0)) * sd
         signal = r + noise_sd * rng.standard_normal(n)
         trade = np.abs(signal) > cfg.threshold_sd * sd
         side = np.where(signal > 0, 1, -1)
