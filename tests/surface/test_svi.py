@@ -10,6 +10,12 @@ from mmdesk.surface.svi import (
     LEE_WING_BOUND,
     SVIParams,
     _constraints,
+    calibrate_svi,
+    svi_derivatives,
+    svi_from_ssvi_slice,
+    svi_total_variance,
+)
+from mmdesk.surface.svi_inner import (
     _fit_adc,
     _fit_adc_python,
     _min_durrleman,
@@ -18,10 +24,6 @@ from mmdesk.surface.svi import (
     _qp_active_set_python,
     _solve_small,
     _solve_small_python,
-    calibrate_svi,
-    svi_derivatives,
-    svi_from_ssvi_slice,
-    svi_total_variance,
 )
 
 EQUITY = SVIParams(a=0.02, b=0.15, rho=-0.6, m=0.02, sigma=0.12)
@@ -231,7 +233,7 @@ def test_bad_inputs_raise_naming_the_field(kwargs: dict, field: str) -> None:
 
 
 def test_outer_objective_twin_and_kernel_agree(rng: np.random.Generator) -> None:
-    from mmdesk.surface.svi import _svi_objective, _svi_objective_python
+    from mmdesk.surface.svi_inner import _svi_objective, _svi_objective_python
 
     n = 30
     k = np.sort(rng.uniform(-0.4, 0.3, n))

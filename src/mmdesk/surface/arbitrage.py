@@ -25,7 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mmdesk.surface.svi import SVIParams, _min_durrleman, svi_derivatives, svi_total_variance
+from mmdesk.surface.svi import SVIParams, svi_derivatives, svi_total_variance
+from mmdesk.surface.svi_inner import _min_durrleman
 from mmdesk.typing import Float64Array, FloatLike
 
 #: Tolerance of the butterfly check on g (dimensionless).

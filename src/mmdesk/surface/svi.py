@@ -31,18 +31,7 @@ from typing import NamedTuple
 import numpy as np
 
 from mmdesk.surface.numpy_exp import exp_as_numpy
-from mmdesk.surface.svi_inner import (  # noqa: F401  (re-exported: arbitrage, tests)
-    _fit_adc,
-    _fit_adc_python,
-    _min_durrleman,
-    _min_durrleman_python,
-    _qp_active_set,
-    _qp_active_set_python,
-    _solve_small,
-    _solve_small_python,
-    _svi_objective,
-    _svi_objective_python,
-)
+from mmdesk.surface.svi_inner import _min_durrleman
 from mmdesk.surface.svi_outer import _fit_outer
 from mmdesk.typing import Float64Array, FloatLike
 
