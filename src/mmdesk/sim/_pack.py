@@ -204,58 +204,19 @@ def scan_batch_python(
     dest, counts
         Per row ``2 k`` (own FILL row of participant ``k`` who wants fills), ``2 k + 1``
         (other own row, wanted) or -1; ``counts[c]`` rows with ``dest == c``.
+
+    :func:`scan_into`, then :func:`rows_with` and :func:`trade_rows` (the loop
+    calls the last two only when a batch has such rows).
     """
     n = rows.shape[0]
-    present = 0
-    n_keep = 0
-    n_trade = 0
-    n_und = 0
-    dest = np.full(n, -1, dtype=np.int64)
-    counts = np.zeros(2 * private_mode.shape[0], dtype=np.int64)
-    for j in range(n):
-        r = rows[j]
-        f = r["flags"]
-        present |= f
-        if f & keep_bits:
-            n_keep += 1
-        if f & _TRADE:
-            n_trade += 1
-            if r["instrument"] == 0:
-                n_und += 1
-        o = r["owner"]
-        if 0 <= o < owner_pidx.shape[0]:
-            k = owner_pidx[o]
-            if k >= 0:
-                m = private_mode[k]
-                c = 2 * k if f & _FILL else 2 * k + 1
-                if (f & _FILL and m & 1) or ((f & _FILL) == 0 and m & 2):
-                    dest[j] = c
-                    counts[c] += 1
-    kept = np.empty(n_keep, rows.dtype)
-    trades = np.empty(n_trade, rows.dtype)
-    und_ts = np.empty(n_und, dtype=np.int64)
-    und_signed = np.empty(n_und, dtype=np.int64)
-    new_last = np.empty(last.shape[0] if n_trade else 0, dtype=np.int64)
-    if n_trade:
-        for i in range(last.shape[0]):
-            new_last[i] = last[i]
-    a = 0
-    b = 0
-    u = 0
-    for j in range(n):
-        f = rows[j]["flags"]
-        if f & keep_bits:
-            kept[a] = rows[j]
-            a += 1
-        if f & _TRADE:
-            trades[b] = rows[j]
-            b += 1
-            ins = rows[j]["instrument"]
-            new_last[ins] = rows[j]["price"]
-            if ins == 0:
-                und_ts[u] = rows[j]["ts_exchange"]
-                und_signed[u] = np.int64(rows[j]["side"]) * rows[j]["qty"]
-                u += 1
+    dest = np.empty(n, dtype=np.int64)
+    counts = np.empty(2 * private_mode.shape[0], dtype=np.int64)
+    info = np.empty(3, dtype=np.int64)
+    present = scan_into(rows, keep_bits, owner_pidx, private_mode, dest, counts, info)
+    kept = rows_with(rows, keep_bits)
+    trades, und_ts, und_signed, new_last = trade_rows(rows, info[1], info[2], last)
+    if info[1] == 0:
+        new_last = np.empty(0, dtype=np.int64)
     return present, kept, trades, und_ts, und_signed, new_last, dest, counts
 
 
