@@ -242,51 +242,6 @@ def simulate(gamma: float, cfg: ASConfig, rng: np.random.Generator) -> dict[Stra
     return out
 
 
-#: Gauss–Hermite (probabilists') nodes for expectations over a Gaussian mid step.
-_HERMITE_NODES = 60
-
-
-def symmetric_expected_profit(gamma: float, cfg: ASConfig) -> float:
-    """Exact expectation of the symmetric strategy's profit under ``cfg``'s reading.
-
-    Each fill earns the distance ``d`` of its quote from the mid against which
-    it was drawn (the later mid moves have mean zero and are independent of
-    it), so ``E[profit] = sum over steps and both sides of E[p(d) d]`` with
-    ``p`` the fill probability. Under ``PRE_MOVE_MID``, ``d`` is the half
-    spread; under ``POST_MOVE_MID``, ``d = half spread +- (mid step)`` and the
-    expectation runs over the step's distribution (two points, or
-    Gauss–Hermite quadrature for a Gaussian step). An oracle independent of the
-    simulation and of the published table.
-
-    Parameters
-    ----------
-    gamma
-        Risk aversion (> 0).
-    cfg
-        Study parameters and reading (``n_sims`` is not used).
-
-    Returns
-    -------
-    float
-        Expected profit, price units.
-    """
-    if not (math.isfinite(gamma) and gamma > 0.0):
-        raise ValueError(f"symmetric_expected_profit: gamma={gamma} must be positive")
-    h = cfg.sigma * math.sqrt(cfg.dt)
-    if cfg.fill_reference is FillReference.PRE_MOVE_MID:
-        shifts, weights = np.zeros(1), np.ones(1)
-    elif cfg.price_step is PriceStep.BINOMIAL:
-        shifts, weights = np.array([h, -h]), np.array([0.5, 0.5])
-    else:
-        nodes, w = np.polynomial.hermite_e.hermegauss(_HERMITE_NODES)
-        shifts, weights = h * nodes, w / w.sum()
-    taus = cfg.T - cfg.dt * np.arange(cfg.n_steps, dtype=np.float64)
-    half = 0.5 * total_spread(gamma, taus, cfg)
-    d = half[:, None] + shifts[None, :]
-    p = fill_probability(d, cfg.A, cfg.k, cfg.dt, cfg.probability)
-    return float(2.0 * (p * d * weights[None, :]).sum())
-
-
 def row_stats(run: StrategyRun) -> RowStats:
     """Table row of a strategy run (sample std with ddof = 1)."""
     return RowStats(
@@ -296,3 +251,10 @@ def row_stats(run: StrategyRun) -> RowStats:
         final_q=float(run.final_q.mean()),
         std_q=float(run.final_q.std(ddof=1)),
     )
+
+
+def kurtosis(sample: Float64Array) -> float:
+    """Sample kurtosis ``m4 / m2^2`` (3 for a Gaussian; central moments, ddof = 0)."""
+    dev = sample - sample.mean()
+    m2 = float((dev**2).mean())
+    return float((dev**4).mean()) / m2**2 if m2 > 0.0 else 3.0

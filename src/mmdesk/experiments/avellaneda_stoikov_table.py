@@ -2,8 +2,10 @@
 
 :func:`run` simulates the study (:mod:`mmdesk.experiments.avellaneda_stoikov`)
 for each risk aversion and compares every published cell with ours, with error
-bars on both sides; :func:`sweep_readings` does it under every reading of the
-set-up, to show which published cells each reading can and cannot reproduce.
+bars on both sides, and with the exact population value of the same reading
+(:mod:`mmdesk.experiments.avellaneda_stoikov_exact`), with the paper's error bar
+alone; :func:`sweep_readings` does it under every reading of the set-up, to show
+which published cells each reading can and cannot reproduce.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from mmdesk.experiments.avellaneda_stoikov import (
     RowStats,
     SpreadModel,
     Strategy,
+    StrategyRun,
+    kurtosis,
     row_stats,
     simulate,
-    symmetric_expected_profit,
 )
+from mmdesk.experiments.avellaneda_stoikov_exact import exact_row
 from mmdesk.sim.seeds import SeedBank
 from mmdesk.venue.intensity import FillProbability
 
@@ -71,29 +75,52 @@ SPREAD_ROUNDING = 0.005
 COLUMNS: tuple[str, ...] = RowStats._fields
 
 
-def standard_error(column: str, std: float, n: int) -> float:
+def standard_error(column: str, std: float, n: int, kurt: float = 3.0) -> float:
     """Standard error of a column's estimate over ``n`` simulations.
 
-    ``std/sqrt(n)`` for a mean (profit, final q); ``std/sqrt(2(n-1))`` for a
-    standard deviation (std(profit), std(q); exact for Gaussian samples, close
-    otherwise); 0 for the spread, which is deterministic.
+    ``std/sqrt(n)`` for a mean (profit, final q). For a standard deviation
+    (std(profit), std(q)) the delta method on the sample variance,
+    ``std sqrt((kurt - (n - 3)/(n - 1)) / (4n))`` with ``kurt`` the kurtosis of
+    the column's variable: ``std/sqrt(2(n - 1))`` for a Gaussian (``kurt`` = 3),
+    1.6 times that for the symmetric strategy's profit, whose kurtosis is about
+    6. 0 for the spread, which is deterministic.
     """
     if column == "spread":
         return 0.0
     if column in ("profit", "final_q"):
         return std / math.sqrt(n)
     if column in ("std_profit", "std_q"):
-        return std / math.sqrt(2.0 * (n - 1))
+        return std * math.sqrt(max(kurt - (n - 3) / (n - 1), 0.0) / (4.0 * n))
     raise ValueError(f"standard_error: column={column!r} is not one of {COLUMNS}")
+
+
+class Tails(NamedTuple):
+    """Kurtosis of a strategy's profit and final inventory (for the std columns' error bars)."""
+
+    profit: float
+    final_q: float
+
+    @classmethod
+    def of(cls, run: StrategyRun) -> Tails:
+        """Sample kurtosis of a simulated run's profit and final inventory."""
+        return cls(kurtosis(run.profit), kurtosis(run.final_q))
+
+
+def _z(diff: float, se: float) -> float:
+    """``diff`` in units of ``se`` (0 or inf when ``se`` is 0)."""
+    return diff / se if se > 0 else (0.0 if diff == 0 else math.inf)
 
 
 class Cell(NamedTuple):
     """One compared cell of the table.
 
-    ``se`` is the standard error of our estimate (:func:`standard_error`);
-    ``se_diff`` adds in quadrature the same error of the published estimate
-    (N = 1000, the paper's std), since both are samples. ``agrees`` is
+    ``se`` is the standard error of our estimate (:func:`standard_error`, with
+    our sample's kurtosis); ``se_paper`` the same error of the published
+    estimate (N = 1000, the paper's std, our kurtosis); ``se_diff`` the two in
+    quadrature, since both are samples. ``agrees`` is
     ``|diff| <= Z_MAX * se_diff`` (spread: within the paper's rounding).
+    ``population`` is the exact value of the cell under our reading
+    (:func:`~mmdesk.experiments.avellaneda_stoikov_exact.exact_row`).
     """
 
     gamma: float
@@ -101,46 +128,79 @@ class Cell(NamedTuple):
     column: str
     published: float
     reproduced: float
+    population: float
     se: float
-    se_diff: float
+    se_paper: float
     agrees: bool
 
     @property
+    def se_diff(self) -> float:
+        """Standard error of ours minus the paper's."""
+        return math.hypot(self.se, self.se_paper)
+
+    @property
     def z(self) -> float:
-        """Difference in standard errors of the difference (inf if se_diff is 0)."""
-        diff = self.reproduced - self.published
-        return diff / self.se_diff if self.se_diff > 0 else (0.0 if diff == 0 else math.inf)
+        """Ours minus the paper's, in standard errors of the difference."""
+        return _z(self.reproduced - self.published, self.se_diff)
+
+    @property
+    def z_population(self) -> float:
+        """The paper's minus the exact value, in the paper's standard errors."""
+        return _z(self.published - self.population, self.se_paper)
+
+    @property
+    def population_agrees(self) -> bool:
+        """The published figure lies within ``Z_MAX`` of its s.e. of the exact value.
+
+        Spread: within the paper's rounding.
+        """
+        if self.column == "spread":
+            return abs(self.published - self.population) <= SPREAD_ROUNDING
+        return abs(self.z_population) <= Z_MAX
 
 
 def compare(
-    gamma: float, strategy: Strategy, ours: RowStats, n_sims: int, published: RowStats
+    gamma: float,
+    strategy: Strategy,
+    ours: RowStats,
+    n_sims: int,
+    published: RowStats,
+    population: RowStats,
+    tails: Tails,
 ) -> list[Cell]:
     """Compare a reproduced row with a published one, cell by cell (rule in :class:`Cell`)."""
-    std_of = {"spread": (0.0, 0.0), "profit": (ours.std_profit, published.std_profit)}
-    std_of["std_profit"] = std_of["profit"]
-    std_of["final_q"] = std_of["std_q"] = (ours.std_q, published.std_q)
+    std_of = {"spread": (0.0, 0.0, 3.0)}
+    std_of["profit"] = std_of["std_profit"] = (
+        ours.std_profit,
+        published.std_profit,
+        tails.profit,
+    )
+    std_of["final_q"] = std_of["std_q"] = (ours.std_q, published.std_q, tails.final_q)
     cells = []
-    for column, rep, pub in zip(COLUMNS, ours, published, strict=True):
-        std_ours, std_pub = std_of[column]
-        se = standard_error(column, std_ours, n_sims)
-        se_diff = math.hypot(se, standard_error(column, std_pub, PUBLISHED_N))
-        tol = SPREAD_ROUNDING if column == "spread" else Z_MAX * se_diff
-        cells.append(Cell(gamma, strategy, column, pub, rep, se, se_diff, abs(rep - pub) <= tol))
+    for column, rep, pub, pop in zip(COLUMNS, ours, published, population, strict=True):
+        std_ours, std_pub, kurt = std_of[column]
+        se = standard_error(column, std_ours, n_sims, kurt)
+        se_pub = standard_error(column, std_pub, PUBLISHED_N, kurt)
+        tol = SPREAD_ROUNDING if column == "spread" else Z_MAX * math.hypot(se, se_pub)
+        cells.append(
+            Cell(gamma, strategy, column, pub, rep, pop, se, se_pub, abs(rep - pub) <= tol)
+        )
     return cells
 
 
 class ExperimentResult(NamedTuple):
-    """Reproduced rows, their comparison with the published table, and the symmetric oracle.
+    """Reproduced rows, the exact population rows, and their comparison with the paper.
 
-    ``symmetric_expected[gamma]`` is the exact expected profit of the symmetric
-    strategy under the config's reading (:func:`symmetric_expected_profit`).
+    ``population[gamma][strategy]`` is the exact row under the config's reading
+    (:func:`~mmdesk.experiments.avellaneda_stoikov_exact.exact_row`), which
+    ``rows`` estimates.
     """
 
     config: ASConfig
     seed: int
     rows: dict[float, dict[Strategy, RowStats]]
+    population: dict[float, dict[Strategy, RowStats]]
     cells: list[Cell]
-    symmetric_expected: dict[float, float]
 
     @property
     def misses(self) -> list[Cell]:
@@ -156,16 +216,24 @@ def run(cfg: ASConfig, seed: int, gammas: tuple[float, ...] = DEFAULT_GAMMAS) ->
     """
     bank = SeedBank(seed).child("experiments.avellaneda_stoikov")
     rows: dict[float, dict[Strategy, RowStats]] = {}
+    population: dict[float, dict[Strategy, RowStats]] = {}
     cells: list[Cell] = []
-    expected: dict[float, float] = {}
     for gamma in gammas:
         runs = simulate(gamma, cfg, bank.generator(f"gamma={gamma!r}"))
         rows[gamma] = {s: row_stats(r) for s, r in runs.items()}
-        expected[gamma] = symmetric_expected_profit(gamma, cfg)
+        population[gamma] = {s: exact_row(gamma, cfg, s) for s in Strategy}
         if gamma in PUBLISHED:
             for s in Strategy:
-                cells += compare(gamma, s, rows[gamma][s], cfg.n_sims, PUBLISHED[gamma][s])
-    return ExperimentResult(cfg, seed, rows, cells, expected)
+                cells += compare(
+                    gamma,
+                    s,
+                    rows[gamma][s],
+                    cfg.n_sims,
+                    PUBLISHED[gamma][s],
+                    population[gamma][s],
+                    Tails.of(runs[s]),
+                )
+    return ExperimentResult(cfg, seed, rows, population, cells)
 
 
 def all_readings(cfg: ASConfig) -> list[ASConfig]:
