@@ -87,11 +87,13 @@ def exact_row(gamma: float, cfg: ASConfig, strategy: Strategy) -> RowStats:
     post_move = cfg.fill_reference is FillReference.POST_MOVE_MID
     taus = cfg.T - cfg.dt * np.arange(m, dtype=np.float64)
     half = 0.5 * total_spread(gamma, taus, cfg)
-    skew_per_unit = gamma * cfg.sigma**2 * taus if strategy is Strategy.INVENTORY else 0.0 * taus
+    skew_per_unit = (
+        gamma * cfg.sigma**2 * taus if strategy is Strategy.INVENTORY else np.zeros_like(taus)
+    )
+    ref = ds[:, None] if post_move else np.zeros((1, 1))  # mid the fills are drawn against
     for i in range(m):
         delta_ask = half[i] - q * skew_per_unit[i]
         delta_bid = half[i] + q * skew_per_unit[i]
-        ref = ds[:, None] if post_move else np.zeros((1, 1))
         p_ask = fill_probability(delta_ask[None, :] - ref, cfg.A, cfg.k, cfg.dt, cfg.probability)
         p_bid = fill_probability(delta_bid[None, :] + ref, cfg.A, cfg.k, cfg.dt, cfg.probability)
         new_prob, new_w1, new_w2 = np.zeros(q.size), np.zeros(q.size), np.zeros(q.size)
