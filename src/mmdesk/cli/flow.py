@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from mmdesk.experiments.flow import analyse_dirs, leaning_comparison, run_seeds
+from mmdesk.experiments.flow import analyse_dirs, leaning_comparison, leaning_effect, run_seeds
 
 
 def flow(
@@ -121,6 +121,13 @@ def leaning(
         f"(lower on {int((d_loss < 0).sum())}/{d_loss.size} seeds, mean {d_loss.mean():+.3f}); "
         f"P&L {np.round(d_pnl, 0).tolist()} (mean {d_pnl.mean():+,.0f}, total "
         f"{d_pnl.sum():+,.0f})"
+    )
+    eff = leaning_effect(rows)
+    console.print(
+        f"pooled over the seeds: smart loss/contract {eff['on']:.3f} on against {eff['off']:.3f} "
+        f"off, on − off {eff['diff']:+.3f} (90% interval {eff['diff_lo']:+.3f} to "
+        f"{eff['diff_hi']:+.3f}); P&L on − off {eff['pnl_diff']:+,.0f} (90% interval "
+        f"{eff['pnl_lo']:+,.0f} to {eff['pnl_hi']:+,.0f}); paired bootstrap over seeds"
     )
     console.print(
         "[dim]loss = −Σ delta-hedged markout to the close / Σ contracts, currency per contract; "
