@@ -10,7 +10,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from mmdesk.experiments.flow import analyse_dirs, leaning_comparison, leaning_effect, run_seeds
+from mmdesk.experiments.flow import (
+    analyse_dirs,
+    leaning_arms,
+    leaning_comparison,
+    leaning_effect,
+    run_seeds,
+)
 
 
 def flow(
@@ -111,8 +117,7 @@ def leaning(
             f"{r['pnl']:,.0f}",
         )
     console.print(table)
-    off = [r for r in rows if not r["leaning"]]
-    on = [r for r in rows if r["leaning"]]
+    off, on = leaning_arms(rows)
     d_loss = np.array([b["smart_loss_per_contract"] - a["smart_loss_per_contract"]
                        for a, b in zip(off, on, strict=True)])  # fmt: skip
     d_pnl = np.array([b["pnl"] - a["pnl"] for a, b in zip(off, on, strict=True)])

@@ -113,6 +113,20 @@ def leaning_comparison(
     return rows
 
 
+def leaning_arms(
+    rows: Sequence[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """:func:`leaning_comparison`'s rows split into the leaning-off and -on runs, paired by order.
+
+    Raises ValueError unless there are as many on as off runs, at least one.
+    """
+    off = [r for r in rows if not r["leaning"]]
+    on = [r for r in rows if r["leaning"]]
+    if not off or len(off) != len(on):
+        raise ValueError(f"leaning_arms: {len(off)} runs off and {len(on)} on, need pairs")
+    return off, on
+
+
 def leaning_effect(
     rows: Sequence[dict[str, Any]], n_boot: int = 4000, level: float = 0.9, seed: int = 0
 ) -> dict[str, float]:
@@ -131,10 +145,7 @@ def leaning_effect(
         ``off, on, diff, diff_lo, diff_hi`` (currency per contract) and
         ``pnl_diff, pnl_lo, pnl_hi`` (currency, summed over the seeds).
     """
-    off = [r for r in rows if not r["leaning"]]
-    on = [r for r in rows if r["leaning"]]
-    if not off or len(off) != len(on):
-        raise ValueError(f"leaning_effect: {len(off)} runs off and {len(on)} on, need pairs")
+    off, on = leaning_arms(rows)
 
     def arm(rs: Sequence[dict[str, Any]]) -> tuple[Float64Array, Float64Array]:
         c = np.array([r["smart_contracts"] for r in rs], dtype=np.float64)
