@@ -58,6 +58,21 @@ def test_cli_report_names_a_missing_run_directory(tmp_path: Path) -> None:
     assert "nope" in res.output
 
 
+@pytest.mark.parametrize("name", ["fills.parquet", "listing.parquet", "summary.json"])
+def test_cli_report_names_a_corrupt_file_and_leaves_the_run_as_it_was(
+    tmp_path: Path, name: str
+) -> None:
+    d = write_synthetic_run(tmp_path / "run")
+    broken = d / name
+    broken.write_bytes(broken.read_bytes()[:40])
+    before = {p.name: p.read_bytes() for p in d.iterdir()}
+    res = CliRunner().invoke(app, ["report", str(d)])
+    assert res.exit_code == 2
+    assert f"{name} is unreadable" in " ".join(res.output.split())
+    assert "Traceback" not in res.output
+    assert {p.name: p.read_bytes() for p in d.iterdir()} == before  # nothing written, nothing lost
+
+
 def test_run_loader_reads_units_and_rates(tmp_path: Path) -> None:
     run = load_run(write_synthetic_run(tmp_path / "run"))
     assert run.price_unit == 0.01 and run.rate == 0.02 and run.multiplier == 100.0

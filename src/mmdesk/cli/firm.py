@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from mmdesk.cli import params
 from mmdesk.experiments.firm import FirmConfig, PropKind, run_experiment, summarise
 
 _ARM_NAMES = {
@@ -20,16 +21,6 @@ _ARM_NAMES = {
     "c": "c: + informed prop, venue",
     "d": "d: + uninformed prop, crossing",
 }
-
-
-def _seed_list(text: str) -> list[int]:
-    out: list[int] = []
-    for part in text.split(","):
-        lo, _, hi = part.strip().partition("-")
-        if not lo.isdigit() or (hi and not hi.isdigit()):
-            raise typer.BadParameter(f"--seeds={text!r}: use e.g. 1-5 or 1,3,7")
-        out.extend(range(int(lo), int(hi or lo) + 1))
-    return out
 
 
 def _f(x: float, fmt: str = ",.0f") -> str:
@@ -159,7 +150,9 @@ def firm(
     quality: Annotated[
         float, typer.Option("--quality", help="Informed signal's correlation with the move.")
     ] = 0.3,
-    workers: Annotated[int, typer.Option("--workers", help="Processes (runs in parallel).")] = 2,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Processes (runs in parallel).")
+    ] = 2,
     save: Annotated[Path | None, typer.Option("--save", help="Write the rows as JSON.")] = None,
     load: Annotated[
         Path | None, typer.Option("--load", help="Report rows saved by --save (no simulation).")
@@ -168,21 +161,31 @@ def firm(
     """Central book alone (a); + informed prop crossing (b) or on the venue (c); uninformed (d)."""
     console = Console()
     if load is not None:
-        rows = json.loads(load.read_text())
+        try:
+            rows = json.loads(load.read_text())
+        except (OSError, ValueError) as exc:
+            raise typer.BadParameter(f"--load={str(load)!r}: {exc}") from None
     else:
-        base = FirmConfig()
-        cfg = base.model_copy(
-            update={
+        base = FirmConfig().model_dump()
+        cfg = params.config(
+            FirmConfig,
+            {
+                "days": "--days",
+                "session_s": "--session-s",
+                "prop": "--prop",
+                "directional.quality": "--quality",
+            },
+            base
+            | {
                 "days": days,
                 "session_s": session_s,
                 "prop": prop,
-                "directional": base.directional.model_copy(update={"quality": quality}),
-            }
+                "directional": base["directional"] | {"quality": quality},
+            },
         )
-        cfg = FirmConfig.model_validate(cfg.model_dump())  # validate the options
         wall0, cpu0 = time.perf_counter(), time.process_time()
         rows = run_experiment(
-            _seed_list(seeds),
+            params.seeds(seeds),
             config=cfg,
             workers=workers,
             progress=lambda m: console.print(f"[dim]{m}[/]"),

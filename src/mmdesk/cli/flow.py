@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from mmdesk.cli import params
 from mmdesk.experiments.flow import (
     analyse_dirs,
     leaning_arms,
@@ -17,6 +18,7 @@ from mmdesk.experiments.flow import (
     leaning_effect,
     run_seeds,
 )
+from mmdesk.report.rundir import RunDirError
 
 
 def flow(
@@ -32,10 +34,11 @@ def flow(
     """Measure the flow and attribution acceptance figures over seeds (one day each)."""
     console = Console()
     if not runs:
-        lo, _, hi = seeds.partition("-")
-        seed_list = list(range(int(lo), int(hi or lo) + 1))
-        runs = run_seeds(seed_list, out, progress=lambda m: console.print(f"[dim]{m}[/]"))
-    rows = analyse_dirs(runs)
+        runs = run_seeds(params.seeds(seeds), out, progress=lambda m: console.print(f"[dim]{m}[/]"))
+    try:
+        rows = analyse_dirs(runs)
+    except RunDirError as exc:
+        raise typer.BadParameter(str(exc), param_hint="RUNS") from None
     table = Table(title="Flow reading and P&L attribution (default scenario, one day per seed)")
     for name in (
         "seed",
@@ -97,10 +100,8 @@ def leaning(
 ) -> None:
     """Leaning off vs on over the same seeds: loss to smart flow per contract and total P&L."""
     console = Console()
-    lo, _, hi = seeds.partition("-")
-    seed_list = list(range(int(lo), int(hi or lo) + 1))
     rows = leaning_comparison(
-        seed_list, out, progress=lambda m: console.print(f"[dim]{m}[/]"), days=days
+        params.seeds(seeds), out, progress=lambda m: console.print(f"[dim]{m}[/]"), days=days
     )
     table = Table(title=f"Leaning against smart flow (default scenario, {days} day(s) per seed)")
     for name in ("seed", "leaning", "smart contracts", "smart loss/contract",

@@ -21,8 +21,8 @@ from mmdesk.analytics.settlement_walk import (
     ExpiryWalk,
     settlement_walk,
 )
+from mmdesk.cli import params
 from mmdesk.market.chain import OptionChain
-from mmdesk.market.loaders import ChainLoadError, load_chain
 
 #: Spot grid of the profile: ± this fraction of spot.
 PROFILE_RANGE = 0.10
@@ -186,12 +186,14 @@ def gex_command(
     dealers: Annotated[
         DealerPosition, typer.Option(help="Dealers' side of the open interest.")
     ] = DealerPosition.CONVENTION,
-    width: Annotated[float, typer.Option(help="Table: strikes within ± this fraction.")] = 0.03,
+    width: Annotated[
+        float, typer.Option(min=0.0, help="Table: strikes within ± this fraction.")
+    ] = 0.03,
     walk: Annotated[
         bool, typer.Option("--walk", help="Walk every date into each expiry (pin model).")
     ] = False,
-    paths: Annotated[int, typer.Option(help="Walk: Monte Carlo paths per date.")] = 1000,
-    steps: Annotated[int, typer.Option(help="Walk: time steps per path.")] = 50,
+    paths: Annotated[int, typer.Option(min=1, help="Walk: Monte Carlo paths per date.")] = 1000,
+    steps: Annotated[int, typer.Option(min=1, help="Walk: time steps per path.")] = 50,
     elasticity: Annotated[
         float, typer.Option(help="Walk: price elasticity E (ΔS/S = E·Q/ADV).")
     ] = DEFAULT_ELASTICITY,
@@ -204,20 +206,20 @@ def gex_command(
     console = Console(width=max(Console().width, 140))
     if dealers in (DealerPosition.DESK_BOOK, DealerPosition.SIMULATOR_FLOW):
         raise typer.BadParameter(f"--dealers={dealers.value}: a file has open interest only")
-    try:
-        chain, _ = load_chain(file)
-    except ChainLoadError as exc:
-        raise typer.BadParameter(str(exc)) from exc
+    chain = params.chain_file(file)
     if walk:
-        walks = settlement_walk(
-            chain,
-            assumption=dealers,
-            elasticity=elasticity,
-            adv=adv,
-            n_paths=paths,
-            n_steps=steps,
-            seed=seed,
-        )
+        try:
+            walks = settlement_walk(
+                chain,
+                assumption=dealers,
+                elasticity=elasticity,
+                adv=adv,
+                n_paths=paths,
+                n_steps=steps,
+                seed=seed,
+            )
+        except ValueError as exc:  # the walk's checks name the parameter and the value
+            raise typer.BadParameter(str(exc)) from None
         console.print(
             f"[bold]Pin model walk[/] (Avellaneda–Lipkin, hedgers = dealers under "
             f"{dealers.value}; E = {elasticity:g}, ADV = {adv:.3g}; {paths} paths x {steps} "
@@ -227,7 +229,7 @@ def gex_command(
         )
         print_walk(walks, console)
         return
-    day = _default_date(chain) if date is None else as_day(date)
+    day = _default_date(chain) if date is None else params.day(date)
     try:
         snap = chain_snapshot(chain, day)
     except ValueError as exc:

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from mmdesk.cli import params
 from mmdesk.experiments.pinning import Arm, PinningConfig, PinningResult, run
 
 
@@ -104,13 +105,24 @@ def pinning(
     ),
 ) -> None:
     """Hedgers long vs short gamma at one strike vs no hedgers: who pins, who repels."""
-    cfg = PinningConfig(
-        n_paths=paths,
-        seed=seed,
-        contracts=contracts,
-        impact_lam=impact_lam,
-        session_hours=hours,
-        workers=workers,
+    cfg = params.config(
+        PinningConfig,
+        {
+            "n_paths": "--paths",
+            "seed": "--seed",
+            "contracts": "--contracts",
+            "impact_lam": "--impact-lam",
+            "session_hours": "--hours",
+            "workers": "--workers",
+        },
+        {
+            "n_paths": paths,
+            "seed": seed,
+            "contracts": contracts,
+            "impact_lam": impact_lam,
+            "session_hours": hours,
+            "workers": workers,
+        },
     )
     console = Console(width=max(Console().width, 140))
     result = run(cfg)

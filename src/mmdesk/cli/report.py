@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from mmdesk.report.html import write_report
+from mmdesk.report.rundir import RunDirError
 
 
 def report(
@@ -17,7 +18,7 @@ def report(
     """Write RUN_DIR/report.html (plotly, self-contained, opens offline)."""
     try:
         out = write_report(run_dir)
-    except FileNotFoundError as exc:
+    except RunDirError as exc:
         Console(stderr=True).print(f"[red]{exc}[/]")
         raise typer.Exit(code=2) from None
     Console().print(f"report written: {out}")

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from mmdesk.cli import params
 from mmdesk.experiments.scaling import (
     BUILTIN_INFORMED_SHARE,
     CLAIM_DOWN_SHARE,
@@ -27,14 +28,6 @@ def _floats(text: str, name: str) -> tuple[float, ...]:
         return tuple(float(x) for x in text.split(",") if x.strip())
     except ValueError:
         raise typer.BadParameter(f"{name}={text!r} must be comma-separated numbers") from None
-
-
-def _seeds(text: str) -> tuple[int, ...]:
-    lo, _, hi = text.partition("-")
-    try:
-        return tuple(range(int(lo), int(hi or lo) + 1))
-    except ValueError:
-        raise typer.BadParameter(f"--seeds={text!r} must be N or LO-HI") from None
 
 
 def scaling_figure(cells: pl.DataFrame) -> Any:
@@ -137,13 +130,23 @@ def scaling(
     the book's timer every 30 s; the flow, its informed share, the vol and the
     book's quoting, hedging and limits are the built-in ones.
     """
-    cfg = ScalingConfig(
-        volumes=_floats(volumes, "--volumes"),
-        vols=_floats(vols, "--vols"),
-        informed_shares=_floats(informed, "--informed"),
-        seeds=_seeds(seeds),
-        days=days,
-        reduced=not full_scenario,
+    cfg = params.config(
+        ScalingConfig,
+        {
+            "volumes": "--volumes",
+            "vols": "--vols",
+            "informed_shares": "--informed",
+            "seeds": "--seeds",
+            "days": "--days",
+        },
+        {
+            "volumes": _floats(volumes, "--volumes"),
+            "vols": _floats(vols, "--vols"),
+            "informed_shares": _floats(informed, "--informed"),
+            "seeds": tuple(params.seeds(seeds)),
+            "days": days,
+            "reduced": not full_scenario,
+        },
     )
     console = Console(width=max(Console().width, 150))
     if from_table is not None:

@@ -42,7 +42,8 @@ def _summary_table(summary: dict[str, Any], run_dir: Path) -> Table:
 
 def simulate(
     config: Annotated[
-        Path | None, typer.Option("--config", help="TOML run file ([scenario] and [desk] tables).")
+        Path | None,
+        typer.Option("--config", help="TOML run file (\\[scenario] and \\[desk] tables)."),
     ] = None,
     days: Annotated[int | None, typer.Option("--days", min=1, help="Trading days.")] = None,
     seed: Annotated[int | None, typer.Option("--seed", min=0, help="Root seed.")] = None,

@@ -10,8 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from mmdesk.cli import params
 from mmdesk.market.instruments import ExerciseStyle
-from mmdesk.market.loaders import load_chain
 from mmdesk.surface.chain_fit import chain_slice_quotes, snapshot
 from mmdesk.surface.fit import SurfaceFitConfig, fit_slices
 from mmdesk.surface.plot import smile_figure, write_html, write_png
@@ -37,7 +37,7 @@ def surface(
     out: Annotated[Path, typer.Option("--out", help="Directory for the HTML/PNG plots.")] = Path(
         "."
     ),
-    top: Annotated[int, typer.Option("--top", help="Stickouts to list.")] = 15,
+    top: Annotated[int, typer.Option("--top", min=0, help="Stickouts to list.")] = 15,
     png: Annotated[bool, typer.Option("--png/--no-png", help="Also write a PNG.")] = True,
     smooth: Annotated[
         bool,
@@ -51,10 +51,8 @@ def surface(
     console = Console()
     if not console.is_terminal:  # pipes and CI logs: wide enough for the tables
         console = Console(width=170)
-    if not file.is_file():
-        raise typer.BadParameter(f"no such file: {file}", param_hint="FILE")
-    chain, _report = load_chain(file)
-    day = date or _default_date(chain)
+    chain = params.chain_file(file)
+    day = str(params.day(date)) if date is not None else _default_date(chain)
     try:
         snap = snapshot(chain, day)
         quotes, spot = chain_slice_quotes(snap)

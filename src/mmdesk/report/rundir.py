@@ -78,30 +78,41 @@ class RunData:
         return float(self.listing["multiplier"][0]) if self.listing.height else 1.0
 
 
+class RunDirError(ValueError):
+    """A run directory's file is missing or unreadable (the message names the file)."""
+
+
+def _read(path: Path) -> Any:
+    """One file of a run directory: a Parquet table or a JSON document."""
+    if not path.exists():
+        raise RunDirError(f"run directory {path.parent}: missing {path.name}")
+    try:
+        if path.suffix == ".parquet":
+            return pl.read_parquet(path)
+        return json.loads(path.read_text())
+    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+        raise RunDirError(
+            f"run directory {path.parent}: {path.name} is unreadable "
+            f"({type(exc).__name__}: {exc}); the other files are untouched"
+        ) from exc
+
+
 def load_run(path: str | Path) -> RunData:
-    """Load a run directory.
+    """Load a run directory (read only: nothing in it is changed).
 
     Raises
     ------
-    FileNotFoundError
-        If the directory or one of its files is missing (the message names it).
+    RunDirError
+        If the directory or one of its files is missing or unreadable (a
+        truncated Parquet file, broken JSON); the message names the file.
     """
     d = Path(path)
     if not d.is_dir():
-        raise FileNotFoundError(f"run directory {d} does not exist")
-    tables = {}
-    for t in TABLES:
-        p = d / f"{t}.parquet"
-        if not p.exists():
-            raise FileNotFoundError(f"run directory {d}: missing {p.name}")
-        tables[t] = pl.read_parquet(p)
-    for name in ("listing.parquet", "config.json", "summary.json"):
-        if not (d / name).exists():
-            raise FileNotFoundError(f"run directory {d}: missing {name}")
+        raise RunDirError(f"run directory {d} does not exist")
     return RunData(
         path=d,
-        tables=tables,
-        listing=pl.read_parquet(d / "listing.parquet"),
-        config=json.loads((d / "config.json").read_text()),
-        summary=json.loads((d / "summary.json").read_text()),
+        tables={t: _read(d / f"{t}.parquet") for t in TABLES},
+        listing=_read(d / "listing.parquet"),
+        config=_read(d / "config.json"),
+        summary=_read(d / "summary.json"),
     )
