@@ -37,6 +37,23 @@ def test_surface_command_prints_per_expiry_table_and_writes_html(
     assert "plotly" in text
 
 
+def test_surface_command_says_what_it_did_to_a_dirty_file(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    lines = (shared_data / "aapl_chain_2025-10-06.csv").read_text().splitlines()
+    head = lines[0].split(",")
+    row = lines[100].split(",")  # file line 101
+    row[head.index("bid")], row[head.index("ask")] = "5.0", "4.0"
+    lines[100] = ",".join(row)
+    dirty = tmp_path / "crossed.csv"
+    dirty.write_text("\n".join(lines) + "\n")
+    res = runner.invoke(app, ["surface", str(dirty), "--out", str(tmp_path), "--no-png"])
+    assert res.exit_code == 0, res.output
+    assert "2099 rows read, 2098 kept" in res.output
+    crossed = next(ln for ln in res.output.splitlines() if "crossed_quote" in ln)
+    assert crossed.split()[1:4] == ["1", "dropped", "lines"] and crossed.split()[4] == "101"
+
+
 def test_surface_command_rejects_a_missing_file_and_an_unknown_date(
     shared_data: Path, tmp_path: Path
 ) -> None:

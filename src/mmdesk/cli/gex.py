@@ -206,7 +206,8 @@ def gex_command(
     console = Console(width=max(Console().width, 140))
     if dealers in (DealerPosition.DESK_BOOK, DealerPosition.SIMULATOR_FLOW):
         raise typer.BadParameter(f"--dealers={dealers.value}: a file has open interest only")
-    chain = params.chain_file(file)
+    chain, quality = params.chain_file(file)
+    console.print(quality.summary(), style="dim", markup=False, highlight=False)
     if walk:
         try:
             walks = settlement_walk(

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from mmdesk.analytics.chain_snapshot import as_day
 from mmdesk.market.chain import OptionChain
 from mmdesk.market.loaders import ChainLoadError, load_chain
+from mmdesk.market.loaders.report import DataQualityReport
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -57,8 +58,9 @@ def day(text: str, option: str = "--date") -> np.datetime64:
         raise typer.BadParameter(f"{option}={text!r}: not a date YYYY-MM-DD ({exc})") from None
 
 
-def chain_file(path: Path) -> OptionChain:
-    """The option chain in ``path`` (any format :func:`mmdesk.market.loaders.load_chain` reads).
+def chain_file(path: Path) -> tuple[OptionChain, DataQualityReport]:
+    """The option chain in ``path`` (any format :func:`mmdesk.market.loaders.load_chain`
+    reads) and the loader's report of the dirt it fixed, flagged, cleared or dropped.
 
     Raises
     ------
@@ -69,10 +71,9 @@ def chain_file(path: Path) -> OptionChain:
     if not path.is_file():
         raise typer.BadParameter(f"no such file: {path}", param_hint="FILE")
     try:
-        chain, _report = load_chain(path)
+        return load_chain(path)
     except (ChainLoadError, OSError, UnicodeDecodeError) as exc:
         raise typer.BadParameter(str(exc), param_hint="FILE") from None
-    return chain
 
 
 def config(model: type[M], options: Mapping[str, str], values: Mapping[str, Any]) -> M:

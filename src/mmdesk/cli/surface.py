@@ -51,7 +51,8 @@ def surface(
     console = Console()
     if not console.is_terminal:  # pipes and CI logs: wide enough for the tables
         console = Console(width=170)
-    chain = params.chain_file(file)
+    chain, quality = params.chain_file(file)
+    console.print(quality.summary(), style="dim", markup=False, highlight=False)
     day = str(params.day(date)) if date is not None else _default_date(chain)
     try:
         snap = snapshot(chain, day)
