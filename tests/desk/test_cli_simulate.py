@@ -60,3 +60,10 @@ def test_an_unknown_field_is_refused(tmp_path: Path) -> None:
     bad.write_text("[desk]\nquote_sise = 3\n")
     res = CliRunner().invoke(app, ["simulate", "--config", str(bad), "--out", str(tmp_path)])
     assert res.exit_code == 2 and "desk.quote_sise" in res.output
+
+
+def test_a_value_in_brackets_is_printed_as_written(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[desk]\nbook = '[scenario] 7'\n")
+    res = CliRunner().invoke(app, ["simulate", "--config", str(bad), "--out", str(tmp_path)])
+    assert res.exit_code == 2 and "desk.book = '[scenario] 7'" in res.output

@@ -19,6 +19,6 @@ def report(
     try:
         out = write_report(run_dir)
     except RunDirError as exc:
-        Console(stderr=True).print(f"[red]{exc}[/]")
+        Console(stderr=True).print(str(exc), style="red", markup=False, highlight=False)
         raise typer.Exit(code=2) from None
     Console().print(f"report written: {out}")

@@ -56,7 +56,7 @@ def simulate(
     try:
         cfg = load_run_config(config) if config is not None else RunConfig()
     except RunConfigError as exc:
-        err.print(f"[red]{exc}[/]")
+        err.print(str(exc), style="red", markup=False, highlight=False)
         raise typer.Exit(code=2) from None
     overrides: dict[str, int] = {}
     if days is not None:

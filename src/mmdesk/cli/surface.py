@@ -59,7 +59,7 @@ def surface(
         quotes, spot = chain_slice_quotes(snap)
         fitted = fit_slices(quotes, spot=spot)
     except ValueError as exc:
-        console.print(f"[red]mmdesk surface:[/] {exc}")
+        console.print(f"mmdesk surface: {exc}", style="red", markup=False, highlight=False)
         raise typer.Exit(code=1) from exc
     name = f"{snap.underlying} {day}"
 
