@@ -102,6 +102,7 @@ def _flat(panel: str) -> str:
         (["experiment", "firm", "--workers", "0"], "--workers"),
         (["experiment", "firm", "--load", "/no/such/rows.json"], "--load='/no/such/rows.json'"),
         (["experiment", "scaling", "--seeds", "a-b"], "--seeds='a-b'"),
+        (["experiment", "scaling", "--vols", "nan"], "vols=(nan,) must be in (0, 10]"),
         (["experiment", "pinning", "--paths", "0"], "--paths=0"),
         (["gex", str(SPX), "--date", "2018-13-01"], "--date='2018-13-01'"),
         (["gex", "/no/such/chain.csv"], "no such file"),

@@ -102,5 +102,8 @@ def config(model: type[M], options: Mapping[str, str], values: Mapping[str, Any]
         lines = []
         for err in exc.errors():
             field = ".".join(str(part) for part in err["loc"])
+            if not field:  # a check across fields names its values in its message
+                lines.append(str(err["msg"]))
+                continue
             lines.append(f"{options.get(field, field)}={err.get('input')!r}: {err['msg']}")
         raise typer.BadParameter("; ".join(lines)) from None

@@ -115,9 +115,9 @@ class ScalingConfig(BaseModel):
             values = getattr(self, name)
             if not values:
                 raise ValueError(f"{name}={values} must list at least one value")
-        if any(v <= 0 for v in self.volumes):
+        if any(not 0 < v < math.inf for v in self.volumes):
             raise ValueError(f"volumes={self.volumes} must be > 0")
-        if any(v <= 0 or v > 10 for v in self.vols):
+        if any(not 0 < v <= 10 for v in self.vols):
             raise ValueError(f"vols={self.vols} must be in (0, 10]")
         if any(not 0.0 <= s <= 1.0 for s in self.informed_shares):
             raise ValueError(f"informed_shares={self.informed_shares} must be in [0, 1]")
